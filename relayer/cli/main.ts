@@ -1,0 +1,50 @@
+import { XmarginError } from "../../sdk/errors.ts";
+import { type Command, UsageError } from "./command.ts";
+
+const commands: Command[] = [];
+
+export function usage(): string {
+  const width = Math.max(...commands.map((c) => c.name.length), 4);
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return [
+    "xmargin — cross-chain unified margin",
+    "",
+    "Usage: xmargin <command> [options]",
+    "",
+    "Commands:",
+    ...lines,
+    "",
+    "Run `xmargin <command> --help` for a command's options.",
+  ].join("\n");
+}
+
+/** Runs the CLI and returns the exit code; user errors print one line, bugs print their stack. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    console.log(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    console.error(`xmargin: unknown command "${name}". Run \`xmargin --help\` for the list.`);
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    console.log(command.usage);
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`xmargin ${name}: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof XmarginError) {
+      console.error(`xmargin ${name}: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
