@@ -108,7 +108,7 @@ export function encodeMessage(message: MessageInput): Hex {
  */
 export function decodeMessage(data: Hex | Uint8Array): Message {
   if (typeof data === "string" && !isHex(data, { strict: true })) {
-    throw new CodecError("InvalidEncoding", [], `not a 0x-prefixed hex string: ${data.slice(0, 20)}`);
+    throw new CodecError("InvalidEncoding", [], `not a 0x-prefixed hex string: ${String(data).slice(0, 20)}`);
   }
   const bytes = typeof data === "string" ? hexToBytes(data) : data;
   if (bytes.length < HEADER_LENGTH) {
