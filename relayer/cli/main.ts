@@ -1,7 +1,8 @@
 import { XmarginError } from "../../sdk/errors.ts";
 import { type Command, UsageError } from "./command.ts";
+import { devnetCommand } from "./commands/devnet.ts";
 
-const commands: Command[] = [];
+const commands: Command[] = [devnetCommand];
 
 export function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length), 4);
