@@ -6,7 +6,8 @@ pragma solidity 0.8.30;
 interface IPriceOracle {
     /// @notice A price read for risk purposes.
     /// @param price USD per whole unit (token or perp base), 18 decimals.
-    /// @param stale True when the source is older than its maximum age; callers block risk-increasing actions.
+    /// @param stale True when the source is older than its maximum age or the price jumped beyond the deviation bound
+    /// and awaits confirmation; callers block risk-increasing actions.
     struct PriceRead {
         uint256 price;
         bool stale;
@@ -14,12 +15,13 @@ interface IPriceOracle {
 
     /// @notice The id has no configured source.
     error UnknownPriceId(bytes32 id);
-    /// @notice The source returned a non-positive answer.
+    /// @notice The source returned a non-positive answer, or one worth zero once scaled to 18 decimals.
     error InvalidPrice(bytes32 id, int256 answer);
 
     /// @notice Current price of `id`; never reverts for staleness (the flag says it), reverts if unknown or invalid.
     function getPrice(bytes32 id) external view returns (PriceRead memory);
 
-    /// @notice Volatility multipliers `k` (18 decimals, ≥ 1e18) for the init and maint tiers (SPEC.md "Volatility").
+    /// @notice Volatility multipliers `k` (18 decimals, ≥ 1e18) for the init and maint tiers
+    /// (docs/risk-spec.md "Volatility").
     function volatilityMultipliers(bytes32 id) external view returns (uint256 kInit, uint256 kMaint);
 }

@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {IERC20, SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IMarginEngine} from "../interfaces/IMarginEngine.sol";
+import {IMessenger} from "../interfaces/IMessenger.sol";
+import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
+import {MessageCodec} from "../messaging/MessageCodec.sol";
+import {MessagingApp} from "../messaging/MessagingApp.sol";
+import {BalanceReport, Command, Envelope, MessageType} from "../types/Messages.sol";
+import {HealthBreakdown, RiskParams} from "../types/RiskTypes.sol";
+import {Account, EngineState} from "./EngineState.sol";
+import {AccountCollateral, CollateralEntry, CollateralLedger} from "./libraries/CollateralLedger.sol";
+import {FixedPointMath} from "./libraries/FixedPointMath.sol";
+import {MarketConfig, MarketState, PerpMarkets, Position} from "./libraries/PerpMarkets.sol";
+import {ReleaseIntents} from "./libraries/ReleaseIntents.sol";
+import {CollateralLiquidationPlan, LiquidationLogic} from "./logic/LiquidationLogic.sol";
+import {RiskViews} from "./logic/RiskViews.sol";
+import {TradingLogic} from "./logic/TradingLogic.sol";
+
+/// @title MarginEngine
+/// @notice The hub of xmargin (see IMarginEngine): the controller of every spoke vault. A small core
+/// over `EngineState`: messaging, the collateral ledger, settle balances, releases and commands; the
+/// perp venue, liquidations and risk views run in linked libraries on the same storage.
+/// Parameter setters are bounded; the owner is meant to be a timelock, so changes are also delayed.
+contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonces, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+    using FixedPointMath for uint256;
+    using CollateralLedger for AccountCollateral;
+    using CollateralLedger for CollateralEntry;
+    using PerpMarkets for MarketState;
+
+    EngineState internal s;
+
+    constructor(address owner_, IERC20 settleToken_, uint8 settleDecimals_, IPriceOracle oracle_, IMessenger messenger_)
+        Ownable(owner_)
+        EIP712("xmargin MarginEngine", "1")
+    {
+        s.settleToken = settleToken_;
+        s.settleDecimals = settleDecimals_;
+        s.oracle = oracle_;
+        s.treasury = owner_;
+        _setMessenger(messenger_);
+        // The hub chain holds collateral too (through a same-chain vault), without a bridge haircut.
+        s.spokes[localChainId] = SpokeConfig({registered: true, haircut: 0});
+    }
+
+    // ================================================================== owner (bounded)
+
+    function setMessenger(IMessenger newMessenger) external onlyOwner {
+        _setMessenger(newMessenger);
+    }
+
+    function setOracle(IPriceOracle newOracle) external onlyOwner {
+        s.oracle = newOracle;
+        emit OracleSet(address(newOracle));
+    }
+
+    function setTreasury(address newTreasury) external onlyOwner {
+        s.treasury = newTreasury;
+        emit TreasurySet(newTreasury);
+    }
+
+    function setRiskParams(RiskParams calldata params) external onlyOwner {
+        _bounded("pnlWeightInit", params.pnlWeightInit, 1e18);
+        _bounded("liquidationBuffer", params.liquidationBuffer, 0.2e18);
+        _bounded("liquidationFee", params.liquidationFee, 0.1e18);
+        _bounded("liquidationFeeInsuranceShare", params.liquidationFeeInsuranceShare, 1e18);
+        _bounded("collateralBonus", params.collateralBonus, 0.25e18);
+        _bounded("collateralBonusProtocolShare", params.collateralBonusProtocolShare, 1e18);
+        s.riskParams = params;
+        emit RiskParamsSet();
+    }
+
+    function registerSpoke(uint64 chainId, uint64 haircut) external onlyOwner {
+        _bounded("haircut", haircut, 0.5e18);
+        s.spokes[chainId] = SpokeConfig({registered: true, haircut: haircut});
+        emit SpokeRegistered(chainId, haircut);
+    }
+
+    /// @notice Adds (assetId = count) or updates a collateral asset.
+    function configureAsset(uint256 assetId, AssetConfig calldata config) external onlyOwner {
+        _bounded("weightInit", config.weightInit, config.weightMaint);
+        _bounded("weightMaint", config.weightMaint, 1e18);
+        _bounded("assetSizeFactor", config.sizeFactor, 0.1e18);
+        if (assetId == s.assets.length) s.assets.push(config);
+        else if (assetId < s.assets.length) s.assets[assetId] = config;
+        else revert UnknownAsset(assetId);
+        emit AssetConfigured(assetId, config.priceId, config.weightInit, config.weightMaint, config.sizeFactor);
+    }
+
+    function configureCollateralToken(uint64 chainId, address token, uint16 assetId, uint8 decimals, bool enabled)
+        external
+        onlyOwner
+    {
+        if (!s.spokes[chainId].registered) revert UnknownSpoke(chainId);
+        if (assetId >= s.assets.length) revert UnknownAsset(assetId);
+        s.collateralTokens[chainId][token] = CollateralToken({enabled: enabled, decimals: decimals, assetId: assetId});
+        emit CollateralTokenConfigured(chainId, token, assetId, decimals, enabled);
+    }
+
+    /// @notice Adds (marketId = count) or updates a perp market; funding accrues under the old parameters first.
+    function configureMarket(uint256 marketId, MarketConfig calldata config) external onlyOwner {
+        _bounded("marginMaint", config.marginMaint, config.marginInit);
+        _bounded("marginInit", config.marginInit, 1e18);
+        _bounded("marketSizeFactor", config.sizeFactor, 0.1e18);
+        _bounded("takerFee", config.takerFee, 0.01e18);
+        _bounded("maxFundingRatePerSecond", config.maxFundingRatePerSecond, 1e13);
+        if (config.lotSize == 0) revert ParameterOutOfBounds("lotSize", 0);
+        if (marketId == s.marketConfigs.length) {
+            s.marketConfigs.push(config);
+            s.marketStates.push().lastFundingAt = uint64(block.timestamp);
+        } else if (marketId < s.marketConfigs.length) {
+            MarketConfig storage current = s.marketConfigs[marketId];
+            s.marketStates[marketId].accrueFunding(current, s.oracle.getPrice(current.priceId).price);
+            s.marketConfigs[marketId] = config;
+        } else {
+            revert UnknownMarket(marketId);
+        }
+        emit MarketConfigured(marketId, config.priceId);
+    }
+
+    // ================================================================== settle balance
+
+    /// @inheritdoc IMarginEngine
+    function depositSettle(address account, uint256 amount) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        s.accounts[account].settleBalance += int256(amount.toWadDown(s.settleDecimals));
+        emit SettleDeposited(account, msg.sender, amount);
+        s.settleToken.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @inheritdoc IMarginEngine
+    function withdrawSettle(uint256 amount, address to) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        Account storage account = s.accounts[msg.sender];
+        uint256 debit = amount.toWadDown(s.settleDecimals);
+        uint256 credit = account.settleBalance > 0 ? uint256(account.settleBalance) : 0;
+        if (debit > credit) revert InsufficientSettleCredit(credit, debit);
+        account.settleBalance -= int256(debit);
+        RiskViews.requireInitialHealth(s, msg.sender);
+        emit SettleWithdrawn(msg.sender, to, amount);
+        s.settleToken.safeTransfer(to, amount);
+    }
+
+    // ================================================================== trading and liquidity
+
+    /// @inheritdoc IMarginEngine
+    function trade(uint256 marketId, int256 sizeDelta, uint256 limitPrice) external nonReentrant {
+        TradingLogic.trade(s, msg.sender, marketId, sizeDelta, limitPrice);
+    }
+
+    /// @inheritdoc IMarginEngine
+    function depositLiquidity(uint256 amount) external nonReentrant returns (uint256) {
+        return TradingLogic.depositLiquidity(s, msg.sender, amount);
+    }
+
+    /// @inheritdoc IMarginEngine
+    function withdrawLiquidity(uint256 shares, address to) external nonReentrant returns (uint256) {
+        return TradingLogic.withdrawLiquidity(s, msg.sender, shares, to);
+    }
+
+    /// @inheritdoc IMarginEngine
+    function fundInsurance(uint256 amount) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        s.insuranceFund += amount.toWadDown(s.settleDecimals);
+        emit InsuranceFunded(msg.sender, amount);
+        s.settleToken.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    // ================================================================== collateral release
+
+    /// @inheritdoc IMarginEngine
+    function requestRelease(uint64 chainId, address asset, uint256 amount, address to) external payable nonReentrant {
+        _release(msg.sender, chainId, asset, amount, to);
+    }
+
+    /// @inheritdoc IMarginEngine
+    function requestReleaseWithSig(ReleaseIntent calldata intent, bytes calldata signature)
+        external
+        payable
+        nonReentrant
+    {
+        ReleaseIntents.verify(_domainSeparatorV4(), intent, signature);
+        _useCheckedNonce(intent.account, intent.nonce);
+        _release(intent.account, intent.chainId, intent.asset, intent.amount, intent.to);
+    }
+
+    function _release(address account, uint64 chainId, address asset, uint256 amount, address to) internal {
+        if (amount == 0) revert ZeroAmount();
+        if (!s.collateralTokens[chainId][asset].enabled) revert UnknownCollateral(chainId, asset);
+        AccountCollateral storage collateral = s.accounts[account].collateral;
+        uint256 counted = collateral.entries[CollateralLedger.key(chainId, asset)].counted();
+        if (amount > counted) revert InsufficientCollateral(chainId, asset, counted, amount);
+
+        // The decrease is pending before the health check, so the check sees the account without it.
+        uint64 cmdNonce = collateral.recordDecrease(chainId, asset, uint128(amount));
+        RiskViews.requireInitialHealth(s, account);
+        emit ReleaseRequested(account, chainId, asset, amount, to, cmdNonce);
+        uint256 spent = _sendCommand(account, chainId, MessageType.Release, asset, amount, to, cmdNonce, msg.value);
+        _refund(msg.value - spent);
+    }
+
+    // ================================================================== auto-margin
+
+    /// @inheritdoc IMarginEngine
+    function setAutoMargin(bool enabled) external {
+        s.accounts[msg.sender].autoMargin = enabled;
+        emit AutoMarginSet(msg.sender, enabled);
+    }
+
+    /// @inheritdoc IMarginEngine
+    function autoMarginLock(address account, uint64 chainId, address asset, uint256 amount)
+        external
+        payable
+        nonReentrant
+    {
+        Account storage state = s.accounts[account];
+        if (!state.autoMargin) revert AutoMarginNotEnabled(account);
+        if (!s.collateralTokens[chainId][asset].enabled) revert UnknownCollateral(chainId, asset);
+        if (amount == 0) revert ZeroAmount();
+        RiskViews.requireAutoMarginNeeded(s, account);
+        uint64 cmdNonce = state.collateral.nextNonce(chainId);
+        uint256 spent = _sendCommand(account, chainId, MessageType.Lock, asset, amount, address(0), cmdNonce, msg.value);
+        _refund(msg.value - spent);
+    }
+
+    // ================================================================== liquidation
+
+    /// @inheritdoc IMarginEngine
+    function liquidatePerp(address account, uint256 marketId) external nonReentrant returns (uint256) {
+        return LiquidationLogic.liquidatePerp(s, msg.sender, account, marketId);
+    }
+
+    /// @inheritdoc IMarginEngine
+    function liquidateCollateral(address account, uint64 chainId, address asset, uint256 maxRepay)
+        external
+        payable
+        nonReentrant
+        returns (uint256)
+    {
+        CollateralLiquidationPlan memory plan =
+            LiquidationLogic.planCollateralLiquidation(s, account, chainId, asset, maxRepay);
+
+        AccountCollateral storage collateral = s.accounts[account].collateral;
+        s.accounts[account].settleBalance += int256(plan.payTokens.toWadDown(s.settleDecimals));
+        uint64 liquidatorNonce = collateral.recordDecrease(chainId, asset, uint128(plan.toLiquidator));
+        uint64 protocolNonce = plan.toProtocol == 0 ? 0 : collateral.recordDecrease(chainId, asset, uint128(plan.toProtocol));
+        emit CollateralLiquidated(account, chainId, msg.sender, asset, plan.payTokens, plan.toLiquidator, plan.toProtocol);
+
+        s.settleToken.safeTransferFrom(msg.sender, address(this), plan.payTokens);
+        uint256 spent = _sendCommand(
+            account, chainId, MessageType.Seize, asset, plan.toLiquidator, msg.sender, liquidatorNonce, msg.value
+        );
+        if (protocolNonce != 0) {
+            spent += _sendCommand(
+                account, chainId, MessageType.Seize, asset, plan.toProtocol, s.treasury, protocolNonce, msg.value - spent
+            );
+        }
+        _refund(msg.value - spent);
+        return plan.payTokens;
+    }
+
+    /// @inheritdoc IMarginEngine
+    function resolveBadDebt(address account) external nonReentrant {
+        LiquidationLogic.resolveBadDebt(s, account);
+    }
+
+    // ================================================================== views
+
+    /// @inheritdoc IMarginEngine
+    function healthOf(address account) external view returns (HealthBreakdown memory) {
+        return RiskViews.healthOf(s, account);
+    }
+
+    function poolValue() external view returns (int256) {
+        return TradingLogic.poolValue(s);
+    }
+
+    function settleToken() external view returns (IERC20) {
+        return s.settleToken;
+    }
+
+    function oracle() external view returns (IPriceOracle) {
+        return s.oracle;
+    }
+
+    function treasury() external view returns (address) {
+        return s.treasury;
+    }
+
+    function riskParams() external view returns (RiskParams memory) {
+        return s.riskParams;
+    }
+
+    function spoke(uint64 chainId) external view returns (SpokeConfig memory) {
+        return s.spokes[chainId];
+    }
+
+    function collateralToken(uint64 chainId, address token) external view returns (CollateralToken memory) {
+        return s.collateralTokens[chainId][token];
+    }
+
+    function assetConfig(uint256 assetId) external view returns (AssetConfig memory) {
+        return s.assets[assetId];
+    }
+
+    function marketConfig(uint256 marketId) external view returns (MarketConfig memory) {
+        return s.marketConfigs[marketId];
+    }
+
+    function marketState(uint256 marketId) external view returns (MarketState memory) {
+        return s.marketStates[marketId];
+    }
+
+    /// @notice Pool balance, LP shares, insurance fund and socialised losses.
+    function poolAccounts()
+        external
+        view
+        returns (int256 poolBalance, uint256 totalShares, uint256 insuranceFund, uint256 socializedLoss)
+    {
+        return (s.poolBalance, s.totalLiquidityShares, s.insuranceFund, s.socializedLoss);
+    }
+
+    function liquiditySharesOf(address provider) external view returns (uint256) {
+        return s.liquidityShares[provider];
+    }
+
+    function settleBalanceOf(address account) external view returns (int256) {
+        return s.accounts[account].settleBalance;
+    }
+
+    function positionOf(address account, uint256 marketId) external view returns (Position memory) {
+        return s.accounts[account].positions[marketId];
+    }
+
+    function openMarketsOf(address account) external view returns (uint256[] memory) {
+        return s.accounts[account].openMarkets;
+    }
+
+    function autoMarginEnabled(address account) external view returns (bool) {
+        return s.accounts[account].autoMargin;
+    }
+
+    /// @notice Every collateral entry of `account` with its counted amount (reported − pending).
+    function collateralOf(address account)
+        external
+        view
+        returns (CollateralEntry[] memory entries, uint256[] memory counted)
+    {
+        AccountCollateral storage collateral = s.accounts[account].collateral;
+        entries = new CollateralEntry[](collateral.keys.length);
+        counted = new uint256[](collateral.keys.length);
+        for (uint256 i; i < entries.length; ++i) {
+            CollateralEntry storage entry = collateral.entries[collateral.keys[i]];
+            entries[i] = entry;
+            counted[i] = entry.counted();
+        }
+    }
+
+    function lastCommandNonce(address account, uint64 chainId) external view returns (uint64) {
+        return s.accounts[account].collateral.lastCommandNonce[chainId];
+    }
+
+    // ================================================================== messaging
+
+    function _isPeerChain(uint64 origin) internal view override returns (bool) {
+        return s.spokes[origin].registered;
+    }
+
+    /// @dev Reached only through `receiveMessage`, after the envelope and its origin are authenticated.
+    function _handleMessage(Envelope memory envelope, bytes calldata message) internal override {
+        BalanceReport memory report = MessageCodec.decodeBalanceReport(message);
+        uint64 chainId = envelope.origin;
+        // Reports of assets the hub does not price are not collateral: dropped, with a trace.
+        bool applied = s.collateralTokens[chainId][report.asset].enabled && report.locked <= type(uint128).max
+            && report.seq <= type(uint32).max
+            && s.accounts[report.account].collateral.applyReport(
+                chainId, report.asset, uint128(report.locked), uint32(report.seq), report.lastCommandNonce
+            );
+        if (applied) {
+            emit BalanceReportApplied(
+                report.account, chainId, report.asset, report.locked, uint32(report.seq), report.lastCommandNonce
+            );
+        } else {
+            emit BalanceReportIgnored(report.account, chainId, report.asset, uint32(report.seq));
+        }
+    }
+
+    /// @return fee What the messenger charged, taken from `budget`.
+    function _sendCommand(
+        address account,
+        uint64 chainId,
+        MessageType kind,
+        address asset,
+        uint256 amount,
+        address to,
+        uint64 cmdNonce,
+        uint256 budget
+    ) internal returns (uint256 fee) {
+        bytes memory message = MessageCodec.encodeCommand(
+            localChainId,
+            chainId,
+            Command({kind: kind, account: account, asset: asset, amount: amount, to: to, cmdNonce: cmdNonce})
+        );
+        emit CommandSent(account, chainId, cmdNonce, uint8(kind), asset, amount, to);
+        fee = messenger.quote(chainId, message);
+        if (fee > budget) revert InsufficientMessagingFee(fee, budget);
+        _send(chainId, message, fee, msg.sender);
+    }
+
+    function _refund(uint256 amount) internal {
+        if (amount == 0) return;
+        (bool sent,) = msg.sender.call{value: amount}("");
+        if (!sent) revert RefundFailed(msg.sender);
+    }
+
+    function _bounded(bytes32 parameter, uint256 value, uint256 max) internal pure {
+        if (value > max) revert ParameterOutOfBounds(parameter, value);
+    }
+}

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IMarginEngine} from "../../interfaces/IMarginEngine.sol";
+import {RiskMath} from "../../libraries/RiskMath.sol";
+import {CollateralLiquidation, PerpLiquidation} from "../../types/RiskTypes.sol";
+import {Account, EngineState} from "../EngineState.sol";
+import {AccountRisk, RiskView} from "../libraries/AccountRisk.sol";
+import {CollateralEntry, CollateralLedger} from "../libraries/CollateralLedger.sol";
+import {FixedPointMath} from "../libraries/FixedPointMath.sol";
+import {Position, TradeOutcome} from "../libraries/PerpMarkets.sol";
+
+/// @notice What a collateral liquidation moves, in token units.
+struct CollateralLiquidationPlan {
+    /// Settle tokens the liquidator pays (rounded up).
+    uint256 payTokens;
+    /// Collateral tokens seized for the liquidator and for the treasury (rounded down).
+    uint256 toLiquidator;
+    uint256 toProtocol;
+}
+
+/// @title LiquidationLogic
+/// @notice Perp and collateral liquidation sized by RiskMath, and bad-debt resolution, run by the
+/// engine through DELEGATECALL. Liquidations run at current prices even when stale (safety rule 5).
+library LiquidationLogic {
+    using FixedPointMath for uint256;
+    using CollateralLedger for CollateralEntry;
+
+    function liquidatePerp(EngineState storage s, address liquidator, address accountAddress, uint256 marketId)
+        public
+        returns (uint256 size)
+    {
+        if (marketId >= s.marketConfigs.length) revert IMarginEngine.UnknownMarket(marketId);
+        Account storage account = s.accounts[accountAddress];
+        Position storage position = account.positions[marketId];
+        if (position.size == 0) revert IMarginEngine.NothingToLiquidate();
+        AccountRisk.accrueAccountFunding(s, accountAddress);
+        RiskView memory risk = AccountRisk.riskView(s, accountAddress);
+        if (!risk.health.liquidatable) revert IMarginEngine.NotLiquidatable(risk.health.healthMaint);
+
+        uint256 index;
+        while (account.openMarkets[index] != marketId) ++index;
+        uint256 price = risk.markets[index].markPrice;
+        PerpLiquidation memory liquidation =
+            RiskMath.perpLiquidation(s.riskParams, risk.markets[index], position.size, risk.health.healthLiquidationEnd);
+        size = liquidation.size;
+        if (size == 0) revert IMarginEngine.NothingToLiquidate();
+
+        int256 sizeDelta = position.size > 0 ? -int256(size) : int256(size);
+        TradeOutcome memory outcome = AccountRisk.changePosition(s, accountAddress, marketId, sizeDelta, price);
+        account.settleBalance -= int256(liquidation.fee);
+        s.insuranceFund += liquidation.feeToInsurance;
+        s.accounts[liquidator].settleBalance += int256(liquidation.feeToLiquidator);
+        emit IMarginEngine.PositionChanged(
+            accountAddress, marketId, sizeDelta, position.size, price, outcome.realizedPnl, outcome.fundingPaid, 0
+        );
+        emit IMarginEngine.PerpLiquidated(
+            accountAddress, marketId, liquidator, size, price, liquidation.feeToLiquidator, liquidation.feeToInsurance
+        );
+    }
+
+    /// @notice Sizes a collateral liquidation of (chainId, asset); the engine records and sends it.
+    function planCollateralLiquidation(
+        EngineState storage s,
+        address accountAddress,
+        uint64 chainId,
+        address asset,
+        uint256 maxRepay
+    ) public returns (CollateralLiquidationPlan memory plan) {
+        IMarginEngine.CollateralToken memory token = s.collateralTokens[chainId][asset];
+        if (!token.enabled) revert IMarginEngine.UnknownCollateral(chainId, asset);
+        AccountRisk.accrueAccountFunding(s, accountAddress);
+        RiskView memory risk = AccountRisk.riskView(s, accountAddress);
+        if (!risk.health.liquidatable) revert IMarginEngine.NotLiquidatable(risk.health.healthMaint);
+        if (risk.health.debt == 0) revert IMarginEngine.NoDebt(accountAddress);
+
+        uint256 counted =
+            s.accounts[accountAddress].collateral.entries[CollateralLedger.key(chainId, asset)].counted();
+        CollateralLiquidation memory liquidation =
+            _collateralLiquidation(s, risk, token, s.spokes[chainId].haircut, counted.toWadDown(token.decimals));
+        if (maxRepay != 0 && liquidation.repay > maxRepay) liquidation = _scaled(liquidation, maxRepay);
+        if (liquidation.repay == 0) revert IMarginEngine.NothingToLiquidate();
+
+        plan.payTokens = liquidation.repay.fromWadUp(s.settleDecimals);
+        plan.toLiquidator = liquidation.seizedToLiquidator.fromWadDown(token.decimals);
+        plan.toProtocol = liquidation.seizedToProtocol.fromWadDown(token.decimals);
+        if (plan.toLiquidator + plan.toProtocol > counted) {
+            revert IMarginEngine.InsufficientCollateral(chainId, asset, counted, plan.toLiquidator + plan.toProtocol);
+        }
+    }
+
+    /// @notice Writes off the debt of an account with no positions and no collateral left.
+    function resolveBadDebt(EngineState storage s, address accountAddress) public {
+        Account storage account = s.accounts[accountAddress];
+        if (account.openMarkets.length != 0 || account.settleBalance >= 0) {
+            revert IMarginEngine.NotBankrupt(accountAddress);
+        }
+        bytes32[] storage keys = account.collateral.keys;
+        for (uint256 i; i < keys.length; ++i) {
+            CollateralEntry storage entry = account.collateral.entries[keys[i]];
+            if (entry.reportedLocked != 0 || entry.pendingDecrease != 0) revert IMarginEngine.NotBankrupt(accountAddress);
+        }
+        uint256 debt = uint256(-account.settleBalance);
+        uint256 covered = debt < s.insuranceFund ? debt : s.insuranceFund;
+        uint256 socialized = debt - covered;
+        s.insuranceFund -= covered;
+        s.socializedLoss += socialized;
+        // The pool was owed this debt: the insurance fund pays what it can, the pool absorbs the rest.
+        s.poolBalance -= int256(socialized);
+        account.settleBalance = 0;
+        emit IMarginEngine.BadDebtResolved(accountAddress, debt, covered, socialized);
+    }
+
+    function _collateralLiquidation(
+        EngineState storage s,
+        RiskView memory risk,
+        IMarginEngine.CollateralToken memory token,
+        uint256 haircut,
+        uint256 amount
+    ) private view returns (CollateralLiquidation memory) {
+        (uint256 index, uint256 assetTotal) = AccountRisk.assetInView(risk, token.assetId);
+        return RiskMath.collateralLiquidation(
+            s.riskParams,
+            risk.assets[index],
+            assetTotal,
+            haircut,
+            amount,
+            risk.health.debt,
+            risk.health.healthLiquidationEnd
+        );
+    }
+
+    /// @dev A liquidator may repay less than the maximum; seized amounts scale down with it (rounded down).
+    function _scaled(CollateralLiquidation memory full, uint256 maxRepay)
+        private
+        pure
+        returns (CollateralLiquidation memory scaled)
+    {
+        scaled.repay = maxRepay;
+        scaled.seized = full.seized * maxRepay / full.repay;
+        scaled.seizedToProtocol = full.seizedToProtocol * maxRepay / full.repay;
+        scaled.seizedToLiquidator = scaled.seized - scaled.seizedToProtocol;
+    }
+}

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {IRiskErrors} from "../interfaces/IRiskErrors.sol";
+
+/// @title FixedPoint
+/// @notice 18-decimal fixed point (WAD) with the rounding direction in every name, operation for operation
+/// the same as sdk/risk/fixed.ts. `Down`/`Up` round unsigned values toward / away from zero; `Floor` rounds
+/// signed values toward −∞.
+/// @dev Unsigned products are checked by hand inside `unchecked` (cheaper than compiler-checked arithmetic)
+/// and revert with `FixedPointOverflow`; division by zero still panics (0x12) as everywhere in Solidity.
+library FixedPoint {
+    uint256 internal constant WAD = 1e18;
+    int256 internal constant SIGNED_WAD = 1e18;
+
+    function mulDown(uint256 x, uint256 y) internal pure returns (uint256) {
+        unchecked {
+            uint256 product = x * y;
+            if (x != 0 && product / x != y) revert IRiskErrors.FixedPointOverflow();
+            return product / WAD;
+        }
+    }
+
+    function mulUp(uint256 x, uint256 y) internal pure returns (uint256) {
+        unchecked {
+            uint256 product = x * y;
+            if (x != 0 && product / x != y) revert IRiskErrors.FixedPointOverflow();
+            return product / WAD + (product % WAD == 0 ? 0 : 1);
+        }
+    }
+
+    function divDown(uint256 x, uint256 y) internal pure returns (uint256) {
+        if (x > type(uint256).max / WAD) revert IRiskErrors.FixedPointOverflow();
+        unchecked {
+            return x * WAD / y;
+        }
+    }
+
+    function divUp(uint256 x, uint256 y) internal pure returns (uint256) {
+        if (x > type(uint256).max / WAD) revert IRiskErrors.FixedPointOverflow();
+        unchecked {
+            uint256 scaled = x * WAD;
+            return scaled / y + (scaled % y == 0 ? 0 : 1);
+        }
+    }
+
+    function mulFloor(int256 x, int256 y) internal pure returns (int256) {
+        return _floorDiv(x * y, SIGNED_WAD);
+    }
+
+    function divFloor(int256 x, int256 y) internal pure returns (int256) {
+        return _floorDiv(x * SIGNED_WAD, y);
+    }
+
+    /// @dev √x of a WAD value, rounded up.
+    function sqrtUp(uint256 x) internal pure returns (uint256 root) {
+        if (x > type(uint256).max / WAD) revert IRiskErrors.FixedPointOverflow();
+        unchecked {
+            uint256 radicand = x * WAD;
+            root = Math.sqrt(radicand);
+            // root < 2^128, so its square cannot overflow.
+            if (root * root < radicand) ++root;
+        }
+    }
+
+    function _floorDiv(int256 numerator, int256 denominator) private pure returns (int256 quotient) {
+        quotient = numerator / denominator;
+        int256 remainder = numerator % denominator;
+        if (remainder != 0 && (remainder < 0) != (denominator < 0)) --quotient;
+    }
+}

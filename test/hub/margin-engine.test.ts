@@ -1,0 +1,430 @@
+import { type Address, getAddress, parseUnits, zeroAddress } from "viem";
+import { beforeEach, describe, expect, it } from "vitest";
+import { connect } from "../helpers/chains.ts";
+import { deployHub, HUB, type Hub, priceId, SPOKE_A, SPOKE_B, SPOKE_C, wad } from "../helpers/hub.ts";
+import { sentMessages } from "../helpers/messaging.ts";
+
+/** Within 1e-9 of an expected decimal: the vectors' tolerance. */
+const near = (actual: bigint, expected: string) => {
+  const difference = actual - wad(expected);
+  expect(difference < 0n ? -difference : difference, `${actual} vs ${expected}`).toBeLessThanOrEqual(10n ** 9n);
+};
+
+describe("MarginEngine", () => {
+  let hub: Hub;
+  let trader: Address;
+
+  beforeEach(async () => {
+    hub = await deployHub(await connect("hub"));
+    trader = hub.trader.account.address;
+  });
+
+  describe("balance reports (safety rules 2 and 3)", () => {
+    it("counts reported collateral over three chains exactly as vector V1", async () => {
+      await hub.report(SPOKE_A, "USDC", "10000");
+      await hub.report(SPOKE_B, "WETH", "5");
+      await hub.report(SPOKE_C, "WBTC", "0.2");
+      const health = await hub.engine.read.healthOf([trader]);
+      near(health.collateralValueInit, "30310");
+      near(health.collateralValueMaint, "31615");
+      near(BigInt(health.unweightedEquity), "37000");
+      expect(health.liquidatable).toBe(false);
+    });
+
+    it("applies a report only when its seq is newer: duplicates and reordering change nothing", async () => {
+      await hub.report(SPOKE_A, "USDC", "100", { seq: 2n });
+      const stale = await hub.report(SPOKE_A, "USDC", "999", { seq: 1n });
+      await hub.connection.viem.assertions.emitWithArgs(stale, hub.engine, "BalanceReportIgnored", [
+        getAddress(trader),
+        SPOKE_A,
+        getAddress(hub.spokeToken("USDC", SPOKE_A)),
+        1,
+      ]);
+      await hub.report(SPOKE_A, "USDC", "999", { seq: 2n });
+      const [, counted] = await hub.engine.read.collateralOf([trader]);
+      expect(counted).toEqual([parseUnits("100", 6)]);
+    });
+
+    it("ignores reports of assets the hub does not price", async () => {
+      const unknown = "0x00000000000000000000000000000000000000aa";
+      const { encodeMessage } = await import("../../sdk/codec/index.ts");
+      const hash = await hub.messenger.write.deliver([
+        hub.engine.address,
+        SPOKE_A,
+        encodeMessage({
+          type: "BalanceReport",
+          origin: SPOKE_A,
+          destination: HUB,
+          account: trader,
+          asset: unknown,
+          total: 5n,
+          locked: 5n,
+          seq: 1n,
+          lastCommandNonce: 0n,
+        }),
+      ]);
+      await hub.connection.viem.assertions.emit(hash, hub.engine, "BalanceReportIgnored");
+      const [entries] = await hub.engine.read.collateralOf([trader]);
+      expect(entries).toEqual([]);
+    });
+
+    it("rejects reports from an unregistered chain", async () => {
+      await hub.connection.viem.assertions.revertWithCustomErrorWithArgs(
+        hub.report(999n, "USDC", "1"),
+        hub.engine,
+        "UnknownPeerChain",
+        [999n],
+      );
+    });
+  });
+
+  describe("release", () => {
+    beforeEach(async () => {
+      await hub.report(SPOKE_A, "USDC", "1000");
+    });
+
+    it("records the pending decrease at once and sends Release; only its acknowledgement clears it", async () => {
+      const token = hub.spokeToken("USDC", SPOKE_A);
+      const hash = await hub.engine.write.requestRelease([SPOKE_A, token, parseUnits("400", 6), trader], {
+        account: hub.trader.account,
+      });
+      await hub.connection.viem.assertions.emitWithArgs(hash, hub.engine, "ReleaseRequested", [
+        getAddress(trader),
+        SPOKE_A,
+        getAddress(token),
+        parseUnits("400", 6),
+        getAddress(trader),
+        1n,
+      ]);
+      const [command] = sentMessages(await hub.publicClient.waitForTransactionReceipt({ hash }), hub.messenger.address);
+      expect(command?.decoded).toMatchObject({ type: "Release", amount: parseUnits("400", 6), cmdNonce: 1n });
+      expect((await hub.engine.read.collateralOf([trader]))[1]).toEqual([parseUnits("600", 6)]);
+
+      // A report made before the spoke executed the command (ack 0) keeps the decrease pending.
+      await hub.report(SPOKE_A, "USDC", "1000", { lastCommandNonce: 0n });
+      expect((await hub.engine.read.collateralOf([trader]))[1]).toEqual([parseUnits("600", 6)]);
+      // The acknowledging report replaces it.
+      await hub.report(SPOKE_A, "USDC", "600", { lastCommandNonce: 1n });
+      const [[entry], counted] = await hub.engine.read.collateralOf([trader]);
+      expect(counted).toEqual([parseUnits("600", 6)]);
+      expect(entry?.pendingDecrease).toBe(0n);
+    });
+
+    it("refuses to release more than is counted, or what would leave H^init < 0", async () => {
+      const token = hub.spokeToken("USDC", SPOKE_A);
+      await hub.connection.viem.assertions.revertWithCustomErrorWithArgs(
+        hub.engine.write.requestRelease([SPOKE_A, token, parseUnits("1000.000001", 6), trader], {
+          account: hub.trader.account,
+        }),
+        hub.engine,
+        "InsufficientCollateral",
+        [SPOKE_A, getAddress(token), parseUnits("1000", 6), parseUnits("1000.000001", 6)],
+      );
+      await hub.engine.write.trade([0n, wad("5"), 0n], { account: hub.trader.account });
+      // 5 ETH at 3000 needs 750 of initial margin: 250 may leave, 251 may not.
+      await hub.connection.viem.assertions.revertWithCustomError(
+        hub.engine.write.requestRelease([SPOKE_A, token, parseUnits("251", 6), trader], {
+          account: hub.trader.account,
+        }),
+        hub.engine,
+        "InitialHealthViolated",
+      );
+      await hub.engine.write.requestRelease([SPOKE_A, token, parseUnits("250", 6), trader], {
+        account: hub.trader.account,
+      });
+    });
+
+    it("accepts an EIP-712 intent submitted by anyone, once", async () => {
+      const token = hub.spokeToken("USDC", SPOKE_A);
+      const intent = {
+        account: trader,
+        chainId: SPOKE_A,
+        asset: token,
+        amount: parseUnits("100", 6),
+        to: trader,
+        nonce: 0n,
+        deadline: 2n ** 40n,
+      };
+      const signature = await hub.trader.signTypedData({
+        domain: {
+          name: "xmargin MarginEngine",
+          version: "1",
+          chainId: Number(HUB),
+          verifyingContract: hub.engine.address,
+        },
+        types: {
+          ReleaseIntent: [
+            { name: "account", type: "address" },
+            { name: "chainId", type: "uint64" },
+            { name: "asset", type: "address" },
+            { name: "amount", type: "uint256" },
+            { name: "to", type: "address" },
+            { name: "nonce", type: "uint256" },
+            { name: "deadline", type: "uint256" },
+          ],
+        },
+        primaryType: "ReleaseIntent",
+        message: intent,
+      });
+      await hub.engine.write.requestReleaseWithSig([intent, signature], { account: hub.keeper.account });
+      expect((await hub.engine.read.collateralOf([trader]))[1]).toEqual([parseUnits("900", 6)]);
+      await hub.connection.viem.assertions.revertWithCustomErrorWithArgs(
+        hub.engine.write.requestReleaseWithSig([intent, signature], { account: hub.keeper.account }),
+        hub.engine,
+        "InvalidAccountNonce",
+        [getAddress(trader), 1n],
+      );
+      await hub.connection.viem.assertions.revertWithCustomErrorWithArgs(
+        hub.engine.write.requestReleaseWithSig([{ ...intent, nonce: 1n, amount: 1n }, signature], {
+          account: hub.keeper.account,
+        }),
+        hub.engine,
+        "InvalidSignature",
+        [getAddress(trader)],
+      );
+    });
+  });
+
+  describe("trading", () => {
+    beforeEach(async () => {
+      await hub.report(SPOKE_A, "USDC", "2300");
+      await hub.report(SPOKE_B, "WETH", "1");
+    });
+
+    it("opens within initial margin and refuses beyond it (vector V4-open)", async () => {
+      await hub.engine.write.trade([0n, wad("20"), 0n], { account: hub.trader.account });
+      const health = await hub.engine.read.healthOf([trader]);
+      near(BigInt(health.healthInit), "1652");
+      near(BigInt(health.healthMaint), "2999");
+      near(BigInt(health.healthLiquidationEnd), "1799");
+      await hub.connection.viem.assertions.revertWithCustomError(
+        hub.engine.write.trade([0n, wad("12"), 0n], { account: hub.trader.account }),
+        hub.engine,
+        "InitialHealthViolated",
+      );
+    });
+
+    it("enforces the lot size and the price limit", async () => {
+      await hub.connection.viem.assertions.revertWithCustomErrorWithArgs(
+        hub.engine.write.trade([0n, wad("0.0015"), 0n], { account: hub.trader.account }),
+        hub.engine,
+        "LotSizeViolated",
+        [0n, wad("0.0015"), wad("0.001")],
+      );
+      await hub.connection.viem.assertions.revertWithCustomErrorWithArgs(
+        hub.engine.write.trade([0n, wad("1"), wad("2999")], { account: hub.trader.account }),
+        hub.engine,
+        "PriceLimitExceeded",
+        [wad("3000"), wad("2999")],
+      );
+    });
+
+    it("a stale price blocks opening but never closing (safety rule 5)", async () => {
+      await hub.engine.write.trade([0n, wad("2"), 0n], { account: hub.trader.account });
+      await hub.connection.networkHelpers.time.increase(3601);
+      await hub.connection.viem.assertions.revertWithCustomErrorWithArgs(
+        hub.engine.write.trade([0n, wad("1"), 0n], { account: hub.trader.account }),
+        hub.engine,
+        "StalePrice",
+        [priceId("WETH")],
+      );
+      await hub.engine.write.trade([0n, wad("-2"), 0n], { account: hub.trader.account });
+      expect((await hub.engine.read.positionOf([trader, 0n])).size).toBe(0n);
+    });
+
+    it("nets gains against losses and realizes PnL into the settle balance", async () => {
+      await hub.engine.write.trade([0n, wad("10"), 0n], { account: hub.trader.account });
+      await hub.engine.write.trade([1n, wad("-0.5"), 0n], { account: hub.trader.account });
+      await hub.setPrice("WETH", "2400");
+      await hub.setPrice("WBTC", "54000");
+      const health = await hub.engine.read.healthOf([trader]);
+      // Long ETH loses 6000, short BTC gains 3000 (weighted 0.8 at init).
+      near(BigInt(health.pnlMaint), "-3000");
+      near(BigInt(health.pnlInit), "-3600");
+      await hub.engine.write.trade([1n, wad("0.5"), 0n], { account: hub.trader.account });
+      near(await hub.engine.read.settleBalanceOf([trader]), "3000");
+      expect(await hub.engine.read.openMarketsOf([trader])).toEqual([0n]);
+    });
+
+    it("charges the taker fee to the trader and credits the pool", async () => {
+      const feeHub = await deployHub(await connect("hub"), { takerFee: wad("0.001") });
+      await feeHub.report(SPOKE_A, "USDC", "10000");
+      await feeHub.engine.write.trade([0n, wad("2"), 0n], { account: feeHub.trader.account });
+      near(await feeHub.engine.read.settleBalanceOf([feeHub.trader.account.address]), "-6");
+      expect((await feeHub.engine.read.poolAccounts())[0]).toBe(wad("6"));
+    });
+
+    it("caps open interest per side", async () => {
+      const capped = await deployHub(await connect("hub"), { openInterestCap: wad("3") });
+      await capped.report(SPOKE_A, "USDC", "100000");
+      await capped.engine.write.trade([0n, wad("3"), 0n], { account: capped.trader.account });
+      await capped.connection.viem.assertions.revertWithCustomErrorWithArgs(
+        capped.engine.write.trade([0n, wad("0.001"), 0n], { account: capped.trader.account }),
+        capped.engine,
+        "OpenInterestCapExceeded",
+        [0n, wad("3.001"), wad("3")],
+      );
+      await capped.engine.write.trade([0n, wad("-3"), 0n], { account: capped.trader.account });
+    });
+
+    it("accrues skew-based funding: the crowded side pays", async () => {
+      const funded = await deployHub(await connect("hub"), { maxFundingRatePerSecond: wad("0.000001") });
+      await funded.report(SPOKE_A, "USDC", "100000");
+      await funded.engine.write.trade([0n, wad("100"), 0n], { account: funded.trader.account });
+      await funded.connection.networkHelpers.time.increase(1000);
+      await funded.engine.write.trade([0n, wad("-100"), 0n], { account: funded.trader.account });
+      // Skew 100 of scale 1000 → rate 1e-7/s; ~1000 s at 3000 → ~0.3 per unit, ×100 units ≈ 30 paid.
+      const settle = await funded.engine.read.settleBalanceOf([funded.trader.account.address]);
+      expect(settle).toBeLessThan(wad("-29.9"));
+      expect(settle).toBeGreaterThan(wad("-30.2"));
+    });
+  });
+
+  describe("liquidation", () => {
+    it("sizes a perp liquidation as vector V4 and splits the fee", async () => {
+      await hub.report(SPOKE_A, "USDC", "2300");
+      await hub.report(SPOKE_B, "WETH", "1");
+      await hub.engine.write.trade([0n, wad("20"), 0n], { account: hub.trader.account });
+      await hub.setPrice("WETH", "2850");
+      const before = await hub.engine.read.healthOf([trader]);
+      near(BigInt(before.healthMaint), "-35.95");
+      expect(before.liquidatable).toBe(true);
+
+      const hash = await hub.engine.write.liquidatePerp([trader, 0n], { account: hub.liquidator.account });
+      await hub.connection.viem.assertions.emitWithArgs(hash, hub.engine, "PerpLiquidated", [
+        getAddress(trader),
+        0n,
+        getAddress(hub.liquidator.account.address),
+        wad("10.316"),
+        wad("2850"),
+        wad("220.5045"),
+        wad("73.5015"),
+      ]);
+      expect((await hub.engine.read.positionOf([trader, 0n])).size).toBe(wad("9.684"));
+      const after = await hub.engine.read.healthOf([trader]);
+      expect(after.healthLiquidationEnd).toBeGreaterThan(before.healthLiquidationEnd);
+      expect(await hub.engine.read.settleBalanceOf([hub.liquidator.account.address])).toBe(wad("220.5045"));
+    });
+
+    it("refuses to liquidate a healthy account", async () => {
+      await hub.report(SPOKE_A, "USDC", "2300");
+      await hub.engine.write.trade([0n, wad("1"), 0n], { account: hub.trader.account });
+      await hub.connection.viem.assertions.revertWithCustomError(
+        hub.engine.write.liquidatePerp([trader, 0n], { account: hub.liquidator.account }),
+        hub.engine,
+        "NotLiquidatable",
+      );
+    });
+
+    it("liquidates collateral as vector V5: repay on the hub, Seize to the liquidator and the treasury", async () => {
+      // Reach V5's state: 4 WETH on chain A against a settle debt of 8500.
+      await hub.report(SPOKE_A, "WETH", "4");
+      await hub.engine.write.trade([0n, wad("8.5"), 0n], { account: hub.trader.account });
+      await hub.setPrice("WETH", "2000");
+      await hub.engine.write.trade([0n, wad("-8.5"), 0n], { account: hub.trader.account });
+      await hub.setPrice("WETH", "2400");
+      near(await hub.engine.read.settleBalanceOf([trader]), "-8500");
+
+      const liquidator = hub.liquidator.account.address;
+      await hub.fund(liquidator, "10000");
+      const token = hub.spokeToken("WETH", SPOKE_A);
+      const hash = await hub.engine.write.liquidateCollateral([trader, SPOKE_A, token, 0n], {
+        account: hub.liquidator.account,
+      });
+      await hub.connection.viem.assertions.emitWithArgs(hash, hub.engine, "CollateralLiquidated", [
+        getAddress(trader),
+        SPOKE_A,
+        getAddress(liquidator),
+        getAddress(token),
+        parseUnits("4000", 6),
+        // V5 says 1.741666666666666667 / 0.008333333333333333: the protocol's share rounds up, within 1e-9.
+        wad("1.741666666666666666"),
+        wad("0.008333333333333334"),
+      ]);
+      const seizes = sentMessages(await hub.publicClient.waitForTransactionReceipt({ hash }), hub.messenger.address);
+      expect(seizes.map((m) => m.decoded)).toMatchObject([
+        { type: "Seize", to: getAddress(liquidator), amount: wad("1.741666666666666666"), cmdNonce: 1n },
+        { type: "Seize", to: getAddress(hub.owner.account.address), amount: wad("0.008333333333333334"), cmdNonce: 2n },
+      ]);
+      near(await hub.engine.read.settleBalanceOf([trader]), "-4500");
+      expect(await hub.usdc.read.balanceOf([hub.engine.address])).toBe(parseUnits("4000", 6));
+    });
+
+    it("writes bad debt off against the insurance fund first and socialises the rest", async () => {
+      await hub.report(SPOKE_A, "USDC", "1600");
+      await hub.engine.write.trade([0n, wad("10"), 0n], { account: hub.trader.account });
+      await hub.setPrice("WETH", "2800");
+      // A gap through bankruptcy: the loss (2000) exceeds the collateral (1600); close everything, then take all the collateral.
+      while ((await hub.engine.read.positionOf([trader, 0n])).size !== 0n) {
+        await hub.engine.write.liquidatePerp([trader, 0n], { account: hub.liquidator.account });
+      }
+      const liquidator = hub.liquidator.account.address;
+      await hub.fund(liquidator, "10000");
+      await hub.engine.write.liquidateCollateral([trader, SPOKE_A, hub.spokeToken("USDC", SPOKE_A), 0n], {
+        account: hub.liquidator.account,
+      });
+      // The spoke executes both seizures and reports nothing left.
+      await hub.report(SPOKE_A, "USDC", "0", { lastCommandNonce: 2n });
+      await hub.fund(hub.keeper.account.address, "100");
+      await hub.engine.write.fundInsurance([parseUnits("100", 6)], { account: hub.keeper.account });
+
+      const debt = -(await hub.engine.read.settleBalanceOf([trader]));
+      // The fund holds the 100 paid in plus its share of the perp liquidation fees.
+      const [poolBefore, , insuranceBefore] = await hub.engine.read.poolAccounts();
+      expect(insuranceBefore).toBeGreaterThan(wad("100"));
+      expect(debt).toBeGreaterThan(insuranceBefore);
+      const hash = await hub.engine.write.resolveBadDebt([trader]);
+      await hub.connection.viem.assertions.emitWithArgs(hash, hub.engine, "BadDebtResolved", [
+        getAddress(trader),
+        debt,
+        insuranceBefore,
+        debt - insuranceBefore,
+      ]);
+      const [poolAfter, , insurance, socialized] = await hub.engine.read.poolAccounts();
+      expect(insurance).toBe(0n);
+      expect(socialized).toBe(debt - insuranceBefore);
+      expect(poolAfter).toBe(poolBefore - socialized);
+      expect(await hub.engine.read.settleBalanceOf([trader])).toBe(0n);
+    });
+  });
+
+  describe("auto-margin", () => {
+    it("sends Lock only for an opted-in account below initial health", async () => {
+      await hub.report(SPOKE_A, "USDC", "1000");
+      await hub.engine.write.trade([0n, wad("6"), 0n], { account: hub.trader.account });
+      const token = hub.spokeToken("USDC", SPOKE_A);
+      const lock = () =>
+        hub.engine.write.autoMarginLock([trader, SPOKE_A, token, parseUnits("500", 6)], {
+          account: hub.keeper.account,
+        });
+      await hub.connection.viem.assertions.revertWithCustomErrorWithArgs(lock(), hub.engine, "AutoMarginNotEnabled", [
+        getAddress(trader),
+      ]);
+      await hub.engine.write.setAutoMargin([true], { account: hub.trader.account });
+      await hub.connection.viem.assertions.revertWithCustomError(lock(), hub.engine, "AutoMarginNotNeeded");
+      await hub.setPrice("WETH", "2900");
+      const hash = await lock();
+      const [command] = sentMessages(await hub.publicClient.waitForTransactionReceipt({ hash }), hub.messenger.address);
+      expect(command?.decoded).toMatchObject({ type: "Lock", amount: parseUnits("500", 6), cmdNonce: 1n });
+      expect(command?.decoded).not.toHaveProperty("to");
+      void zeroAddress;
+    });
+  });
+
+  describe("liquidity pool", () => {
+    it("mints shares for deposits and pays them back", async () => {
+      const lp = hub.lp.account.address;
+      await hub.fund(lp, "1000");
+      await hub.engine.write.depositLiquidity([parseUnits("1000", 6)], { account: hub.lp.account });
+      expect(await hub.engine.read.liquiditySharesOf([lp])).toBe(wad("1000"));
+      await hub.engine.write.withdrawLiquidity([wad("400"), lp], { account: hub.lp.account });
+      expect(await hub.usdc.read.balanceOf([lp])).toBe(parseUnits("400", 6));
+      await hub.connection.viem.assertions.revertWithCustomErrorWithArgs(
+        hub.engine.write.withdrawLiquidity([wad("601"), lp], { account: hub.lp.account }),
+        hub.engine,
+        "InsufficientShares",
+        [wad("600"), wad("601")],
+      );
+    });
+  });
+});
