@@ -56,9 +56,9 @@ library RiskMath {
         uint256 marketValue = _valueCollateral(breakdown, assets, collateral);
         _valuePositions(breakdown, params, markets, positions);
 
-        uint256 debt = settleBalance < 0 ? uint256(-settleBalance) : 0;
+        int256 signedDebt = settleBalance < 0 ? -settleBalance : int256(0);
         int256 credit = settleBalance > 0 ? settleBalance : int256(0);
-        int256 signedDebt = int256(debt);
+        uint256 debt = uint256(signedDebt);
         breakdown.debt = debt;
         breakdown.equityInit = breakdown.collateralValueInit.toInt256() + credit + breakdown.pnlInit - signedDebt;
         breakdown.equityMaint = breakdown.collateralValueMaint.toInt256() + credit + breakdown.pnlMaint - signedDebt;

@@ -4,9 +4,10 @@ pragma solidity 0.8.30;
 // Inputs and outputs of `RiskMath` (docs/risk-spec.md). Every amount, price and rate is an 18-decimal
 // fixed-point number (WAD). The TypeScript mirror (sdk/risk/types.ts) has the same fields.
 //
-// Supported domain, inside which no intermediate value overflows (outside it the math reverts):
-// amounts and each asset's total < 2^128; |size|, |settleBalance|, |fundingOwed| < 2^127; prices < 2^96;
-// k, margins, size factors, buffer, fee, bonus < 2^64; weights, haircuts and shares <= 1 (1e18).
+// Supported domain, inside which no intermediate value overflows (outside it the math reverts; the SDK
+// refuses such inputs up front, see sdk/risk/domain.ts): amounts and each asset's total < 2^128;
+// |size|, |settleBalance|, |fundingOwed|, debt < 2^127; prices < 2^96; k, margins, size factors, buffer,
+// fee, bonus < 2^64; weights, haircuts and shares <= 1 (1e18); |healthLiquidationEnd| < 2^192.
 
 /// @notice Global risk parameters.
 struct RiskParams {
