@@ -1,8 +1,9 @@
 import { XmarginError } from "../../sdk/errors.ts";
 import { type Command, UsageError } from "./command.ts";
 import { devnetCommand } from "./commands/devnet.ts";
+import { riskCommand } from "./commands/risk.ts";
 
-const commands: Command[] = [devnetCommand];
+const commands: Command[] = [devnetCommand, riskCommand];
 
 export function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length), 4);
