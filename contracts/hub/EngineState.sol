@@ -24,6 +24,8 @@ struct EngineState {
     uint8 settleDecimals;
     IPriceOracle oracle;
     address treasury;
+    /// Reports older than this block risk-increasing actions (safety rule 5); zero disables the check.
+    uint32 maxReportAge;
     RiskParams riskParams;
     mapping(uint64 chainId => IMarginEngine.SpokeConfig) spokes;
     mapping(uint64 chainId => mapping(address token => IMarginEngine.CollateralToken)) collateralTokens;

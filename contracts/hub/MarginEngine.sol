@@ -65,6 +65,15 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
         emit TreasurySet(newTreasury);
     }
 
+    /// @notice Reports older than `maxReportAge` block risk-increasing actions; 0 disables the check.
+    function setMaxReportAge(uint32 maxReportAge) external onlyOwner {
+        if (maxReportAge != 0 && (maxReportAge < 1 hours || maxReportAge > 365 days)) {
+            revert ParameterOutOfBounds("maxReportAge", maxReportAge);
+        }
+        s.maxReportAge = maxReportAge;
+        emit MaxReportAgeSet(maxReportAge);
+    }
+
     function setRiskParams(RiskParams calldata params) external onlyOwner {
         _bounded("pnlWeightInit", params.pnlWeightInit, 1e18);
         _bounded("liquidationBuffer", params.liquidationBuffer, 0.2e18);
@@ -291,6 +300,10 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
 
     function treasury() external view returns (address) {
         return s.treasury;
+    }
+
+    function maxReportAge() external view returns (uint32) {
+        return s.maxReportAge;
     }
 
     function riskParams() external view returns (RiskParams memory) {

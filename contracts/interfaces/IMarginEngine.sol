@@ -51,6 +51,8 @@ interface IMarginEngine {
     error InsufficientSettleCredit(uint256 credit, uint256 requested);
     error InitialHealthViolated(int256 healthInit);
     error StalePrice(bytes32 priceId);
+    /// @notice The last report of a counted entry is older than the maximum report age.
+    error StaleReport(uint64 chainId, address asset);
     error NotLiquidatable(int256 healthMaint);
     error NothingToLiquidate();
     error NoDebt(address account);
@@ -77,6 +79,7 @@ interface IMarginEngine {
     event RiskParamsSet();
     event OracleSet(address indexed oracle);
     event TreasurySet(address indexed treasury);
+    event MaxReportAgeSet(uint32 maxReportAge);
 
     event BalanceReportApplied(
         address indexed account, uint64 indexed chainId, address indexed asset, uint256 locked, uint32 seq, uint64 acknowledgedNonce

@@ -21,6 +21,8 @@ struct RiskView {
     uint256[] assetIds;
     /// The first stale price met, or zero.
     bytes32 stalePriceId;
+    /// The key (CollateralLedger.key) of the first counted entry whose report is too old, or zero.
+    bytes32 staleReportKey;
 }
 
 /// @title AccountRisk
@@ -60,6 +62,10 @@ library AccountRisk {
     function requireInitialHealth(EngineState storage s, address account) internal view {
         RiskView memory risk = riskView(s, account);
         if (risk.stalePriceId != bytes32(0)) revert IMarginEngine.StalePrice(risk.stalePriceId);
+        if (risk.staleReportKey != bytes32(0)) {
+            uint256 key = uint256(risk.staleReportKey);
+            revert IMarginEngine.StaleReport(uint64(key >> 160), address(uint160(key)));
+        }
         if (risk.health.healthInit < 0) revert IMarginEngine.InitialHealthViolated(risk.health.healthInit);
     }
 
@@ -111,6 +117,7 @@ library AccountRisk {
         view
     {
         uint256 entryCount = ledger.keys.length;
+        uint256 maxReportAge = s.maxReportAge;
         risk.collateral = new CollateralRisk[](entryCount);
         risk.assets = new AssetRisk[](entryCount);
         risk.assetIds = new uint256[](entryCount);
@@ -120,6 +127,10 @@ library AccountRisk {
             CollateralEntry storage entry = ledger.entries[ledger.keys[i]];
             uint256 amount = entry.counted();
             if (amount == 0) continue;
+            if (
+                maxReportAge != 0 && risk.staleReportKey == bytes32(0)
+                    && block.timestamp > entry.reportedAt + maxReportAge
+            ) risk.staleReportKey = ledger.keys[i];
             IMarginEngine.CollateralToken memory token = s.collateralTokens[entry.chainId][entry.asset];
             uint256 index;
             while (index < assetCount && risk.assetIds[index] != token.assetId) ++index;

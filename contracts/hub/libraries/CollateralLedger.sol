@@ -12,6 +12,8 @@ struct CollateralEntry {
     uint64 acknowledgedNonce;
     uint64 pendingHead;
     uint64 pendingTail;
+    /// When the last applied report arrived; old reports block risk-increasing actions.
+    uint32 reportedAt;
 }
 
 /// @notice A command that lowers an entry, waiting for the spoke's acknowledgement.
@@ -71,6 +73,7 @@ library CollateralLedger {
         entry.reportedLocked = locked;
         entry.seq = seq;
         entry.acknowledgedNonce = acknowledgedNonce;
+        entry.reportedAt = uint32(block.timestamp);
 
         mapping(uint64 => PendingDecrease) storage queue = self.pending[entryKey];
         uint64 head = entry.pendingHead;
