@@ -15,7 +15,7 @@ import {BalanceReport, Command, Envelope, MessageType} from "../types/Messages.s
 import {HealthBreakdown, RiskParams} from "../types/RiskTypes.sol";
 import {Account, EngineState} from "./EngineState.sol";
 import {AccountCollateral, CollateralEntry, CollateralLedger} from "./libraries/CollateralLedger.sol";
-import {FixedPointMath} from "./libraries/FixedPointMath.sol";
+import {FixedPoint} from "../libraries/FixedPoint.sol";
 import {MarketConfig, MarketState, PerpMarkets, Position} from "./libraries/PerpMarkets.sol";
 import {ReleaseIntents} from "./libraries/ReleaseIntents.sol";
 import {CollateralLiquidationPlan, LiquidationLogic} from "./logic/LiquidationLogic.sol";
@@ -29,7 +29,7 @@ import {TradingLogic} from "./logic/TradingLogic.sol";
 /// Parameter setters are bounded; the owner is meant to be a timelock, so changes are also delayed.
 contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonces, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
-    using FixedPointMath for uint256;
+    using FixedPoint for uint256;
     using CollateralLedger for AccountCollateral;
     using CollateralLedger for CollateralEntry;
     using PerpMarkets for MarketState;

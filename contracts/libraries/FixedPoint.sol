@@ -49,6 +49,11 @@ library FixedPoint {
         return _floorDiv(x * y, SIGNED_WAD);
     }
 
+    /// @dev x·y/WAD rounded toward +∞.
+    function mulCeil(int256 x, int256 y) internal pure returns (int256) {
+        return -_floorDiv(-(x * y), SIGNED_WAD);
+    }
+
     function divFloor(int256 x, int256 y) internal pure returns (int256) {
         return _floorDiv(x * SIGNED_WAD, y);
     }
@@ -62,6 +67,28 @@ library FixedPoint {
             // root < 2^128, so its square cannot overflow.
             if (root * root < radicand) ++root;
         }
+    }
+
+    function abs(int256 x) internal pure returns (uint256) {
+        return x >= 0 ? uint256(x) : uint256(-x);
+    }
+
+    /// @notice Token units → WAD, rounded down.
+    function toWadDown(uint256 amount, uint8 decimals) internal pure returns (uint256) {
+        if (decimals <= 18) return amount * 10 ** (18 - decimals);
+        return amount / 10 ** (decimals - 18);
+    }
+
+    /// @notice WAD → token units, rounded down (what the protocol pays out).
+    function fromWadDown(uint256 wad, uint8 decimals) internal pure returns (uint256) {
+        if (decimals <= 18) return wad / 10 ** (18 - decimals);
+        return wad * 10 ** (decimals - 18);
+    }
+
+    /// @notice WAD → token units, rounded up (what the protocol collects).
+    function fromWadUp(uint256 wad, uint8 decimals) internal pure returns (uint256) {
+        if (decimals <= 18) return Math.ceilDiv(wad, 10 ** (18 - decimals));
+        return wad * 10 ** (decimals - 18);
     }
 
     function _floorDiv(int256 numerator, int256 denominator) private pure returns (int256 quotient) {

@@ -7,7 +7,7 @@ import {RiskMath} from "../../libraries/RiskMath.sol";
 import {AssetRisk, CollateralRisk, HealthBreakdown, MarketRisk, PositionRisk} from "../../types/RiskTypes.sol";
 import {Account, EngineState} from "../EngineState.sol";
 import {AccountCollateral, CollateralEntry, CollateralLedger} from "./CollateralLedger.sol";
-import {FixedPointMath} from "./FixedPointMath.sol";
+import {FixedPoint} from "../../libraries/FixedPoint.sol";
 import {MarketConfig, MarketState, PerpMarkets, Position, TradeOutcome} from "./PerpMarkets.sol";
 
 /// @notice Everything a health evaluation needs, gathered once per call.
@@ -29,7 +29,7 @@ struct RiskView {
 /// @notice Builds RiskMath's inputs from the engine's storage (one oracle read per price id) and keeps
 /// positions and the settle balance consistent when a position changes.
 library AccountRisk {
-    using FixedPointMath for uint256;
+    using FixedPoint for uint256;
     using CollateralLedger for CollateralEntry;
     using PerpMarkets for Position;
     using PerpMarkets for MarketState;

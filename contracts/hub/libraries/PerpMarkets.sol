@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {FixedPointMath} from "./FixedPointMath.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {FixedPoint} from "../../libraries/FixedPoint.sol";
 
 /// @notice Owner-set parameters of a perpetual market (all 18 decimals unless noted).
 struct MarketConfig {
@@ -50,8 +51,8 @@ struct TradeOutcome {
 /// market, average entry prices, realized PnL, open interest and a skew-based funding index.
 /// Rounding favours the protocol: realized PnL and funding received round down, funding owed up.
 library PerpMarkets {
-    using FixedPointMath for uint256;
-    using FixedPointMath for int256;
+    using FixedPoint for uint256;
+    using FixedPoint for int256;
 
     /// @notice Accrues funding up to now at `price`: rate = maxRate · clamp(skew / skewScale, −1, 1).
     function accrueFunding(MarketState storage state, MarketConfig storage config, uint256 price) internal {
@@ -63,13 +64,13 @@ library PerpMarkets {
         if (skew > scale) skew = scale;
         if (skew < -scale) skew = -scale;
         int256 ratePerSecond = skew * int256(uint256(config.maxFundingRatePerSecond)) / scale;
-        state.fundingIndex += int128((ratePerSecond * int256(elapsed)).mulWadFloor(price));
+        state.fundingIndex += int128((ratePerSecond * int256(elapsed)).mulFloor(int256(price)));
     }
 
     /// @notice Funding the position owes since its snapshot (negative: it receives), rounded up.
     function fundingOwed(Position storage position, MarketState storage state) internal view returns (int256) {
         int256 indexDelta = int256(state.fundingIndex) - int256(position.fundingSnapshot);
-        return _mulSignedCeil(int256(position.size), indexDelta);
+        return int256(position.size).mulCeil(indexDelta);
     }
 
     /// @notice Applies a signed size change at `price`, netting against the existing position.
@@ -83,7 +84,7 @@ library PerpMarkets {
         int256 oldSize = position.size;
         int256 newSize = oldSize + sizeDelta;
         uint256 entry = position.entryPrice;
-        outcome.notional = sizeDelta.abs().mulWadUp(price);
+        outcome.notional = sizeDelta.abs().mulUp(price);
         // Growing, or flipping to the other side, adds risk; shrinking toward zero does not.
         outcome.increasesRisk = newSize.abs() > oldSize.abs() || (newSize != 0 && (newSize > 0) != (oldSize > 0));
 
@@ -93,12 +94,12 @@ library PerpMarkets {
             // Increase: size-weighted average entry, rounded against the trader (longs up, shorts down).
             uint256 weighted = oldSize.abs() * entry + sizeDelta.abs() * price;
             uint256 total = newSize.abs();
-            newEntry = newSize > 0 ? _ceilDiv(weighted, total) : weighted / total;
+            newEntry = newSize > 0 ? Math.ceilDiv(weighted, total) : weighted / total;
         } else {
             uint256 closed = sizeDelta.abs() < oldSize.abs() ? sizeDelta.abs() : oldSize.abs();
             int256 perUnit = int256(price) - int256(entry);
             if (oldSize < 0) perUnit = -perUnit;
-            outcome.realizedPnl = perUnit.mulWadFloor(closed);
+            outcome.realizedPnl = perUnit.mulFloor(int256(closed));
             // Flipped through zero: the remainder opens at the trade price.
             newEntry = newSize == 0 ? 0 : ((newSize > 0) == (oldSize > 0) ? entry : price);
         }
@@ -111,7 +112,7 @@ library PerpMarkets {
     /// @notice Traders' aggregate unrealized PnL in this market at `price` (the pool's liability).
     function tradersUnrealizedPnl(MarketState storage state, uint256 price) internal view returns (int256) {
         int256 netSize = int256(uint256(state.longOpenInterest)) - int256(uint256(state.shortOpenInterest));
-        return netSize.mulWadCeil(price) - state.sizeTimesEntry / int256(FixedPointMath.WAD);
+        return netSize.mulCeil(int256(price)) - state.sizeTimesEntry / int256(FixedPoint.WAD);
     }
 
     function _removeFromAggregates(MarketState storage state, int256 size, uint256 entry) private {
@@ -124,17 +125,5 @@ library PerpMarkets {
         if (size > 0) state.longOpenInterest += uint128(uint256(size));
         if (size < 0) state.shortOpenInterest += uint128(uint256(-size));
         state.sizeTimesEntry += size * int256(entry);
-    }
-
-    function _mulSignedCeil(int256 a, int256 b) private pure returns (int256) {
-        int256 product = a * b;
-        int256 quotient = product / int256(FixedPointMath.WAD);
-        // Solidity truncates toward zero; a positive inexact result moves up by one.
-        if (product > 0 && product % int256(FixedPointMath.WAD) != 0) quotient += 1;
-        return quotient;
-    }
-
-    function _ceilDiv(uint256 a, uint256 b) private pure returns (uint256) {
-        return a == 0 ? 0 : (a - 1) / b + 1;
     }
 }

@@ -7,7 +7,7 @@ import {CollateralLiquidation, PerpLiquidation} from "../../types/RiskTypes.sol"
 import {Account, EngineState} from "../EngineState.sol";
 import {AccountRisk, RiskView} from "../libraries/AccountRisk.sol";
 import {CollateralEntry, CollateralLedger} from "../libraries/CollateralLedger.sol";
-import {FixedPointMath} from "../libraries/FixedPointMath.sol";
+import {FixedPoint} from "../../libraries/FixedPoint.sol";
 import {Position, TradeOutcome} from "../libraries/PerpMarkets.sol";
 
 /// @notice What a collateral liquidation moves, in token units.
@@ -23,7 +23,7 @@ struct CollateralLiquidationPlan {
 /// @notice Perp and collateral liquidation sized by RiskMath, and bad-debt resolution, run by the
 /// engine through DELEGATECALL. Liquidations run at current prices even when stale (safety rule 5).
 library LiquidationLogic {
-    using FixedPointMath for uint256;
+    using FixedPoint for uint256;
     using CollateralLedger for CollateralEntry;
 
     function liquidatePerp(EngineState storage s, address liquidator, address accountAddress, uint256 marketId)

@@ -6,15 +6,15 @@ import {IMarginEngine} from "../../interfaces/IMarginEngine.sol";
 import {IPriceOracle} from "../../interfaces/IPriceOracle.sol";
 import {EngineState} from "../EngineState.sol";
 import {AccountRisk} from "../libraries/AccountRisk.sol";
-import {FixedPointMath} from "../libraries/FixedPointMath.sol";
+import {FixedPoint} from "../../libraries/FixedPoint.sol";
 import {MarketConfig, MarketState, PerpMarkets, TradeOutcome} from "../libraries/PerpMarkets.sol";
 
 /// @title TradingLogic
 /// @notice The hub's perp venue and its counterparty pool, run by the engine through DELEGATECALL.
 library TradingLogic {
     using SafeERC20 for *;
-    using FixedPointMath for uint256;
-    using FixedPointMath for int256;
+    using FixedPoint for uint256;
+    using FixedPoint for int256;
     using PerpMarkets for MarketState;
 
     /// @notice See IMarginEngine.trade; `trader` is the engine's msg.sender.
@@ -33,7 +33,7 @@ library TradingLogic {
         }
 
         TradeOutcome memory outcome = AccountRisk.changePosition(s, trader, marketId, sizeDelta, read.price);
-        uint256 fee = outcome.notional.mulWadUp(config.takerFee);
+        uint256 fee = outcome.notional.mulUp(config.takerFee);
         s.accounts[trader].settleBalance -= int256(fee);
         s.poolBalance += int256(fee);
 
