@@ -1,0 +1,55 @@
+export {
+  hyperlaneGatewayAbi,
+  ISM_MODULE_TYPE,
+  interchainSecurityModuleAbi,
+  mailboxAbi,
+  merkleTreeHookAbi,
+  messagingAppErrorsAbi,
+  validatorAnnounceAbi,
+} from "./abi.ts";
+export {
+  type Checkpoint,
+  checkpointDigest,
+  checkpointDomainHash,
+  isValidCheckpointSignature,
+  messageIdMultisigMetadata,
+  recoverCheckpointSigner,
+  SIGNATURE_LENGTH,
+  type SignedCheckpoint,
+  signCheckpoint,
+} from "./checkpoint.ts";
+export {
+  type DeliveryOutcome,
+  type DispatchedMessage,
+  findDispatchedMessages,
+  HyperlaneDeliverer,
+  type HyperlaneDelivererOptions,
+  type HyperlaneDestination,
+  type HyperlaneOrigin,
+  processHyperlaneMessage,
+  resolveMultisigIsm,
+  revertReason,
+} from "./deliverer.ts";
+export { HyperlaneTransportError, type HyperlaneTransportErrorKind } from "./errors.ts";
+export { IncrementalMerkleTree, MERKLE_TREE_DEPTH } from "./merkle.ts";
+export {
+  addressToBytes32,
+  bytes32ToAddress,
+  formatHyperlaneMessage,
+  HYPERLANE_MESSAGE_HEADER_LENGTH,
+  HYPERLANE_MESSAGE_VERSION,
+  type HyperlaneMessage,
+  hyperlaneMessageId,
+  isHyperlaneDomain,
+  parseHyperlaneMessage,
+} from "./message.ts";
+export {
+  type CheckpointRequest,
+  type CheckpointSignatureSource,
+  collectQuorum,
+  type Quorum,
+  type RejectedSignature,
+  selectQuorum,
+  validatorSignatureSource,
+} from "./signatures.ts";
+export { HyperlaneValidator, type HyperlaneValidatorOptions } from "./validator.ts";

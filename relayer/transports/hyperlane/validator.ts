@@ -1,0 +1,162 @@
+import type { Address, Hex, PublicClient } from "viem";
+import type { DigestSigner } from "../../engine/signer.ts";
+import { merkleTreeHookAbi } from "./abi.ts";
+import { type Checkpoint, type SignedCheckpoint, signCheckpoint } from "./checkpoint.ts";
+import { HyperlaneTransportError } from "./errors.ts";
+import { blockRanges, confirmedHead, DEFAULT_MAX_BLOCK_RANGE } from "./logs.ts";
+import { IncrementalMerkleTree } from "./merkle.ts";
+
+const insertedIntoTree = merkleTreeHookAbi[0];
+
+export interface HyperlaneValidatorOptions {
+  /** Client of the origin chain this validator watches. */
+  client: PublicClient;
+  /** Hyperlane domain of the origin chain. */
+  origin: number;
+  /** The origin Mailbox's required `MerkleTreeHook`. */
+  merkleTreeHook: Address;
+  /** This operator's validator key: it signs only this validator's checkpoints. */
+  signer: DigestSigner;
+  /** Blocks (counting its own) a message must have before it is signed, against reorgs. Default 1. */
+  confirmations?: number;
+  /** Where the tree starts: the block the hook was deployed in (earlier blocks have no insertions). */
+  fromBlock?: bigint;
+  maxBlockRange?: bigint;
+}
+
+/**
+ * A Hyperlane validator for one origin: it rebuilds the origin hook's incremental merkle tree from
+ * `InsertedIntoTree` events, checks it against the hook's own root and count at every synced block,
+ * and signs the checkpoint of a message only once that message is confirmed in the tree.
+ */
+export class HyperlaneValidator {
+  readonly address: Address;
+  readonly origin: number;
+  readonly merkleTreeHook: Address;
+  private readonly client: PublicClient;
+  private readonly signer: DigestSigner;
+  private readonly confirmations: number;
+  private readonly maxBlockRange: bigint;
+  private readonly tree = new IncrementalMerkleTree();
+  private readonly checkpoints = new Map<string, Checkpoint>();
+  private nextBlock: bigint;
+  /**
+   * Set once the local tree disagrees with the hook: every checkpoint it would sign could carry a
+   * wrong root (which Hyperlane's fraud proofs treat as misbehaviour), so the validator stops signing.
+   */
+  private fault: HyperlaneTransportError | undefined;
+  /** Syncs run one at a time: the tree must see insertions in order exactly once. */
+  private syncQueue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: HyperlaneValidatorOptions) {
+    this.client = options.client;
+    this.origin = options.origin;
+    this.merkleTreeHook = options.merkleTreeHook;
+    this.signer = options.signer;
+    this.address = options.signer.address;
+    this.confirmations = options.confirmations ?? 1;
+    this.maxBlockRange = options.maxBlockRange ?? DEFAULT_MAX_BLOCK_RANGE;
+    this.nextBlock = options.fromBlock ?? 0n;
+  }
+
+  /** Leaves in the local tree. */
+  get count(): number {
+    return this.tree.count;
+  }
+
+  /** Reads insertions up to the confirmed head; returns the number of leaves. */
+  sync(): Promise<number> {
+    const run = this.syncQueue.then(() => this.syncOnce());
+    this.syncQueue = run.catch(() => {});
+    return run;
+  }
+
+  /** The checkpoint of a message already in the local tree. */
+  checkpointOf(messageId: Hex): Checkpoint | undefined {
+    return this.checkpoints.get(messageId.toLowerCase());
+  }
+
+  /** Signs the checkpoint of `messageId`, syncing first if the message is not in the local tree yet. */
+  async sign(messageId: Hex): Promise<SignedCheckpoint> {
+    if (this.fault) throw this.fault;
+    if (!this.checkpointOf(messageId)) await this.sync();
+    const checkpoint = this.checkpointOf(messageId);
+    if (!checkpoint) {
+      throw new HyperlaneTransportError(
+        "CheckpointUnavailable",
+        `validator ${this.address} has not seen message ${messageId} confirmed on domain ${this.origin}`,
+        { details: { validator: this.address, origin: this.origin, messageId, treeCount: this.tree.count } },
+      );
+    }
+    return signCheckpoint(this.signer, checkpoint);
+  }
+
+  private async syncOnce(): Promise<number> {
+    if (this.fault) throw this.fault;
+    const toBlock = await confirmedHead(this.client, this.confirmations);
+    if (toBlock === undefined || toBlock < this.nextBlock) return this.tree.count;
+    for (const [from, to] of blockRanges(this.nextBlock, toBlock, this.maxBlockRange)) {
+      const logs = await this.client.getLogs({
+        address: this.merkleTreeHook,
+        event: insertedIntoTree,
+        fromBlock: from,
+        toBlock: to,
+        strict: true,
+      });
+      for (const log of logs) this.insert(log.args.messageId, log.args.index, log.blockNumber);
+      this.nextBlock = to + 1n;
+    }
+    await this.checkAgainstHook(toBlock);
+    return this.tree.count;
+  }
+
+  private insert(messageId: Hex, index: number, blockNumber: bigint): void {
+    if (index !== this.tree.count) {
+      throw this.faulted(
+        "MerkleTreeMismatch",
+        `hook inserted message ${messageId} at index ${index}, the local tree expected index ${this.tree.count}`,
+        { details: { origin: this.origin, merkleTreeHook: this.merkleTreeHook, messageId, index, blockNumber } },
+      );
+    }
+    this.tree.insert(messageId);
+    this.checkpoints.set(messageId.toLowerCase(), {
+      origin: this.origin,
+      merkleTreeHook: this.merkleTreeHook,
+      root: this.tree.root(),
+      index,
+      messageId,
+    });
+  }
+
+  /** A missed or doubled event would make every later checkpoint wrong: compare with the hook itself. */
+  private async checkAgainstHook(blockNumber: bigint): Promise<void> {
+    const hook = { address: this.merkleTreeHook, abi: merkleTreeHookAbi, blockNumber } as const;
+    const [count, root] = await Promise.all([
+      this.client.readContract({ ...hook, functionName: "count" }),
+      this.client.readContract({ ...hook, functionName: "root" }),
+    ]);
+    const localRoot = this.tree.root();
+    if (count !== this.tree.count || root !== localRoot) {
+      throw this.faulted(
+        "MerkleTreeMismatch",
+        `local tree (${this.tree.count} leaves) differs from hook ${this.merkleTreeHook} (${count} leaves) at block ${blockNumber}`,
+        {
+          details: {
+            origin: this.origin,
+            merkleTreeHook: this.merkleTreeHook,
+            blockNumber,
+            hookCount: count,
+            hookRoot: root,
+            localCount: this.tree.count,
+            localRoot,
+          },
+        },
+      );
+    }
+  }
+
+  private faulted(...args: ConstructorParameters<typeof HyperlaneTransportError>): HyperlaneTransportError {
+    this.fault = new HyperlaneTransportError(...args);
+    return this.fault;
+  }
+}

@@ -1,0 +1,539 @@
+import { setTimeout as delay } from "node:timers/promises";
+import {
+  type Abi,
+  type Address,
+  encodeFunctionData,
+  getAbiItem,
+  type Hash,
+  type Hex,
+  isAddressEqual,
+  keccak256,
+  type Log,
+  parseEventLogs,
+  type TransactionReceipt,
+} from "viem";
+import { dvnAbi, endpointV2Abi, executorAbi, receiveUln302Abi } from "./abi.ts";
+import type { LayerZeroChain } from "./chain.ts";
+import { decodeRevertReason, describeReason, LayerZeroError, type RevertReason, revertDataOf } from "./errors.ts";
+import { decodePacket, lzReceiveOption, type Packet, packetOrigin } from "./packet.ts";
+import {
+  assembleSignatures,
+  type SignatureSource,
+  type VerificationRequest,
+  verificationRequest,
+} from "./signatures.ts";
+
+/** A `PacketSent` found on a source chain. */
+export interface SentPacket {
+  sourceChainId: number;
+  blockNumber: bigint;
+  transactionHash: Hash;
+  logIndex: number;
+  packet: Packet;
+  /** The options the sender paid for (type 3; the executor's lzReceive gas is read from them). */
+  options: Hex;
+  sendLibrary: Address;
+}
+
+/**
+ * Where a packet stands on its destination:
+ * - `unverified`: the DVN has not (sufficiently) verified it at the receive library;
+ * - `verifiable`: the receive library holds enough DVN verifications, `commitVerification` is next;
+ * - `committed`: the endpoint holds its payload hash, `lzReceive` is next;
+ * - `delivered`: executed (or skipped by the OApp's delegate): the endpoint will not accept it again.
+ */
+export type PacketStatus = "unverified" | "verifiable" | "committed" | "delivered";
+
+export type DeliveryStep = "verify" | "commit" | "execute";
+
+export interface StepReceipt {
+  step: DeliveryStep;
+  transactionHash: Hash;
+  gasUsed: bigint;
+}
+
+export interface DeliveryOutcome {
+  guid: Hex;
+  nonce: bigint;
+  sourceChainId: number;
+  destinationChainId: number;
+  /** `alreadyDelivered` when another run or operator had finished it: delivery is idempotent. */
+  status: "delivered" | "alreadyDelivered";
+  /** The transactions this call sent, in order (none when already delivered). */
+  steps: StepReceipt[];
+}
+
+/**
+ * How the verified packet is executed: through the `Executor` (`execute302`, with the gas the sender
+ * paid for; a failing `lzReceive` becomes an `LzReceiveAlert`), or by calling `EndpointV2.lzReceive`
+ * directly (permissionless; a failing `lzReceive` reverts the transaction).
+ */
+export type ExecutionMode = "executor" | "endpoint";
+
+export interface LayerZeroDeliveryOptions {
+  /** Every chain this operator relays between, each with the account it sends with. */
+  chains: readonly LayerZeroChain[];
+  /** Where DVN signatures come from: local keys, peers, or both. */
+  signatures: SignatureSource;
+  execution?: ExecutionMode;
+  /** Lifetime of a signed DVN instruction, from the destination's latest block time. */
+  instructionTtlSeconds?: number;
+  confirmationPollIntervalMs?: number;
+  confirmationTimeoutMs?: number;
+}
+
+export interface LayerZeroDelivery {
+  /** `PacketSent` events of the source chain's endpoint in a block range, in chain order. */
+  findSentPackets(sourceChainId: number, range: { fromBlock: bigint; toBlock: bigint }): Promise<SentPacket[]>;
+  /** `PacketSent` events of one transaction. */
+  sentPacketsInReceipt(sourceChainId: number, receipt: TransactionReceipt): SentPacket[];
+  status(sent: SentPacket): Promise<PacketStatus>;
+  /** Verifies, commits and executes `sent` as far as it still needs; safe to repeat and to race. */
+  deliver(sent: SentPacket): Promise<DeliveryOutcome>;
+  /** The DVN instruction for `sent`, once the source has the confirmations the destination requires. */
+  verificationRequest(sent: SentPacket): Promise<VerificationRequest>;
+  /** `DVN.execute` with `signatures` (65 bytes each, concatenated): the DVN's verdict is read from its events. */
+  submitVerification(sent: SentPacket, request: VerificationRequest, signatures: Hex): Promise<StepReceipt>;
+  commit(sent: SentPacket): Promise<StepReceipt>;
+  execute(sent: SentPacket, mode?: ExecutionMode): Promise<StepReceipt>;
+}
+
+const PACKET_SENT = getAbiItem({ abi: endpointV2Abi, name: "PacketSent" });
+const DEFAULT_INSTRUCTION_TTL_SECONDS = 600;
+const DEFAULT_CONFIRMATION_POLL_MS = 250;
+const DEFAULT_CONFIRMATION_TIMEOUT_MS = 120_000;
+// DVN.execute and Executor.execute302 catch the failure of their inner call, so a node's gas estimate
+// may stop where the inner call runs out of gas and the outer one still succeeds: their gas is fixed.
+const DVN_EXECUTE_GAS = 400_000n;
+const EXECUTE302_OVERHEAD_GAS = 200_000n;
+// Margin over the estimate for calls that revert on failure (estimates are exact, state may move).
+const ESTIMATE_MARGIN_PERCENT = 20n;
+
+interface DvnCommittee {
+  vid: number;
+  quorum: number;
+  committee: readonly Address[];
+}
+
+/** The LayerZero delivery strategy over viem clients: find, verify (M-of-N DVN), commit, execute. */
+export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): LayerZeroDelivery {
+  const execution = options.execution ?? "executor";
+  const ttl = BigInt(options.instructionTtlSeconds ?? DEFAULT_INSTRUCTION_TTL_SECONDS);
+  const pollMs = options.confirmationPollIntervalMs ?? DEFAULT_CONFIRMATION_POLL_MS;
+  const timeoutMs = options.confirmationTimeoutMs ?? DEFAULT_CONFIRMATION_TIMEOUT_MS;
+  const committees = new Map<number, Promise<DvnCommittee>>();
+
+  const chainById = (chainId: number): LayerZeroChain => {
+    const chain = options.chains.find((candidate) => candidate.chainId === chainId);
+    if (!chain) throw new LayerZeroError("UnknownChain", `no LayerZero chain configured for chain id ${chainId}`);
+    return chain;
+  };
+  const destinationOf = (sent: SentPacket): LayerZeroChain => {
+    const chain = options.chains.find((candidate) => candidate.contracts.eid === sent.packet.dstEid);
+    if (!chain) {
+      throw new LayerZeroError("UnknownChain", `no LayerZero chain configured for eid ${sent.packet.dstEid}`, {
+        details: packetDetails(sent),
+      });
+    }
+    return chain;
+  };
+
+  const committeeOf = (chain: LayerZeroChain): Promise<DvnCommittee> => {
+    let committee = committees.get(chain.chainId);
+    if (!committee) {
+      const read = { address: chain.contracts.dvn, abi: dvnAbi } as const;
+      committee = Promise.all([
+        chain.publicClient.readContract({ ...read, functionName: "vid" }),
+        chain.publicClient.readContract({ ...read, functionName: "quorum" }),
+        chain.publicClient.readContract({ ...read, functionName: "getSigners" }),
+      ]).then(([vid, quorum, signers]) => ({ vid, quorum: Number(quorum), committee: signers }));
+      committee.catch(() => committees.delete(chain.chainId));
+      committees.set(chain.chainId, committee);
+    }
+    return committee;
+  };
+
+  const ulnConfigOf = (destination: LayerZeroChain, packet: Packet) =>
+    destination.publicClient.readContract({
+      address: destination.contracts.receiveUln302,
+      abi: receiveUln302Abi,
+      functionName: "getUlnConfig",
+      args: [packet.receiver, packet.srcEid],
+    });
+
+  async function status(sent: SentPacket): Promise<PacketStatus> {
+    const destination = destinationOf(sent);
+    const { packet } = sent;
+    const endpoint = { address: destination.contracts.endpoint, abi: endpointV2Abi } as const;
+    const [storedHash, lazyNonce] = await Promise.all([
+      destination.publicClient.readContract({
+        ...endpoint,
+        functionName: "inboundPayloadHash",
+        args: [packet.receiver, packet.srcEid, packet.sender, packet.nonce],
+      }),
+      destination.publicClient.readContract({
+        ...endpoint,
+        functionName: "lazyInboundNonce",
+        args: [packet.receiver, packet.srcEid, packet.sender],
+      }),
+    ]);
+    if (storedHash === packet.payloadHash) return "committed";
+    if (BigInt(storedHash) === 0n && packet.nonce <= lazyNonce) return "delivered";
+    const verifiable = await destination.publicClient.readContract({
+      address: destination.contracts.receiveUln302,
+      abi: receiveUln302Abi,
+      functionName: "verifiable",
+      args: [await ulnConfigOf(destination, packet), keccak256(packet.header), packet.payloadHash],
+    });
+    return verifiable ? "verifiable" : "unverified";
+  }
+
+  async function waitForConfirmations(sent: SentPacket, confirmations: bigint): Promise<void> {
+    const source = chainById(sent.sourceChainId);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const head = await source.publicClient.getBlockNumber({ cacheTime: 0 });
+      if (head - sent.blockNumber + 1n >= confirmations) return;
+      if (Date.now() >= deadline) {
+        throw new LayerZeroError(
+          "ConfirmationTimeout",
+          `chain ${sent.sourceChainId} did not reach ${confirmations} confirmations of block ${sent.blockNumber} in ${timeoutMs} ms`,
+          { details: { ...packetDetails(sent), head } },
+        );
+      }
+      await delay(pollMs);
+    }
+  }
+
+  async function buildVerificationRequest(sent: SentPacket): Promise<VerificationRequest> {
+    const destination = destinationOf(sent);
+    const [{ vid }, { confirmations }, block] = await Promise.all([
+      committeeOf(destination),
+      ulnConfigOf(destination, sent.packet),
+      destination.publicClient.getBlock({ blockTag: "latest" }),
+    ]);
+    await waitForConfirmations(sent, confirmations);
+    return verificationRequest(sent.packet, {
+      sourceChainId: sent.sourceChainId,
+      destinationChainId: destination.chainId,
+      transactionHash: sent.transactionHash,
+      dvn: destination.contracts.dvn,
+      vid,
+      receiveUln302: destination.contracts.receiveUln302,
+      confirmations,
+      expiration: block.timestamp + ttl,
+    });
+  }
+
+  async function submitVerification(sent: SentPacket, request: VerificationRequest, signatures: Hex) {
+    const destination = destinationOf(sent);
+    const data = encodeFunctionData({
+      abi: dvnAbi,
+      functionName: "execute",
+      args: [
+        [
+          {
+            vid: request.vid,
+            target: request.target,
+            callData: request.callData,
+            expiration: request.expiration,
+            signatures,
+          },
+        ],
+      ],
+    });
+    const receipt = await transact(destination, destination.contracts.dvn, data, DVN_EXECUTE_GAS, sent, "VerifyFailed");
+    const dvnEvents = eventsFrom(receipt, destination.contracts.dvn, dvnAbi);
+    const rejected = dvnEvents.find((event) => event.eventName === "VerifySignaturesFailed");
+    if (rejected) {
+      throw new LayerZeroError(
+        "SignaturesRejected",
+        `the DVN on chain ${destination.chainId} rejected the signatures`,
+        {
+          details: { ...packetDetails(sent), transactionHash: receipt.transactionHash },
+        },
+      );
+    }
+    const failed = dvnEvents.find((event) => event.eventName === "ExecuteFailed");
+    if (failed?.eventName === "ExecuteFailed") {
+      const reason = decodeRevertReason(failed.args._data);
+      throw new LayerZeroError("VerifyFailed", `ReceiveUln302.verify failed: ${describeReason(reason)}`, {
+        details: { ...packetDetails(sent), transactionHash: receipt.transactionHash },
+        reason,
+      });
+    }
+    const verified = eventsFrom(receipt, destination.contracts.receiveUln302, receiveUln302Abi).some(
+      (event) =>
+        event.eventName === "PayloadVerified" &&
+        isAddressEqual(event.args.dvn, destination.contracts.dvn) &&
+        event.args.proofHash === sent.packet.payloadHash,
+    );
+    if (!verified) {
+      throw new LayerZeroError(
+        "VerificationIneffective",
+        "DVN.execute verified nothing (instruction expired, another vid, or hash already used)",
+        { details: { ...packetDetails(sent), transactionHash: receipt.transactionHash } },
+      );
+    }
+    return stepReceipt("verify", receipt);
+  }
+
+  async function commit(sent: SentPacket): Promise<StepReceipt> {
+    const destination = destinationOf(sent);
+    const data = encodeFunctionData({
+      abi: receiveUln302Abi,
+      functionName: "commitVerification",
+      args: [sent.packet.header, sent.packet.payloadHash],
+    });
+    const receipt = await transact(
+      destination,
+      destination.contracts.receiveUln302,
+      data,
+      undefined,
+      sent,
+      "CommitFailed",
+    );
+    const committed = eventsFrom(receipt, destination.contracts.endpoint, endpointV2Abi).some(
+      (event) => event.eventName === "PacketVerified" && event.args.payloadHash === sent.packet.payloadHash,
+    );
+    if (!committed) {
+      throw new LayerZeroError("CommitFailed", "commitVerification emitted no PacketVerified", {
+        details: { ...packetDetails(sent), transactionHash: receipt.transactionHash },
+      });
+    }
+    return stepReceipt("commit", receipt);
+  }
+
+  async function execute(sent: SentPacket, mode: ExecutionMode = execution): Promise<StepReceipt> {
+    const destination = destinationOf(sent);
+    const { packet } = sent;
+    const origin = packetOrigin(packet);
+    const budget = lzReceiveOption(sent.options);
+    if (!budget) {
+      throw new LayerZeroError("MalformedPacket", "the packet's options hold no executor lzReceive gas", {
+        details: packetDetails(sent),
+      });
+    }
+    let receipt: TransactionReceipt;
+    if (mode === "executor") {
+      const data = encodeFunctionData({
+        abi: executorAbi,
+        functionName: "execute302",
+        args: [
+          {
+            receiver: packet.receiver,
+            origin,
+            guid: packet.guid,
+            message: packet.message,
+            extraData: "0x",
+            gasLimit: budget.gas,
+          },
+        ],
+      });
+      receipt = await transact(
+        destination,
+        destination.contracts.executor,
+        data,
+        budget.gas + budget.gas / 63n + EXECUTE302_OVERHEAD_GAS,
+        sent,
+        "ExecutionReverted",
+        budget.value,
+      );
+    } else {
+      const data = encodeFunctionData({
+        abi: endpointV2Abi,
+        functionName: "lzReceive",
+        args: [origin, packet.receiver, packet.guid, packet.message, "0x"],
+      });
+      receipt = await transact(
+        destination,
+        destination.contracts.endpoint,
+        data,
+        undefined,
+        sent,
+        "ExecutionReverted",
+        budget.value,
+      );
+    }
+    const endpointEvents = eventsFrom(receipt, destination.contracts.endpoint, endpointV2Abi);
+    const alert = endpointEvents.find(
+      (event) => event.eventName === "LzReceiveAlert" && event.args.guid === packet.guid,
+    );
+    if (alert?.eventName === "LzReceiveAlert") {
+      const reason = decodeRevertReason(alert.args.reason);
+      throw new LayerZeroError("ExecutionAlert", `lzReceive failed under the executor: ${describeReason(reason)}`, {
+        details: { ...packetDetails(sent), transactionHash: receipt.transactionHash },
+        reason,
+      });
+    }
+    const delivered = endpointEvents.some(
+      (event) =>
+        event.eventName === "PacketDelivered" &&
+        event.args.origin.nonce === packet.nonce &&
+        event.args.origin.srcEid === packet.srcEid &&
+        event.args.origin.sender === packet.sender &&
+        isAddressEqual(event.args.receiver, packet.receiver),
+    );
+    if (!delivered) {
+      throw new LayerZeroError("ExecutionReverted", "execution emitted no PacketDelivered", {
+        details: { ...packetDetails(sent), transactionHash: receipt.transactionHash },
+      });
+    }
+    return stepReceipt("execute", receipt);
+  }
+
+  /** Runs `step`; if it fails because someone else moved the packet past `passed`, that is success. */
+  async function unlessAlreadyPast(
+    sent: SentPacket,
+    passed: readonly PacketStatus[],
+    step: () => Promise<StepReceipt>,
+  ): Promise<StepReceipt | undefined> {
+    try {
+      return await step();
+    } catch (error) {
+      if (passed.includes(await status(sent))) return undefined;
+      throw error;
+    }
+  }
+
+  async function deliver(sent: SentPacket): Promise<DeliveryOutcome> {
+    const destination = destinationOf(sent);
+    const outcome = (result: DeliveryOutcome["status"], steps: StepReceipt[]): DeliveryOutcome => ({
+      guid: sent.packet.guid,
+      nonce: sent.packet.nonce,
+      sourceChainId: sent.sourceChainId,
+      destinationChainId: destination.chainId,
+      status: result,
+      steps,
+    });
+    const initial = await status(sent);
+    if (initial === "delivered") return outcome("alreadyDelivered", []);
+
+    const steps: StepReceipt[] = [];
+    const record = (step: StepReceipt | undefined) => {
+      if (step) steps.push(step);
+    };
+    if (initial === "unverified") {
+      const request = await buildVerificationRequest(sent);
+      const { quorum, committee } = await committeeOf(destination);
+      const signatures = await assembleSignatures(request, await options.signatures(request), { quorum, committee });
+      record(
+        await unlessAlreadyPast(sent, ["verifiable", "committed", "delivered"], () =>
+          submitVerification(sent, request, signatures),
+        ),
+      );
+    }
+    if (initial !== "committed") {
+      record(await unlessAlreadyPast(sent, ["committed", "delivered"], () => commit(sent)));
+    }
+    record(await unlessAlreadyPast(sent, ["delivered"], () => execute(sent)));
+    return outcome(steps.some((step) => step.step === "execute") ? "delivered" : "alreadyDelivered", steps);
+  }
+
+  return {
+    findSentPackets: async (sourceChainId, range) => {
+      const source = chainById(sourceChainId);
+      const logs = await source.publicClient.getLogs({
+        address: source.contracts.endpoint,
+        event: PACKET_SENT,
+        fromBlock: range.fromBlock,
+        toBlock: range.toBlock,
+      });
+      return sentPacketsFromLogs(sourceChainId, source.contracts.endpoint, logs);
+    },
+    sentPacketsInReceipt: (sourceChainId, receipt) =>
+      sentPacketsFromLogs(sourceChainId, chainById(sourceChainId).contracts.endpoint, receipt.logs),
+    status,
+    deliver,
+    verificationRequest: buildVerificationRequest,
+    submitVerification,
+    commit,
+    execute,
+  };
+}
+
+/** Decodes the `PacketSent` events an endpoint emitted among `logs`, in chain order. */
+export function sentPacketsFromLogs(sourceChainId: number, endpoint: Address, logs: readonly Log[]): SentPacket[] {
+  return parseEventLogs({ abi: endpointV2Abi, eventName: "PacketSent", logs: [...logs] })
+    .filter((log) => isAddressEqual(log.address, endpoint) && log.blockNumber !== null && log.transactionHash !== null)
+    .map((log) => ({
+      sourceChainId,
+      blockNumber: log.blockNumber,
+      transactionHash: log.transactionHash,
+      logIndex: log.logIndex,
+      packet: decodePacket(log.args.encodedPayload),
+      options: log.args.options,
+      sendLibrary: log.args.sendLibrary,
+    }))
+    .sort((a, b) =>
+      a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1,
+    );
+}
+
+function packetDetails(sent: SentPacket): Record<string, unknown> {
+  return {
+    guid: sent.packet.guid,
+    nonce: sent.packet.nonce,
+    srcEid: sent.packet.srcEid,
+    dstEid: sent.packet.dstEid,
+    sourceChainId: sent.sourceChainId,
+    sourceTransaction: sent.transactionHash,
+  };
+}
+
+function eventsFrom<const abi extends Abi>(receipt: TransactionReceipt, address: Address, abi: abi) {
+  return parseEventLogs({ abi, logs: receipt.logs.filter((log) => isAddressEqual(log.address, address)) });
+}
+
+const stepReceipt = (step: DeliveryStep, receipt: TransactionReceipt): StepReceipt => ({
+  step,
+  transactionHash: receipt.transactionHash,
+  gasUsed: receipt.gasUsed,
+});
+
+/**
+ * Sends `data` to `to` from the chain's operator account. Without `gas`, the estimate (plus a margin)
+ * is the limit and a revert surfaces there; with `gas`, a call at that limit checks first. Either way
+ * a revert becomes a typed error carrying the decoded reason.
+ */
+async function transact(
+  chain: LayerZeroChain,
+  to: Address,
+  data: Hex,
+  fixedGas: bigint | undefined,
+  sent: SentPacket,
+  kind: "VerifyFailed" | "CommitFailed" | "ExecutionReverted",
+  value = 0n,
+): Promise<TransactionReceipt> {
+  const { account } = chain.walletClient;
+  const reverted = (reason: RevertReason | undefined, cause?: unknown, transactionHash?: Hash) =>
+    new LayerZeroError(kind, `${kind} on chain ${chain.chainId}: ${describeReason(reason)}`, {
+      cause,
+      reason,
+      details: { ...packetDetails(sent), to, ...(transactionHash ? { transactionHash } : {}) },
+    });
+  let gas: bigint;
+  try {
+    if (fixedGas === undefined) {
+      const estimate = await chain.publicClient.estimateGas({ account, to, data, value });
+      gas = estimate + (estimate * ESTIMATE_MARGIN_PERCENT) / 100n;
+    } else {
+      await chain.publicClient.call({ account, to, data, value, gas: fixedGas });
+      gas = fixedGas;
+    }
+  } catch (error) {
+    const revertData = revertDataOf(error);
+    throw reverted(revertData === undefined ? undefined : decodeRevertReason(revertData), error);
+  }
+  const hash = await chain.walletClient.sendTransaction({
+    account,
+    chain: chain.walletClient.chain,
+    to,
+    data,
+    value,
+    gas,
+  });
+  const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") throw reverted(undefined, undefined, hash);
+  return receipt;
+}

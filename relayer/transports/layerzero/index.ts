@@ -1,0 +1,46 @@
+export * from "./abi.ts";
+export type { LayerZeroChain, LayerZeroEndpointContracts } from "./chain.ts";
+export {
+  createLayerZeroDelivery,
+  type DeliveryOutcome,
+  type DeliveryStep,
+  type ExecutionMode,
+  type LayerZeroDelivery,
+  type LayerZeroDeliveryOptions,
+  type PacketStatus,
+  type SentPacket,
+  type StepReceipt,
+  sentPacketsFromLogs,
+} from "./delivery.ts";
+export {
+  decodeRevertReason,
+  describeReason,
+  LayerZeroError,
+  type LayerZeroErrorKind,
+  type RevertReason,
+  revertDataOf,
+} from "./errors.ts";
+export {
+  addressToBytes32,
+  decodePacket,
+  type ExecutorLzReceiveOption,
+  lzReceiveOption,
+  PACKET_HEADER_LENGTH,
+  type Packet,
+  packetOrigin,
+  withMessage,
+} from "./packet.ts";
+export {
+  assembleSignatures,
+  type DvnSignature,
+  dvnInstructionDigest,
+  localSignatures,
+  type PeerSignatureRequester,
+  type QuorumOptions,
+  type SignatureSource,
+  signaturesFromLocalAndPeers,
+  type VerificationRequest,
+  type VerificationTarget,
+  verificationRequest,
+} from "./signatures.ts";
+export { answerVerificationRequest, type VerifierView } from "./verifier.ts";

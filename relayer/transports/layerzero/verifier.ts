@@ -1,0 +1,92 @@
+import { type Address, type Hex, isAddressEqual, type PublicClient } from "viem";
+import type { DigestSigner } from "../../engine/signer.ts";
+import { sentPacketsFromLogs } from "./delivery.ts";
+import { LayerZeroError } from "./errors.ts";
+import { type DvnSignature, type VerificationRequest, verificationRequest } from "./signatures.ts";
+
+/** What a DVN signer trusts: its own node of the source chain, and the destination's contracts. */
+export interface VerifierView {
+  source: { chainId: number; publicClient: PublicClient; endpoint: Address };
+  destination: { chainId: number; eid: number; dvn: Address; vid: number; receiveUln302: Address };
+  /** The longest instruction lifetime this signer accepts, in seconds from now. */
+  maxTtlSeconds?: number;
+  /** The fewest confirmations this signer attests, whatever the request says. */
+  minConfirmations?: bigint;
+  now?: () => bigint;
+}
+
+const DEFAULT_MAX_TTL_SECONDS = 3_600n;
+
+/**
+ * A signer's answer to another operator's request: sign only if the packet was really sent, as
+ * requested, on its own view of the source chain, has the confirmations it claims, and the request
+ * is exactly the DVN instruction that verifies that packet at the expected destination.
+ */
+export async function answerVerificationRequest(
+  signer: DigestSigner,
+  request: VerificationRequest,
+  view: VerifierView,
+): Promise<DvnSignature> {
+  const refuse = (why: string, details: Record<string, unknown> = {}) =>
+    new LayerZeroError("SignatureRequestRejected", `${signer.address} refuses to sign: ${why}`, {
+      details: {
+        signer: signer.address,
+        sourceChainId: request.sourceChainId,
+        destinationChainId: request.destinationChainId,
+        transactionHash: request.transactionHash,
+        ...details,
+      },
+    });
+  const { source, destination } = view;
+  if (request.sourceChainId !== source.chainId || request.destinationChainId !== destination.chainId) {
+    throw refuse("request for another pair of chains");
+  }
+  if (
+    !isAddressEqual(request.dvn, destination.dvn) ||
+    !isAddressEqual(request.target, destination.receiveUln302) ||
+    request.vid !== destination.vid
+  ) {
+    throw refuse("not our DVN or receive library");
+  }
+  if (request.confirmations < (view.minConfirmations ?? 1n)) {
+    throw refuse(`asks to attest only ${request.confirmations} confirmations`);
+  }
+  const now = view.now?.() ?? BigInt(Math.floor(Date.now() / 1000));
+  const maxTtl = BigInt(view.maxTtlSeconds ?? DEFAULT_MAX_TTL_SECONDS);
+  if (request.expiration > now + maxTtl) throw refuse(`expiration ${request.expiration} is too far ahead`);
+
+  let receipt: Awaited<ReturnType<PublicClient["getTransactionReceipt"]>>;
+  try {
+    receipt = await source.publicClient.getTransactionReceipt({ hash: request.transactionHash });
+  } catch (error) {
+    throw refuse(`transaction not found on chain ${source.chainId}: ${(error as Error).message}`);
+  }
+  if (receipt.status !== "success") throw refuse("the source transaction reverted");
+  const sent = sentPacketsFromLogs(source.chainId, source.endpoint, receipt.logs).find(
+    (candidate) => candidate.packet.encoded.toLowerCase() === request.encodedPacket.toLowerCase(),
+  );
+  if (!sent) throw refuse("the source transaction sent no such packet");
+  if (sent.packet.dstEid !== destination.eid) throw refuse(`the packet is for eid ${sent.packet.dstEid}`);
+  const head = await source.publicClient.getBlockNumber({ cacheTime: 0 });
+  const confirmations = head - receipt.blockNumber + 1n;
+  if (confirmations < request.confirmations) {
+    throw refuse(`the packet has ${confirmations} confirmations, ${request.confirmations} claimed`);
+  }
+
+  const expected = verificationRequest(sent.packet, {
+    sourceChainId: source.chainId,
+    destinationChainId: destination.chainId,
+    transactionHash: request.transactionHash,
+    dvn: destination.dvn,
+    vid: destination.vid,
+    receiveUln302: destination.receiveUln302,
+    confirmations: request.confirmations,
+    expiration: request.expiration,
+  });
+  if (!sameHex(expected.callData, request.callData) || !sameHex(expected.digest, request.digest)) {
+    throw refuse("the instruction does not verify the packet that was sent", { expectedDigest: expected.digest });
+  }
+  return { signer: signer.address, signature: await signer.signDigest(expected.digest) };
+}
+
+const sameHex = (a: Hex, b: Hex) => a.toLowerCase() === b.toLowerCase();
