@@ -1,0 +1,52 @@
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import fp from "fastify-plugin";
+import { privateKeyToAddress } from "viem/accounts";
+import { storeConfigOf } from "./config/load.ts";
+import type { RelayerConfig } from "./config/schema.ts";
+import { installErrorHandler } from "./http/errors.ts";
+import { healthRoutes } from "./http/routes/health.ts";
+import { messageRoutes } from "./http/routes/messages.ts";
+import { signatureRoutes } from "./http/routes/signatures.ts";
+import { zodSerializerCompiler, zodToOpenApi, zodValidatorCompiler } from "./http/zod.ts";
+import { chainsService } from "./services/chains.ts";
+import { metricsService } from "./services/metrics.ts";
+import { storeService } from "./services/store.ts";
+
+export interface AppOptions {
+  config: RelayerConfig;
+}
+
+/**
+ * The relayer's HTTP face as one fastify plugin: services (store, chains, metrics) as typed
+ * plugins, schema-first routes with zod, an OpenAPI document at /openapi.json and its docs page at
+ * /docs, and one error handler. The delivery engine runs beside it and knows nothing of HTTP.
+ * Wrapped with fastify-plugin so the services it decorates are visible to whoever registers it.
+ */
+export const relayerApp = fp<AppOptions>(
+  async (app, { config }) => {
+    const signer = privateKeyToAddress(config.operator.privateKey as `0x${string}`);
+    app.setValidatorCompiler(zodValidatorCompiler);
+    app.setSerializerCompiler(zodSerializerCompiler);
+    installErrorHandler(app);
+
+    await app.register(swagger, {
+      openapi: {
+        openapi: "3.1.0",
+        info: { title: "xmargin relayer", version: "1", description: "Status, messages and operator endpoints" },
+      },
+      transform: zodToOpenApi,
+    });
+    await app.register(swaggerUi, { routePrefix: "/docs" });
+    app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+
+    await app.register(storeService, { config: storeConfigOf(config) });
+    await app.register(chainsService, { chains: config.chains });
+    await app.register(metricsService, { signer });
+
+    await app.register(healthRoutes);
+    await app.register(messageRoutes);
+    await app.register(signatureRoutes, { signer });
+  },
+  { name: "xmargin-relayer-app" },
+);

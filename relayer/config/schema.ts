@@ -1,0 +1,59 @@
+import { isAddress, isHex } from "viem";
+import { z } from "zod/v4";
+import { storeConfigSchema } from "../storage/config.ts";
+
+const hex32 = z
+  .string()
+  .refine((value) => isHex(value, { strict: true }) && value.length === 66, "must be 0x + 64 hex digits");
+const address = z.string().refine((value) => isAddress(value), "must be a 0x-prefixed 20-byte address");
+const httpUrl = z
+  .string()
+  .refine(
+    (value) => URL.canParse(value) && ["http:", "https:"].includes(new URL(value).protocol),
+    "must be an http(s) URL",
+  );
+
+export const chainConfigSchema = z.strictObject({
+  name: z.string().min(1),
+  chainId: z.number().int().positive(),
+  rpcUrl: httpUrl,
+  /** Blocks a log must be buried under before the relayer acts on it. */
+  confirmations: z.number().int().min(0).max(1000).default(1),
+  pollIntervalMs: z.number().int().min(50).max(60_000).default(500),
+});
+
+export const peerConfigSchema = z.strictObject({
+  /** Base URL of the peer operator's API. */
+  url: httpUrl,
+  /** The peer's verifier signing address. */
+  address,
+});
+
+/** A relayer instance's configuration: a JSON file, with XMARGIN_* environment variables on top. */
+export const relayerConfigSchema = z.strictObject({
+  /** Where the embedded database and other state live. */
+  dataDir: z.string().min(1).default(".xmargin/relayer"),
+  /** Embedded SQLite under dataDir unless a PostgreSQL URL is given. */
+  storage: storeConfigSchema.optional(),
+  api: z
+    .strictObject({
+      host: z.string().min(1).default("127.0.0.1"),
+      port: z.number().int().min(0).max(65_535).default(8080),
+    })
+    .default({ host: "127.0.0.1", port: 8080 }),
+  /** This operator's verifier key (signs its share of the M-of-N attestations). */
+  operator: z.strictObject({ privateKey: hex32 }),
+  /** Signatures needed to deliver (M of N). */
+  threshold: z.number().int().min(1).max(32).default(2),
+  peers: z.array(peerConfigSchema).default([]),
+  chains: z.array(chainConfigSchema).min(1, "must list at least one chain"),
+  /** The deployments JSON (contract addresses per chain). */
+  deployment: z.string().min(1).optional(),
+  log: z.strictObject({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info") }).default({
+    level: "info",
+  }),
+});
+
+export type RelayerConfigInput = z.input<typeof relayerConfigSchema>;
+export type RelayerConfig = z.output<typeof relayerConfigSchema>;
+export type ChainConfig = z.output<typeof chainConfigSchema>;

@@ -1,0 +1,184 @@
+import type { BaseLogger } from "pino";
+import type { Address, Hex } from "viem";
+import type { MessageTypeName } from "../../sdk/codec/index.ts";
+
+/** The little the store logs (migrations applied, dropped connections): any pino or fastify logger fits. */
+export type StoreLogger = Pick<BaseLogger, "info" | "warn">;
+
+export const TRANSPORTS = ["layerzero", "hyperlane"] as const;
+export type Transport = (typeof TRANSPORTS)[number];
+
+/** The life cycle, in order; `failed` is reached from any pending state by a permanent failure. */
+export const MESSAGE_STATES = ["discovered", "signed", "verified", "delivered", "failed"] as const;
+export type MessageState = (typeof MESSAGE_STATES)[number];
+
+/** States with work left to do: the ones workers claim. */
+export const PENDING_STATES = ["discovered", "signed", "verified"] as const;
+export type PendingState = (typeof PENDING_STATES)[number];
+
+/** A message is identified by its transport and the transport's id (LayerZero GUID, Hyperlane message id). */
+export interface MessageKey {
+  transport: Transport;
+  messageId: Hex;
+}
+
+/** What a watcher knows about a message when it discovers it. */
+export interface NewMessage extends MessageKey {
+  originChainId: number;
+  destinationChainId: number;
+  sourceTxHash: Hex;
+  blockNumber: bigint;
+  logIndex: number;
+  /** The transport's raw payload (LayerZero packet, Hyperlane message). */
+  payload: Hex;
+  /** The decoded xmargin message type; null when the payload did not decode (the message is then failed). */
+  messageType: MessageTypeName | null;
+}
+
+export interface StoredMessage extends NewMessage {
+  state: MessageState;
+  /** Consecutive failed attempts at the current state's step; a successful transition resets it. */
+  attempts: number;
+  /** Why the latest attempt at the current step failed, if it did. */
+  lastError: string | null;
+  /** When the message is next due for work; null once it is delivered or failed. */
+  nextAttemptAt: Date | null;
+  discoveredAt: Date;
+  /** Last transition or recorded failure (claiming does not count: leases are bookkeeping). */
+  updatedAt: Date;
+  deliveredAt: Date | null;
+  /** Our delivery transaction; null when delivered by someone else (already delivered counts as success). */
+  deliveryTxHash: Hex | null;
+  /** The worker holding the lease, if any; after `leaseExpiresAt` other workers may claim the message. */
+  claimedBy: string | null;
+  leaseExpiresAt: Date | null;
+}
+
+export interface ClaimOptions {
+  states: readonly PendingState[];
+  /** Most messages to lease at once. */
+  limit: number;
+  /** How long the lease keeps other workers off the messages. */
+  leaseMs: number;
+}
+
+export interface AdvanceFields {
+  /** The worker that claimed the message; the transition only happens while it still holds it. */
+  workerId: string;
+  /** Our delivery transaction, when moving to `delivered`. */
+  deliveryTxHash?: Hex;
+}
+
+export interface FailureOptions {
+  /** The worker that claimed the message; the failure is only recorded while it still holds it. */
+  workerId: string;
+  /** The message can never succeed (e.g. it does not decode): it moves to `failed`. */
+  permanent?: boolean;
+  /** Overrides the store's backoff, e.g. when the error says when to come back. */
+  retryAt?: Date;
+}
+
+export interface RecordedFailure {
+  state: "failed" | PendingState;
+  attempts: number;
+  /** Null when the failure was permanent. */
+  nextAttemptAt: Date | null;
+}
+
+export interface NewSignature {
+  signer: Address;
+  /** The 32-byte digest that was signed. */
+  digest: Hex;
+  signature: Hex;
+}
+
+export interface StoredSignature extends NewSignature {
+  storedAt: Date;
+}
+
+export interface SignatureFilter {
+  digest?: Hex;
+  signer?: Address;
+}
+
+export interface ListMessagesQuery {
+  state?: MessageState;
+  transport?: Transport;
+  origin?: number;
+  destination?: number;
+  type?: MessageTypeName;
+  /** Page size, 1 to 1000. */
+  limit: number;
+  /** `nextCursor` of the previous page; absent for the first page. */
+  cursor?: string;
+}
+
+export interface MessagePage {
+  /** Newest first. */
+  messages: StoredMessage[];
+  /** Opaque; absent on the last page. */
+  nextCursor?: string;
+}
+
+/**
+ * The relayer's durable record of every message it discovered, the work it did on them, the signatures it
+ * gathered and how far it read each chain. One implementation over SQLite and PostgreSQL.
+ */
+export interface MessageStore {
+  readonly backend: "sqlite" | "postgres";
+
+  /** Stores a newly discovered message as `discovered`, due now. False (and nothing changed) if already stored. */
+  insertMessage(message: NewMessage): Promise<boolean>;
+  getMessage(key: MessageKey): Promise<StoredMessage | undefined>;
+
+  /**
+   * Leases up to `limit` messages in `states` that are due and not leased by anyone (or whose lease expired),
+   * oldest due first. No two workers ever hold the same message at once.
+   */
+  claimDue(workerId: string, options: ClaimOptions): Promise<StoredMessage[]>;
+  /**
+   * Moves a claimed message forward from `from` to `to` (a later state; stages may be skipped, e.g. when the
+   * destination already has it) and releases the lease, leaving it due at once for the next step.
+   * False when the message is not in `from` or the worker no longer holds it: someone else moved it.
+   */
+  advance(
+    key: MessageKey,
+    from: PendingState,
+    to: Exclude<MessageState, "discovered" | "failed">,
+    fields: AdvanceFields,
+  ): Promise<boolean>;
+  /**
+   * Counts a failed attempt, keeps the error, releases the lease and schedules a retry with exponential backoff,
+   * or moves the message to `failed` when the failure is permanent. Undefined when the worker no longer holds it.
+   */
+  recordFailure(key: MessageKey, error: unknown, options: FailureOptions): Promise<RecordedFailure | undefined>;
+  /** Hands back every lease the worker holds (graceful shutdown); returns how many it held. */
+  releaseLeases(workerId: string): Promise<number>;
+
+  /**
+   * Stores our own or a peer's signature of a message's digest. False if that signer's signature of that digest
+   * is already stored.
+   */
+  saveSignature(key: MessageKey, signature: NewSignature): Promise<boolean>;
+  /** Signatures of a message, oldest first. */
+  listSignatures(key: MessageKey, filter?: SignatureFilter): Promise<StoredSignature[]>;
+
+  /** The last processed block of a chain's stream (e.g. one per watched contract). */
+  getCursor(chainId: number, stream: string): Promise<bigint | undefined>;
+  /** Moves the cursor forward; false (and unchanged) if `block` is not past it. */
+  setCursor(chainId: number, stream: string, block: bigint): Promise<boolean>;
+  /** Sets the cursor even backwards, e.g. to re-read blocks after a reorg. */
+  resetCursor(chainId: number, stream: string, block: bigint): Promise<void>;
+
+  /** Newest first with keyset pagination, so pages stay consistent while messages arrive. */
+  listMessages(query: ListMessagesQuery): Promise<MessagePage>;
+  countByState(): Promise<Record<MessageState, number>>;
+  /**
+   * Age of the oldest message still in progress (discovered, signed or verified), for lag metrics. Failed
+   * messages are no backlog (nothing will happen to them); `countByState` counts them.
+   */
+  oldestPendingAgeMs(): Promise<number | undefined>;
+
+  /** Waits for running operations and closes the database; later calls fail with a `Closed` error. Idempotent. */
+  close(): Promise<void>;
+}
