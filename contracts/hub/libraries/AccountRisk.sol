@@ -23,6 +23,17 @@ struct RiskView {
     bytes32 stalePriceId;
     /// The key (CollateralLedger.key) of the first counted entry whose report is too old, or zero.
     bytes32 staleReportKey;
+    /// Prices already read in this evaluation: an asset and a market on the same feed read it once.
+    PriceQuote[] quotes;
+    uint256 quoteCount;
+}
+
+/// @notice One oracle read, kept for the rest of an evaluation.
+struct PriceQuote {
+    bytes32 priceId;
+    uint256 price;
+    uint256 kInit;
+    uint256 kMaint;
 }
 
 /// @title AccountRisk
@@ -38,6 +49,7 @@ library AccountRisk {
 
     function riskView(EngineState storage s, address accountAddress) internal view returns (RiskView memory risk) {
         Account storage account = s.accounts[accountAddress];
+        risk.quotes = new PriceQuote[](account.collateral.keys.length + account.openMarkets.length);
         _gatherCollateral(s, account.collateral, risk);
         uint256[] storage openMarkets = account.openMarkets;
         risk.markets = new MarketRisk[](openMarkets.length);
@@ -194,9 +206,14 @@ library AccountRisk {
         view
         returns (uint256 price, uint256 kInit, uint256 kMaint)
     {
+        for (uint256 i; i < risk.quoteCount; ++i) {
+            PriceQuote memory quote = risk.quotes[i];
+            if (quote.priceId == priceId) return (quote.price, quote.kInit, quote.kMaint);
+        }
         IPriceOracle.PriceRead memory read = s.oracle.getPrice(priceId);
         if (read.stale && risk.stalePriceId == bytes32(0)) risk.stalePriceId = priceId;
         (kInit, kMaint) = s.oracle.volatilityMultipliers(priceId);
+        risk.quotes[risk.quoteCount++] = PriceQuote({priceId: priceId, price: read.price, kInit: kInit, kMaint: kMaint});
         return (read.price, kInit, kMaint);
     }
 

@@ -24,6 +24,9 @@ struct CollateralLiquidationPlan {
 /// engine through DELEGATECALL. Liquidations run at current prices even when stale (safety rule 5).
 library LiquidationLogic {
     using FixedPoint for uint256;
+
+    /// @notice Token units left by rounding that a collateral liquidation sweeps to the protocol.
+    uint256 internal constant DUST_UNITS = 3;
     using CollateralLedger for CollateralEntry;
 
     function liquidatePerp(EngineState storage s, address liquidator, address accountAddress, uint256 marketId)
@@ -84,6 +87,13 @@ library LiquidationLogic {
         plan.payTokens = liquidation.repay.fromWadUp(s.settleDecimals);
         plan.toLiquidator = liquidation.seizedToLiquidator.fromWadDown(token.decimals);
         plan.toProtocol = liquidation.seizedToProtocol.fromWadDown(token.decimals);
+        if (plan.toLiquidator == 0) revert IMarginEngine.NothingToLiquidate();
+        // Seized amounts round down, which can strand a few token units no later liquidation could take
+        // (it would seize 0) and so block bad-debt resolution for ever: that dust goes to the protocol.
+        if (plan.toLiquidator + plan.toProtocol <= counted) {
+            uint256 remainder = counted - plan.toLiquidator - plan.toProtocol;
+            if (remainder <= DUST_UNITS) plan.toProtocol += remainder;
+        }
         if (plan.toLiquidator + plan.toProtocol > counted) {
             revert IMarginEngine.InsufficientCollateral(chainId, asset, counted, plan.toLiquidator + plan.toProtocol);
         }
