@@ -1,9 +1,10 @@
 import { XmarginError } from "../../sdk/errors.ts";
 import { type Command, UsageError } from "./command.ts";
+import { deployInfraCommand } from "./commands/deploy-infra.ts";
 import { devnetCommand } from "./commands/devnet.ts";
 import { riskCommand } from "./commands/risk.ts";
 
-const commands: Command[] = [devnetCommand, riskCommand];
+const commands: Command[] = [devnetCommand, deployInfraCommand, riskCommand];
 
 export function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length), 4);

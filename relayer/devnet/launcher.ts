@@ -5,7 +5,16 @@ import { mnemonicToAccount } from "viem/accounts";
 import { CHAIN_IDS, devnetSpokeChainId } from "../../sdk/chains.ts";
 import { type AnvilExit, describeExit, startAnvil } from "./anvil.ts";
 import { type DevnetChain, type DevnetDeployment, writeDevnetDeployment } from "./deployment.ts";
+import {
+  accountsNeeded,
+  createDevnetRelay,
+  DEFAULT_OPERATORS,
+  DEVNET_ACCOUNT_ROLES,
+  type DevnetProtocolOptions,
+  deployDevnetProtocol,
+} from "./protocol.ts";
 import { startReaper } from "./reaper-client.ts";
+import type { ProtocolRelay, RelayedMessage, RelayFailure } from "./relay.ts";
 
 export const DEFAULT_DEVNET_MNEMONIC = "test test test test test test test test test test test junk";
 
@@ -133,6 +142,10 @@ function deriveAccounts(mnemonic: string, count: number): DevnetDeployment["acco
 }
 
 export interface RunDevnetOptions extends DevnetOptions {
+  /** Deploy the protocol and run the relay (the default), or `false` for bare chains. */
+  protocol?: DevnetProtocolOptions | false;
+  /** Print one line per delivered message. */
+  verbose?: boolean;
   /** Where progress and the summary go; standard output by default. */
   print?: (line: string) => void;
 }
@@ -140,11 +153,12 @@ export interface RunDevnetOptions extends DevnetOptions {
 const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 /**
- * Starts the devnet, prints where everything is, and runs until SIGINT, SIGTERM or SIGHUP,
- * then stops every chain. Rejects if a chain dies on its own (after stopping the rest).
+ * Starts the devnet, deploys the protocol and starts the relay (unless `protocol` is false), prints where
+ * everything is, and runs until SIGINT, SIGTERM or SIGHUP, then stops every chain. Rejects if a chain dies
+ * on its own (after stopping the rest).
  */
 export async function runDevnetUntilSignal(options: RunDevnetOptions = {}): Promise<void> {
-  const { print = (line: string) => process.stdout.write(`${line}\n`), ...devnetOptions } = options;
+  const { print = (line: string) => process.stdout.write(`${line}\n`), protocol, verbose, ...devnetOptions } = options;
   let signalReceived = false;
   let announceSignal: () => void = () => {};
   const stopRequested = new Promise<void>((resolveStop) => {
@@ -154,12 +168,47 @@ export async function runDevnetUntilSignal(options: RunDevnetOptions = {}): Prom
     signalReceived = true;
     announceSignal();
   };
+  const operators = protocol === false ? 0 : (protocol?.operators ?? DEFAULT_OPERATORS);
   // Installed before startup, so a Ctrl-C during startup still stops whatever got started.
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  let relay: ProtocolRelay | undefined;
   try {
-    const devnet = await startDevnet({ ...devnetOptions, onProgress: devnetOptions.onProgress ?? print });
-    if (!signalReceived) printSummary(devnet, print);
+    const devnet = await startDevnet({
+      ...devnetOptions,
+      accounts: Math.max(devnetOptions.accounts ?? 10, accountsNeeded(operators)),
+      onProgress: devnetOptions.onProgress ?? print,
+    });
+    let deployment = devnet.deployment;
+    if (protocol !== false && !signalReceived) {
+      const started = Date.now();
+      const deploying = deployDevnetProtocol(deployment, devnet.outFile, {
+        ...protocol,
+        onProgress: protocol?.onProgress ?? print,
+      });
+      // A chain that dies or a Ctrl-C during deployment stops everything; the deployment then fails on its own.
+      const interrupted = await Promise.race([
+        deploying.then(() => undefined),
+        stopRequested.then(() => "stop" as const),
+        devnet.chainExited.then(() => "chain" as const),
+      ]).catch(async (error: unknown) => {
+        await devnet.stop();
+        throw error;
+      });
+      if (interrupted) {
+        deploying.catch(() => {});
+      } else {
+        deployment = (await deploying).deployment;
+        print(`protocol deployed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        relay = createDevnetRelay(deployment, {
+          onDelivered: verbose ? (message) => print(describeDelivery(message)) : undefined,
+          onFailure: (failure) => print(describeFailure(failure)),
+        });
+        relay.start();
+      }
+    }
+    if (!signalReceived) printSummary({ ...devnet, deployment }, print, relay !== undefined, verbose === true);
     const chainExit = await Promise.race([stopRequested.then(() => undefined), devnet.chainExited]);
+    await relay?.stop();
     await devnet.stop();
     if (chainExit) {
       throw new Error(
@@ -168,18 +217,52 @@ export async function runDevnetUntilSignal(options: RunDevnetOptions = {}): Prom
     }
     print("devnet stopped");
   } finally {
+    await relay?.stop();
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   }
 }
 
-function printSummary(devnet: Devnet, print: (line: string) => void): void {
+/** One line per delivered message: transport, route, message type and transport id. */
+export function describeDelivery(message: RelayedMessage): string {
+  const status = message.status === "delivered" ? "delivered" : "already delivered";
+  const transaction = message.transactionHash ? ` tx ${message.transactionHash}` : "";
+  return `relay: ${message.transport} ${message.from} → ${message.to} ${message.type} ${status} ${message.id}${transaction}`;
+}
+
+function describeFailure(failure: RelayFailure): string {
+  const what = failure.message
+    ? `${failure.message.transport} ${failure.message.from} → ${failure.message.to} ${failure.message.id}`
+    : "a pass";
+  return `relay: ${what} failed (retrying): ${failure.error.message}`;
+}
+
+function printSummary(devnet: Devnet, print: (line: string) => void, relaying: boolean, verbose: boolean): void {
   const { hub, spokes, accounts } = devnet.deployment;
   const chains = [hub, ...spokes];
   const nameWidth = Math.max(...chains.map((chain) => chain.name.length));
   print("devnet running:");
-  for (const chain of chains) print(`  ${chain.name.padEnd(nameWidth)}  ${chain.chainId}  ${chain.rpcUrl}`);
+  const line = (chain: DevnetChain, deployed: string) =>
+    print(`  ${chain.name.padEnd(nameWidth)}  ${chain.chainId}  ${chain.rpcUrl}${deployed}`);
+  line(hub, hub.contracts ? `  engine ${hub.contracts.engine}` : "");
+  for (const spoke of spokes) {
+    const route = devnet.deployment.routes?.[spoke.name];
+    line(spoke, spoke.contracts ? `  vault ${spoke.contracts.vault}  route to the hub: ${route}` : "");
+  }
   const relativePath = relative(process.cwd(), devnet.outFile);
   const displayPath = relativePath.startsWith("..") || isAbsolute(relativePath) ? devnet.outFile : relativePath;
-  print(`accounts (${accounts.length} funded on every chain) and RPC URLs: ${displayPath}`);
+  print(`accounts (${accounts.length} funded on every chain), RPC URLs and every address: ${displayPath}`);
+  if (relaying) {
+    const { operators = [], threshold } = devnet.deployment;
+    print(
+      `accounts: #${DEVNET_ACCOUNT_ROLES.deployer} deployer/owner, #${DEVNET_ACCOUNT_ROLES.trader} trader, ` +
+        `#${DEVNET_ACCOUNT_ROLES.liquidator} liquidator, #${DEVNET_ACCOUNT_ROLES.keeper} keeper; ` +
+        `operators (${threshold} of ${operators.length}): ${operators.join(", ")}`,
+    );
+    print(
+      verbose
+        ? "relay: running in this process; one line per delivered message below"
+        : "relay: running in this process; watch messages with --verbose (one line per delivery), or the gateways' MessageDelivered events on each RPC URL",
+    );
+  }
   print("Ctrl-C to stop");
 }

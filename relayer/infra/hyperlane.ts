@@ -7,7 +7,8 @@
  * StorageGasOracle as the default hook, so that the gas limit our gateway puts in the hook metadata is
  * what the sender pays for, as on a public deployment; ValidatorAnnounce; per remote origin a
  * StaticMessageIdMultisigIsm of the N validators with threshold M, behind a DomainRoutingIsm that is
- * the Mailbox's default ISM and the gateway's named ISM.
+ * the Mailbox's default ISM and the gateway's named ISM. On a chain with a Mailbox already (a public
+ * testnet), `attachHyperlaneChain` deploys only our ISMs and gateway on it.
  */
 import { readFile } from "node:fs/promises";
 import {
@@ -17,6 +18,7 @@ import {
   type Chain,
   concat,
   encodeFunctionData,
+  getAddress,
   type Hex,
   keccak256,
   numberToHex,
@@ -27,6 +29,8 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
+// "zod/v4" is zod 4 whether the installed package is 3.25 (which ships v4 there) or 4.x.
+import { z } from "zod/v4";
 import { MESSAGE_TYPE, type MessageTypeName } from "../../sdk/codec/index.ts";
 import type { DigestSigner } from "../engine/signer.ts";
 import { hyperlaneGatewayAbi, mailboxAbi, validatorAnnounceAbi } from "../transports/hyperlane/abi.ts";
@@ -82,30 +86,48 @@ export interface HyperlaneDeployOptions {
   processGasOverhead?: bigint;
 }
 
-/** Addresses of the Hyperlane stack and our gateway on one chain. */
-export interface HyperlaneChainDeployment {
+/**
+ * What every chain of ours has on Hyperlane, whether its Mailbox is ours or a public one: the Mailbox and
+ * its merkle tree hook, our ISMs (N validators, threshold M, per remote origin behind a routing ISM) and
+ * our gateway.
+ */
+export interface HyperlaneChainCore {
   name: string;
   chainId: number;
   domain: number;
-  /** First block of the deployment: where watchers of this chain start. */
+  /** First block of our deployment: where watchers of this chain start. */
   deployBlock: bigint;
-  proxyAdmin: Address;
   /** The Mailbox proxy, the address everything uses. */
   mailbox: Address;
-  mailboxImplementation: Address;
   merkleTreeHook: Address;
-  /** The paymaster proxy: the Mailbox's default hook. */
-  interchainGasPaymaster: Address;
-  interchainGasPaymasterImplementation: Address;
-  storageGasOracle: Address;
   validatorAnnounce: Address;
   staticMessageIdMultisigIsmFactory: Address;
   domainRoutingIsmFactory: Address;
-  /** Default ISM of the Mailbox and ISM of the gateway. */
+  /** ISM of the gateway (on our own Mailbox, also its default ISM). */
   routingIsm: Address;
   /** The message-id multisig ISM per remote origin domain. */
   multisigIsms: Readonly<Record<number, Address>>;
   gateway: Address;
+}
+
+/** Addresses of the whole Hyperlane stack we deployed on one chain, and our gateway. */
+export interface HyperlaneChainDeployment extends HyperlaneChainCore {
+  proxyAdmin: Address;
+  mailboxImplementation: Address;
+  /** The paymaster proxy: the Mailbox's default hook. */
+  interchainGasPaymaster: Address;
+  interchainGasPaymasterImplementation: Address;
+  storageGasOracle: Address;
+}
+
+/** A Mailbox that exists already (a public chain's), and the Hyperlane contracts around it to reuse. */
+export interface ExistingHyperlaneMailbox {
+  mailbox: Address;
+  /** Deployed when absent: validators announce their signature storage there. */
+  validatorAnnounce?: Address;
+  /** The public factories, when the chain has them; ours are deployed otherwise. */
+  staticMessageIdMultisigIsmFactory?: Address;
+  domainRoutingIsmFactory?: Address;
 }
 
 export interface HyperlaneDeployment {
@@ -113,6 +135,64 @@ export interface HyperlaneDeployment {
   threshold: number;
   chains: HyperlaneChainDeployment[];
 }
+
+const addressSchema = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, "expected a 20-byte hex address")
+  .transform((value) => getAddress(value));
+
+/** One chain's `HyperlaneChainDeployment` as a deployments file stores it (JSON: the block is a number). */
+export const hyperlaneChainRecordSchema = z.object({
+  name: z.string().min(1),
+  chainId: z.number().int().positive(),
+  domain: z.number().int().nonnegative(),
+  deployBlock: z.number().int().nonnegative(),
+  proxyAdmin: addressSchema,
+  mailbox: addressSchema,
+  mailboxImplementation: addressSchema,
+  merkleTreeHook: addressSchema,
+  interchainGasPaymaster: addressSchema,
+  interchainGasPaymasterImplementation: addressSchema,
+  storageGasOracle: addressSchema,
+  validatorAnnounce: addressSchema,
+  staticMessageIdMultisigIsmFactory: addressSchema,
+  domainRoutingIsmFactory: addressSchema,
+  routingIsm: addressSchema,
+  /** Origin domain (as a decimal string) → its message-id multisig ISM. */
+  multisigIsms: z.record(z.string().regex(/^\d+$/, "expected a domain number"), addressSchema),
+  gateway: addressSchema,
+});
+
+export type HyperlaneChainRecord = z.output<typeof hyperlaneChainRecordSchema>;
+
+/** A chain where our ISMs and gateway sit on a Mailbox we did not deploy: no proxy admin, paymaster or oracle of ours. */
+export const hyperlaneCoreRecordSchema = hyperlaneChainRecordSchema.partial({
+  proxyAdmin: true,
+  mailboxImplementation: true,
+  interchainGasPaymaster: true,
+  interchainGasPaymasterImplementation: true,
+  storageGasOracle: true,
+});
+
+export type HyperlaneCoreRecord = z.output<typeof hyperlaneCoreRecordSchema>;
+
+/** The JSON form of a deployment: the block as a number, domains as keys. */
+export const toHyperlaneChainRecord = <deployment extends HyperlaneChainCore>(
+  deployment: deployment,
+): Omit<deployment, "deployBlock" | "multisigIsms"> & {
+  deployBlock: number;
+  multisigIsms: Record<string, Address>;
+} => ({
+  ...deployment,
+  deployBlock: Number(deployment.deployBlock),
+  multisigIsms: Object.fromEntries(Object.entries(deployment.multisigIsms)),
+});
+
+export const fromHyperlaneChainRecord = (record: HyperlaneCoreRecord): HyperlaneChainCore => ({
+  ...record,
+  deployBlock: BigInt(record.deployBlock),
+  multisigIsms: Object.fromEntries(Object.entries(record.multisigIsms).map(([domain, ism]) => [Number(domain), ism])),
+});
 
 /** The chain id as a Hyperlane domain unless `domain` is given; domains are u32. */
 export function hyperlaneDomainOf(chain: Pick<HyperlaneChainConfig, "name" | "chainId" | "domain">): number {
@@ -229,33 +309,111 @@ export async function deployHyperlaneChain(
     ],
   );
 
+  const security = await deploySecurityAndGateway(tx, chain, mailbox.address, options);
+  await tx.call("Mailbox.initialize", mailbox.address, mailboxAbi, "initialize", [
+    owner,
+    security.routingIsm,
+    interchainGasPaymaster.address,
+    merkleTreeHook.address,
+  ]);
+  return {
+    name: chain.name,
+    chainId: chain.chainId,
+    domain,
+    deployBlock: proxyAdmin.blockNumber,
+    proxyAdmin: proxyAdmin.address,
+    mailbox: mailbox.address,
+    mailboxImplementation: mailboxImplementation.address,
+    merkleTreeHook: merkleTreeHook.address,
+    interchainGasPaymaster: interchainGasPaymaster.address,
+    interchainGasPaymasterImplementation: interchainGasPaymasterImplementation.address,
+    storageGasOracle: storageGasOracle.address,
+    ...security,
+  };
+}
+
+/**
+ * Our ISMs and gateway on a Mailbox that exists already (a public chain's): the Mailbox's required hook is
+ * the merkle tree our validators sign, and its default hook (the chain's gas paymaster) charges our sends.
+ */
+export async function attachHyperlaneChain(
+  chain: HyperlaneChainConfig,
+  existing: ExistingHyperlaneMailbox,
+  options: { remoteDomains: readonly number[]; validators: readonly Address[]; threshold: number },
+): Promise<HyperlaneChainCore> {
+  const read = { address: existing.mailbox, abi: mailboxAbi } as const;
+  const [domain, merkleTreeHook] = await Promise.all([
+    chain.publicClient.readContract({ ...read, functionName: "localDomain" }),
+    chain.publicClient.readContract({ ...read, functionName: "requiredHook" }),
+  ]);
+  if (chain.domain !== undefined && chain.domain !== domain) {
+    throw new HyperlaneDeploymentError(
+      `${chain.name}: the Mailbox at ${existing.mailbox} serves domain ${domain}, not ${chain.domain}`,
+      { details: { chain: chain.name, mailbox: existing.mailbox, domain, configured: chain.domain } },
+    );
+  }
+  const tx = transactor(chain);
+  const deployBlock = await chain.publicClient.getBlockNumber({ cacheTime: 0 });
+  const security = await deploySecurityAndGateway(tx, chain, existing.mailbox, options, existing);
+  return {
+    name: chain.name,
+    chainId: chain.chainId,
+    domain,
+    deployBlock,
+    mailbox: existing.mailbox,
+    merkleTreeHook,
+    ...security,
+  };
+}
+
+/**
+ * ValidatorAnnounce, the multisig ISM of the N validators (one for every remote origin: the factory
+ * deploys one ISM per validator set and threshold, with CREATE2), the routing ISM over it, and our gateway
+ * verified by the routing ISM. Factories and ValidatorAnnounce given in `reuse` are used instead.
+ */
+async function deploySecurityAndGateway(
+  tx: ReturnType<typeof transactor>,
+  chain: HyperlaneChainConfig,
+  mailbox: Address,
+  options: { remoteDomains: readonly number[]; validators: readonly Address[]; threshold: number },
+  reuse: Omit<ExistingHyperlaneMailbox, "mailbox"> = {},
+): Promise<
+  Pick<
+    HyperlaneChainCore,
+    | "validatorAnnounce"
+    | "staticMessageIdMultisigIsmFactory"
+    | "domainRoutingIsmFactory"
+    | "routingIsm"
+    | "multisigIsms"
+    | "gateway"
+  >
+> {
+  const owner = chain.walletClient.account.address;
   const multisigFactoryArtifact = await hyperlaneArtifact("StaticMessageIdMultisigIsmFactory");
-  const multisigFactory = await tx.deploy("StaticMessageIdMultisigIsmFactory", multisigFactoryArtifact, []);
-  // One validator set attests every origin, and the factory deploys one ISM per (validators, threshold)
-  // with CREATE2: every remote origin routes to that same ISM.
+  const multisigFactory =
+    reuse.staticMessageIdMultisigIsmFactory ??
+    (await tx.deploy("StaticMessageIdMultisigIsmFactory", multisigFactoryArtifact, [])).address;
   const multisigArgs = [options.validators, options.threshold] as const;
   await tx.call(
     "StaticMessageIdMultisigIsmFactory.deploy",
-    multisigFactory.address,
+    multisigFactory,
     multisigFactoryArtifact.abi,
     "deploy",
     multisigArgs,
   );
   const multisigIsm = (await chain.publicClient.readContract({
-    address: multisigFactory.address,
+    address: multisigFactory,
     abi: multisigFactoryArtifact.abi,
     functionName: "getAddress",
     args: multisigArgs,
   })) as Address;
-  const multisigIsms: Record<number, Address> = Object.fromEntries(
-    options.remoteDomains.map((remoteDomain) => [remoteDomain, multisigIsm]),
-  );
 
   const routingFactoryArtifact = await hyperlaneArtifact("DomainRoutingIsmFactory");
-  const routingFactory = await tx.deploy("DomainRoutingIsmFactory", routingFactoryArtifact, []);
+  const routingFactory =
+    reuse.domainRoutingIsmFactory ?? (await tx.deploy("DomainRoutingIsmFactory", routingFactoryArtifact, [])).address;
   const routingReceipt = await tx.call(
     "DomainRoutingIsmFactory.deploy",
-    routingFactory.address,
+    routingFactory,
     routingFactoryArtifact.abi,
     "deploy",
     [owner, options.remoteDomains, options.remoteDomains.map(() => multisigIsm)],
@@ -272,17 +430,10 @@ export async function deployHyperlaneChain(
   }
   const routingIsm = moduleDeployed.args.module;
 
-  await tx.call("Mailbox.initialize", mailbox.address, mailboxAbi, "initialize", [
-    owner,
-    routingIsm,
-    interchainGasPaymaster.address,
-    merkleTreeHook.address,
-  ]);
-  const validatorAnnounce = await tx.deploy("ValidatorAnnounce", await hyperlaneArtifact("ValidatorAnnounce"), [
-    mailbox.address,
-  ]);
-
-  const gateway = await tx.deploy("HyperlaneGateway", await gatewayArtifact(), [mailbox.address, owner]);
+  const validatorAnnounce =
+    reuse.validatorAnnounce ??
+    (await tx.deploy("ValidatorAnnounce", await hyperlaneArtifact("ValidatorAnnounce"), [mailbox])).address;
+  const gateway = await tx.deploy("HyperlaneGateway", await gatewayArtifact(), [mailbox, owner]);
   await tx.call(
     "HyperlaneGateway.setInterchainSecurityModule",
     gateway.address,
@@ -290,33 +441,23 @@ export async function deployHyperlaneChain(
     "setInterchainSecurityModule",
     [routingIsm],
   );
-
   return {
-    name: chain.name,
-    chainId: chain.chainId,
-    domain,
-    deployBlock: proxyAdmin.blockNumber,
-    proxyAdmin: proxyAdmin.address,
-    mailbox: mailbox.address,
-    mailboxImplementation: mailboxImplementation.address,
-    merkleTreeHook: merkleTreeHook.address,
-    interchainGasPaymaster: interchainGasPaymaster.address,
-    interchainGasPaymasterImplementation: interchainGasPaymasterImplementation.address,
-    storageGasOracle: storageGasOracle.address,
-    validatorAnnounce: validatorAnnounce.address,
-    staticMessageIdMultisigIsmFactory: multisigFactory.address,
-    domainRoutingIsmFactory: routingFactory.address,
-    routingIsm,
-    multisigIsms,
-    gateway: gateway.address,
+    validatorAnnounce: getAddress(validatorAnnounce),
+    staticMessageIdMultisigIsmFactory: getAddress(multisigFactory),
+    domainRoutingIsmFactory: getAddress(routingFactory),
+    routingIsm: getAddress(routingIsm),
+    multisigIsms: Object.fromEntries(
+      options.remoteDomains.map((remoteDomain) => [remoteDomain, getAddress(multisigIsm)]),
+    ),
+    gateway: getAddress(gateway.address),
   };
 }
 
 /** Routes each remote chain id to its domain, registers the remote gateways as peers, fixes destination gas. */
 export async function connectHyperlaneGateway(
   chain: HyperlaneChainConfig,
-  local: HyperlaneChainDeployment,
-  remotes: readonly HyperlaneChainDeployment[],
+  local: Pick<HyperlaneChainCore, "gateway">,
+  remotes: readonly Pick<HyperlaneChainCore, "chainId" | "domain" | "gateway">[],
   destinationGas: Readonly<Record<MessageTypeName, bigint>>,
 ): Promise<void> {
   const tx = transactor(chain);

@@ -8,6 +8,7 @@ import {
   type ContractFunctionArgs,
   type ContractFunctionName,
   type EncodeFunctionDataParameters,
+  encodeAbiParameters,
   encodeDeployData,
   encodeFunctionData,
   getAddress,
@@ -249,24 +250,28 @@ async function write<const abi extends Abi, functionName extends ContractFunctio
 
 // ---------------------------------------------------------------------------------------------- stack
 
+/** A LayerZero endpoint and its ULN 302 libraries that exist already (a public chain's), to build on. */
+export interface ExistingLayerZeroEndpoint {
+  /** The endpoint's eid, as LayerZero assigned it. */
+  eid: number;
+  endpoint: Address;
+  sendUln302: Address;
+  receiveUln302: Address;
+  /** LayerZero's PriceFeed to price our workers' fees with; without it, ours is deployed. */
+  priceFeed?: Address;
+}
+
 /**
  * Deploys EndpointV2, SendUln302, ReceiveUln302, PriceFeed, a multisig DVN (N signers, quorum M) with
  * its fee library, and an Executor with its fee library, all owned and administered by the deployer.
  * Remote eids are wired afterwards by `connectLayerZeroStack`.
  */
-export async function deployLayerZeroStack(chain: ChainClients, options: DvnOptions): Promise<LayerZeroStack> {
+export async function deployLayerZeroStack(
+  chain: ChainClients,
+  options: DvnOptions & { eid?: number },
+): Promise<LayerZeroStack> {
   const owner = chain.walletClient.account.address;
-  const eid = layerZeroEid(chain.chainId);
-  const quorum = options.quorum ?? DEFAULTS.quorum;
-  const vid = options.vid ?? DEFAULTS.vid;
-  const signers = options.signers.map((signer) => getAddress(signer));
-  if (quorum < 1 || quorum > signers.length) {
-    throw new XmarginError(`DVN quorum ${quorum} is not within 1..${signers.length} signers`);
-  }
-  const admins = [
-    owner,
-    ...(options.operators ?? []).filter((operator) => operator.toLowerCase() !== owner.toLowerCase()),
-  ];
+  const eid = options.eid ?? layerZeroEid(chain.chainId);
   const bytecode = (name: LayerZeroArtifactName) => lzArtifact(LAYERZERO_ARTIFACTS[name]).bytecode;
 
   const endpoint = await deploy(
@@ -291,10 +296,38 @@ export async function deployLayerZeroStack(chain: ChainClients, options: DvnOpti
   for (const library of [sendUln302, receiveUln302]) {
     await write(chain, endpoint, endpointV2Abi, "registerLibrary", [library]);
   }
+  return deployLayerZeroWorkers(chain, { eid, endpoint, sendUln302, receiveUln302 }, options);
+}
+
+/**
+ * Our workers on an endpoint, whether ours or a public one: the multisig DVN (N signers, quorum M) and an
+ * Executor, each with its fee library, and a PriceFeed unless the endpoint's chain has one to reuse.
+ */
+export async function deployLayerZeroWorkers(
+  chain: ChainClients,
+  existing: ExistingLayerZeroEndpoint,
+  options: DvnOptions,
+): Promise<LayerZeroStack> {
+  const owner = chain.walletClient.account.address;
+  const { eid, endpoint, sendUln302, receiveUln302 } = existing;
+  const quorum = options.quorum ?? DEFAULTS.quorum;
+  const vid = options.vid ?? DEFAULTS.vid;
+  const signers = options.signers.map((signer) => getAddress(signer));
+  if (quorum < 1 || quorum > signers.length) {
+    throw new XmarginError(`DVN quorum ${quorum} is not within 1..${signers.length} signers`);
+  }
+  const admins = [
+    owner,
+    ...(options.operators ?? []).filter((operator) => operator.toLowerCase() !== owner.toLowerCase()),
+  ];
+  const bytecode = (name: LayerZeroArtifactName) => lzArtifact(LAYERZERO_ARTIFACTS[name]).bytecode;
 
   // PriceFeed and Executor are proxy implementations; used directly, their initializer runs once.
-  const priceFeed = await deploy(chain, "PriceFeed", bytecode("PriceFeed"));
-  await write(chain, priceFeed, priceFeedAbi, "initialize", [owner]);
+  let priceFeed = existing.priceFeed;
+  if (!priceFeed) {
+    priceFeed = await deploy(chain, "PriceFeed", bytecode("PriceFeed"));
+    await write(chain, priceFeed, priceFeedAbi, "initialize", [owner]);
+  }
 
   const dvn = await deploy(
     chain,
@@ -313,7 +346,7 @@ export async function deployLayerZeroStack(chain: ChainClients, options: DvnOpti
   await write(chain, dvn, dvnAbi, "setWorkerFeeLib", [dvnFeeLib]);
 
   const executor = await deploy(chain, "Executor", bytecode("Executor"));
-  // No ReceiveUln301: these chains have no LayerZero v1 endpoint.
+  // No ReceiveUln301: our executor serves LayerZero v2 only.
   await write(chain, executor, executorAbi, "initialize", [
     endpoint,
     zeroAddress,
@@ -350,8 +383,8 @@ export async function deployLayerZeroStack(chain: ChainClients, options: DvnOpti
 
 /**
  * Wires `local` to every remote eid: default send and receive libraries, ULN configs that require
- * our DVN with `confirmations`, the Executor as default executor, worker destination configs and
- * PriceFeed prices.
+ * our DVN with `confirmations`, the Executor as default executor (`setLayerZeroDefaults`), then the
+ * workers' destination configs and PriceFeed prices (`configureLayerZeroWorkers`).
  */
 export async function connectLayerZeroStack(
   chain: ChainClients,
@@ -359,15 +392,35 @@ export async function connectLayerZeroStack(
   remoteEids: readonly number[],
   options: PathwayOptions = {},
 ): Promise<void> {
-  const confirmations = BigInt(options.confirmations ?? DEFAULTS.confirmations);
-  const ulnConfig = {
+  await setLayerZeroDefaults(chain, local, remoteEids, options);
+  await configureLayerZeroWorkers(chain, local, remoteEids, { ...options, setPrices: true });
+}
+
+/** The ULN config that requires our DVN alone; OApp-level configs mark "no optional DVNs" as NIL. */
+function ulnConfigOf(dvn: Address, confirmations: bigint, optionalDVNCount: number) {
+  return {
     confirmations,
     requiredDVNCount: 1,
-    optionalDVNCount: 0,
+    optionalDVNCount,
     optionalDVNThreshold: 0,
-    requiredDVNs: [local.dvn],
+    requiredDVNs: [dvn],
     optionalDVNs: [],
   } as const;
+}
+
+/** `UlnBase.NIL_DVN_COUNT`: in an OApp's config, "none" rather than "the default's". */
+const NIL_DVN_COUNT = 255;
+const CONFIG_TYPE_EXECUTOR = 1;
+const CONFIG_TYPE_ULN = 2;
+
+/** Endpoint-wide defaults toward every remote eid: needs the endpoint and libraries to be ours. */
+export async function setLayerZeroDefaults(
+  chain: ChainClients,
+  local: LayerZeroStack,
+  remoteEids: readonly number[],
+  options: PathwayOptions = {},
+): Promise<void> {
+  const ulnConfig = ulnConfigOf(local.dvn, BigInt(options.confirmations ?? DEFAULTS.confirmations), 0);
   const ulnConfigs = remoteEids.map((eid) => ({ eid, config: ulnConfig }));
 
   await write(chain, local.sendUln302, sendUln302Abi, "setDefaultUlnConfigs", [ulnConfigs]);
@@ -383,6 +436,18 @@ export async function connectLayerZeroStack(
     await write(chain, local.endpoint, endpointV2Abi, "setDefaultSendLibrary", [eid, local.sendUln302]);
     await write(chain, local.endpoint, endpointV2Abi, "setDefaultReceiveLibrary", [eid, local.receiveUln302, 0n]);
   }
+}
+
+/**
+ * What our DVN and Executor charge toward every remote eid, and (when the PriceFeed is ours, `setPrices`)
+ * the remote gas prices they charge with.
+ */
+export async function configureLayerZeroWorkers(
+  chain: ChainClients,
+  local: LayerZeroStack,
+  remoteEids: readonly number[],
+  options: PathwayOptions & { setPrices: boolean },
+): Promise<void> {
   await write(chain, local.dvn, dvnAbi, "setDstConfig", [
     remoteEids.map((dstEid) => ({
       dstEid,
@@ -402,6 +467,7 @@ export async function connectLayerZeroStack(
       nativeCap: 0n,
     })),
   ]);
+  if (!options.setPrices) return;
   await write(chain, local.priceFeed, priceFeedAbi, "setPrice", [
     remoteEids.map((eid) => ({
       eid: priceFeedKey(eid),
@@ -413,6 +479,64 @@ export async function connectLayerZeroStack(
     })),
   ]);
 }
+
+/**
+ * On an endpoint we do not own (a public chain's), the gateway's own configuration toward every remote
+ * eid, set by the deployer as the OApp's delegate: our libraries, our Executor, and a ULN config that
+ * requires our DVN alone with `confirmations` (no optional DVNs of the endpoint's defaults).
+ */
+export async function configureLayerZeroOApp(
+  chain: ChainClients,
+  local: LayerZeroStack,
+  gateway: Address,
+  remoteEids: readonly number[],
+  options: Pick<PathwayOptions, "confirmations" | "maxMessageSize"> = {},
+): Promise<void> {
+  const ulnConfig = encodeAbiParameters(
+    [ULN_CONFIG_PARAMETER],
+    [ulnConfigOf(local.dvn, BigInt(options.confirmations ?? DEFAULTS.confirmations), NIL_DVN_COUNT)],
+  );
+  const executorConfig = encodeAbiParameters(
+    [EXECUTOR_CONFIG_PARAMETER],
+    [{ maxMessageSize: options.maxMessageSize ?? DEFAULTS.maxMessageSize, executor: local.executor }],
+  );
+  for (const eid of remoteEids) {
+    await write(chain, local.endpoint, endpointV2Abi, "setSendLibrary", [gateway, eid, local.sendUln302]);
+    await write(chain, local.endpoint, endpointV2Abi, "setReceiveLibrary", [gateway, eid, local.receiveUln302, 0n]);
+  }
+  await write(chain, local.endpoint, endpointV2Abi, "setConfig", [
+    gateway,
+    local.sendUln302,
+    remoteEids.flatMap((eid) => [
+      { eid, configType: CONFIG_TYPE_EXECUTOR, config: executorConfig },
+      { eid, configType: CONFIG_TYPE_ULN, config: ulnConfig },
+    ]),
+  ]);
+  await write(chain, local.endpoint, endpointV2Abi, "setConfig", [
+    gateway,
+    local.receiveUln302,
+    remoteEids.map((eid) => ({ eid, configType: CONFIG_TYPE_ULN, config: ulnConfig })),
+  ]);
+}
+
+const ULN_CONFIG_PARAMETER = {
+  type: "tuple",
+  components: [
+    { name: "confirmations", type: "uint64" },
+    { name: "requiredDVNCount", type: "uint8" },
+    { name: "optionalDVNCount", type: "uint8" },
+    { name: "optionalDVNThreshold", type: "uint8" },
+    { name: "requiredDVNs", type: "address[]" },
+    { name: "optionalDVNs", type: "address[]" },
+  ],
+} as const;
+const EXECUTOR_CONFIG_PARAMETER = {
+  type: "tuple",
+  components: [
+    { name: "maxMessageSize", type: "uint32" },
+    { name: "executor", type: "address" },
+  ],
+} as const;
 
 // ---------------------------------------------------------------------------------------------- gateway
 

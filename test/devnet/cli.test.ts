@@ -1,12 +1,15 @@
 // The devnet as a user runs it: `npm run devnet`, then Ctrl-C (SIGINT to the whole foreground
 // process group, as a terminal sends it).
-import { spawn } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
-import { createPublicClient, http } from "viem";
+import { type Address, createPublicClient, type Hex, http, parseEther, parseUnits } from "viem";
 import { afterAll, describe, expect, it } from "vitest";
 import { readDevnetDeployment } from "../../relayer/devnet/deployment.ts";
+import { DEVNET_ACCOUNT_ROLES, devnetChainClients } from "../../relayer/devnet/protocol.ts";
+import { testTokenAbi } from "../../relayer/infra/protocol-abi.ts";
+import { collateralVaultAbi } from "../../sdk/abi/index.ts";
 
 const repoRoot = join(import.meta.dirname, "../..");
 
@@ -19,40 +22,74 @@ const isAlive = (pid: number) => {
   }
 };
 
+interface RunningDevnet {
+  child: ChildProcessWithoutNullStreams;
+  output: () => { stdout: string; stderr: string };
+  waitFor: (text: string, timeoutMs: number) => Promise<void>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** `npm run devnet -- ARGS` in its own process group, as a terminal would run it. */
+function npmRunDevnet(args: string[]): RunningDevnet {
+  const child = spawn("npm", ["run", "--silent", "devnet", "--", ...args], {
+    cwd: repoRoot,
+    detached: true,
+    env: { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH}` },
+    stdio: ["ignore", "pipe", "pipe"],
+  }) as unknown as ChildProcessWithoutNullStreams;
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.on("data", (chunk) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal })),
+  );
+  const waitFor = async (text: string, timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!stdout.includes(text)) {
+      if (Date.now() > deadline || child.exitCode !== null) {
+        throw new Error(`devnet never printed "${text}":\n${stdout}\n${stderr}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  return { child, output: () => ({ stdout, stderr }), waitFor, exited };
+}
+
+/** Ctrl-C; npm itself dies of the SIGINT, the devnet process behind it shuts down cleanly. */
+async function interrupt(devnet: RunningDevnet, pids: number[]): Promise<void> {
+  if (devnet.child.pid === undefined) throw new Error("no pid");
+  process.kill(-devnet.child.pid, "SIGINT");
+  const exit = await devnet.exited;
+  expect(exit.code === 0 || exit.signal === "SIGINT").toBe(true);
+  const stopDeadline = Date.now() + 10_000;
+  while (!devnet.output().stdout.includes("devnet stopped") && Date.now() < stopDeadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  expect(devnet.output().stdout).toContain("devnet stopped");
+  expect(pids.filter(isAlive)).toEqual([]);
+}
+
 describe("npm run devnet", () => {
   let workDir = "";
   afterAll(async () => {
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 
-  it("brings up a hub and two spokes that answer eth_chainId, and Ctrl-C leaves no anvil behind", async () => {
+  it("brings up a hub and two spokes with the protocol deployed, relays a deposit, and Ctrl-C leaves no anvil behind", async () => {
     workDir = await mkdtemp(join(tmpdir(), "xmargin-devnet-cli-"));
     const outFile = join(workDir, "devnet.json");
-    const child = spawn("npm", ["run", "--silent", "devnet", "--", "--out", outFile], {
-      cwd: repoRoot,
-      detached: true,
-      env: { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH}` },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.on("exit", (code, signal) => resolve({ code, signal })),
-    );
-
-    const deadline = Date.now() + 30_000;
-    while (!stdout.includes("Ctrl-C to stop")) {
-      if (Date.now() > deadline || child.exitCode !== null) {
-        throw new Error(`devnet did not start:\n${stdout}\n${stderr}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const devnet = npmRunDevnet(["--out", outFile, "--verbose"]);
+    await devnet.waitFor("Ctrl-C to stop", 60_000);
+    const { stdout } = devnet.output();
+    expect(stdout).toMatch(/protocol deployed in [\d.]+ s/);
+    expect(stdout).toContain("operators (2 of 3)");
+    expect(stdout).toContain("route to the hub: layerzero");
+    expect(stdout).toContain("route to the hub: hyperlane");
 
     const deployment = await readDevnetDeployment(outFile);
     const chains = [deployment.hub, ...deployment.spokes];
@@ -61,19 +98,74 @@ describe("npm run devnet", () => {
       const client = createPublicClient({ transport: http(chain.rpcUrl) });
       expect(await client.getChainId()).toBe(chain.chainId);
     }
+    expect(deployment.hub.contracts?.engine).toBeDefined();
+    expect(deployment.routes).toEqual({ spokeA: "layerzero", spokeB: "hyperlane" });
     const pids = deployment.processes.map((p) => p.pid);
     expect(pids.every(isAlive)).toBe(true);
 
-    if (child.pid === undefined) throw new Error("no pid");
-    process.kill(-child.pid, "SIGINT");
-    // npm itself dies of the SIGINT; the devnet process behind it shuts down cleanly.
-    const exit = await exited;
-    expect(exit.code === 0 || exit.signal === "SIGINT").toBe(true);
-    const stopDeadline = Date.now() + 10_000;
-    while (!stdout.includes("devnet stopped") && Date.now() < stopDeadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    // A deposit on each spoke: the relay running in the devnet process carries its report and says so.
+    const traderKey = deployment.accounts[DEVNET_ACCOUNT_ROLES.trader]?.privateKey as Hex;
+    for (const spoke of deployment.spokes) {
+      const { publicClient, walletFor } = devnetChainClients(spoke);
+      const wallet = walletFor(traderKey);
+      const token = spoke.tokens?.USDC?.address as Address;
+      const vault = spoke.contracts?.vault as Address;
+      const amount = parseUnits("100", 6);
+      for (const hash of [
+        await wallet.writeContract({
+          address: token,
+          abi: testTokenAbi,
+          functionName: "mint",
+          args: [wallet.account.address, amount],
+        }),
+        await wallet.writeContract({
+          address: token,
+          abi: testTokenAbi,
+          functionName: "approve",
+          args: [vault, amount],
+        }),
+        await wallet.writeContract({
+          address: vault,
+          abi: collateralVaultAbi,
+          functionName: "deposit",
+          args: [token, amount, true],
+          value: parseEther("0.01"),
+        }),
+      ]) {
+        expect((await publicClient.waitForTransactionReceipt({ hash })).status).toBe("success");
+      }
     }
-    expect(stdout).toContain("devnet stopped");
-    expect(pids.filter(isAlive)).toEqual([]);
+    await devnet.waitFor("relay: layerzero spokeA → hub BalanceReport delivered", 20_000);
+    await devnet.waitFor("relay: hyperlane spokeB → hub BalanceReport delivered", 20_000);
+
+    await interrupt(devnet, pids);
+  });
+
+  it("--no-deploy starts bare chains", async () => {
+    const outFile = join(workDir, "bare.json");
+    const devnet = npmRunDevnet(["--out", outFile, "--no-deploy", "--chains", "1"]);
+    await devnet.waitFor("Ctrl-C to stop", 30_000);
+    expect(devnet.output().stdout).not.toContain("protocol deployed");
+    const deployment = await readDevnetDeployment(outFile);
+    expect(deployment.hub.contracts).toBeUndefined();
+    expect(deployment.spokes.map((spoke) => spoke.name)).toEqual(["spokeA"]);
+    await interrupt(
+      devnet,
+      deployment.processes.map((p) => p.pid),
+    );
+  });
+
+  it("refuses options that do not fit, before starting anything", async () => {
+    for (const [args, message] of [
+      [["--route", "spokeC=dual"], 'no spoke "spokeC"'],
+      [["--route", "spokeA=carrier-pigeon"], '"carrier-pigeon" is not a transport'],
+      [["--operators", "3", "--threshold", "4"], "--threshold 4 exceeds --operators 3"],
+      [["--no-deploy", "--route", "dual"], "--no-deploy starts bare chains"],
+    ] as const) {
+      const devnet = npmRunDevnet([...args]);
+      const exit = await devnet.exited;
+      expect(exit.code, args.join(" ")).toBe(2);
+      expect(devnet.output().stderr).toContain(message);
+    }
   });
 });

@@ -34,12 +34,12 @@ describe("parameter changes are bounded and delayed", () => {
   it("once a timelock owns the engine, a change runs only after the delay", async () => {
     const { viem, networkHelpers } = hub.connection;
     const admin = hub.owner.account.address;
+    const timelock = await viem.deployContract("XmarginTimelock", [DELAY, [admin], [admin], admin]);
     await hub.connection.viem.assertions.revertWithCustomError(
       viem.deployContract("XmarginTimelock", [60n, [admin], [admin], admin]),
-      await viem.deployContract("XmarginTimelock", [DELAY, [admin], [admin], admin]),
+      timelock,
       "DelayBelowFloor",
     );
-    const timelock = await viem.deployContract("XmarginTimelock", [DELAY, [admin], [admin], admin]);
     const viaTimelock = async (data: Hex, salt: Hex = zeroHash) => {
       await timelock.write.schedule([hub.engine.address, 0n, data, zeroHash, salt, DELAY]);
       return () => timelock.write.execute([hub.engine.address, 0n, data, zeroHash, salt]);
