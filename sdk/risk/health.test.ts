@@ -11,17 +11,11 @@ import {
   tightenedWeights,
   WAD,
 } from "./index.ts";
+import { SPEC_RISK_PARAMS } from "./params.ts";
 
 const w = (decimal: string) => parseWad(decimal);
 
-const params = {
-  pnlWeightInit: w("0.8"),
-  liquidationBuffer: w("0.02"),
-  liquidationFee: w("0.01"),
-  liquidationFeeInsuranceShare: w("0.25"),
-  collateralBonus: w("0.05"),
-  collateralBonusProtocolShare: w("0.1"),
-};
+const params = SPEC_RISK_PARAMS;
 
 const asset = (overrides: Partial<AssetRisk> = {}): AssetRisk => ({
   price: w("1"),

@@ -36,6 +36,7 @@ export {
   type RiskMathHarnessTarget,
   riskMathHarnessAbi,
 } from "./onchain.ts";
+export { SPEC_RISK_PARAMS } from "./params.ts";
 export {
   type Account,
   evaluateScenarios,

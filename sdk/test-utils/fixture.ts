@@ -24,6 +24,7 @@ import { getContractEvents } from "viem/actions";
 import { testMessengerAbi } from "../abi/generated.ts";
 import { xmarginActions } from "../decorators/xmargin.ts";
 import { type Deployment, parseDeployment, toViemChain } from "../deployments.ts";
+import { SPEC_RISK_PARAMS } from "../risk/index.ts";
 import { compilePermitToken } from "./permitToken.ts";
 
 type Connection = Awaited<ReturnType<typeof hre.network.connect>>;
@@ -39,14 +40,7 @@ export const priceId = (name: string): Hex => keccak256(toHex(name));
 /** How fast test clients poll: the in-process chains mine instantly. */
 const POLLING_INTERVAL = 20;
 
-const RISK_PARAMS = {
-  pnlWeightInit: wad("0.8"),
-  liquidationBuffer: wad("0.02"),
-  liquidationFee: wad("0.01"),
-  liquidationFeeInsuranceShare: wad("0.25"),
-  collateralBonus: wad("0.05"),
-  collateralBonusProtocolShare: wad("0.1"),
-};
+const RISK_PARAMS = SPEC_RISK_PARAMS;
 
 /** Risk assets of the hub, priced by feeds of the same name; WETH and WBTC have a volatility estimator. */
 const ASSETS = {

@@ -1,6 +1,7 @@
 import { type Address, type Hex, keccak256, parseUnits, toHex } from "viem";
 import { CHAIN_IDS } from "../../sdk/chains.ts";
 import { encodeMessage } from "../../sdk/codec/index.ts";
+import { SPEC_RISK_PARAMS } from "../../sdk/risk/index.ts";
 import type { Connection } from "./chains.ts";
 
 export const WAD = 10n ** 18n;
@@ -13,15 +14,7 @@ export const SPOKE_B = BigInt(CHAIN_IDS.spokeB);
 export const SPOKE_C = BigInt(CHAIN_IDS.spokeB + 1);
 export const HUB = BigInt(CHAIN_IDS.hub);
 
-/** The risk parameters of test/vectors/risk.json. */
-export const SPEC_RISK_PARAMS = {
-  pnlWeightInit: wad("0.8"),
-  liquidationBuffer: wad("0.02"),
-  liquidationFee: wad("0.01"),
-  liquidationFeeInsuranceShare: wad("0.25"),
-  collateralBonus: wad("0.05"),
-  collateralBonusProtocolShare: wad("0.1"),
-};
+export { SPEC_RISK_PARAMS };
 
 export const ASSETS = {
   USDC: { id: 0, weightInit: wad("1"), weightMaint: wad("1"), price: "1" },

@@ -10,6 +10,7 @@ import {
   RiskInputError,
   type RiskInputs,
   riskMathHarnessAbi,
+  SPEC_RISK_PARAMS,
   WAD,
 } from "../../sdk/risk/index.ts";
 import { loadVectors } from "../vectors/index.ts";
@@ -20,14 +21,7 @@ const vectors = loadVectors<{ name: string; expect: unknown }[]>("risk.json");
 
 let harness: Awaited<ReturnType<typeof deployRiskMathHarness>>;
 
-const params = {
-  pnlWeightInit: parseWad("0.8"),
-  liquidationBuffer: parseWad("0.02"),
-  liquidationFee: parseWad("0.01"),
-  liquidationFeeInsuranceShare: parseWad("0.25"),
-  collateralBonus: parseWad("0.05"),
-  collateralBonusProtocolShare: parseWad("0.1"),
-};
+const params = SPEC_RISK_PARAMS;
 
 beforeAll(async () => {
   harness = await deployRiskMathHarness();
