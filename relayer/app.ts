@@ -5,12 +5,18 @@ import { privateKeyToAddress } from "viem/accounts";
 import { storeConfigOf } from "./config/load.ts";
 import type { RelayerConfig } from "./config/schema.ts";
 import { installErrorHandler } from "./http/errors.ts";
+import { accountRoutes } from "./http/routes/accounts.ts";
+import { attestationRoutes } from "./http/routes/attestations.ts";
 import { healthRoutes } from "./http/routes/health.ts";
+import { intentRoutes } from "./http/routes/intents.ts";
 import { messageRoutes } from "./http/routes/messages.ts";
 import { signatureRoutes } from "./http/routes/signatures.ts";
 import { zodSerializerCompiler, zodToOpenApi, zodValidatorCompiler } from "./http/zod.ts";
 import { chainsService } from "./services/chains.ts";
+import { engineService } from "./services/engine.ts";
+import { hubService } from "./services/hub.ts";
 import { metricsService } from "./services/metrics.ts";
+import { protocolService } from "./services/protocol.ts";
 import { storeService } from "./services/store.ts";
 
 export interface AppOptions {
@@ -42,11 +48,17 @@ export const relayerApp = fp<AppOptions>(
 
     await app.register(storeService, { config: storeConfigOf(config) });
     await app.register(chainsService, { chains: config.chains });
+    await app.register(protocolService, { config });
+    await app.register(hubService, { config });
     await app.register(metricsService, { signer });
+    await app.register(engineService, { config });
 
     await app.register(healthRoutes);
     await app.register(messageRoutes);
     await app.register(signatureRoutes, { signer });
+    await app.register(attestationRoutes);
+    await app.register(accountRoutes);
+    await app.register(intentRoutes);
   },
   { name: "xmargin-relayer-app" },
 );

@@ -1,10 +1,15 @@
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, LogController } from "fastify";
 import { relayerApp } from "./app.ts";
 import type { RelayerConfig } from "./config/schema.ts";
 
 /** Builds the app without listening (tests use `inject`). */
 export async function buildServer(config: RelayerConfig): Promise<FastifyInstance> {
-  const server = Fastify({ logger: { level: config.log.level, name: "xmargin-relayer" } });
+  // Peers poll the attestation routes all the time: per-request lines would drown the engine's own;
+  // failed requests are still logged by the error handler.
+  const server = Fastify({
+    logger: { level: config.log.level, name: "xmargin-relayer" },
+    logController: new LogController({ disableRequestLogging: true }),
+  });
   await server.register(relayerApp, { config });
   return server;
 }

@@ -1,8 +1,10 @@
 // The xmargin SDK: viem actions for traders, keepers and dashboards (see sdk/README.md).
 export * from "./abi/index.ts";
+export * from "./actions/claim.ts";
 export * from "./actions/closePosition.ts";
 export * from "./actions/deposit.ts";
 export * from "./actions/depositLiquidity.ts";
+export * from "./actions/depositSettle.ts";
 export * from "./actions/executeReleaseIntent.ts";
 export * from "./actions/getAccount.ts";
 export * from "./actions/getLiquidationRisk.ts";
@@ -15,14 +17,17 @@ export * from "./actions/liquidatePerp.ts";
 export * from "./actions/lock.ts";
 export * from "./actions/previewHealth.ts";
 export * from "./actions/requestRelease.ts";
+export * from "./actions/setAutoMargin.ts";
 export * from "./actions/signReleaseIntent.ts";
 export * from "./actions/submitReleaseIntent.ts";
+export * from "./actions/syncBalance.ts";
 export * from "./actions/trade.ts";
 export * from "./actions/waitForDelivery.ts";
 export * from "./actions/watchAccount.ts";
 export * from "./actions/watchHealth.ts";
 export * from "./actions/withdrawFree.ts";
 export * from "./actions/withdrawLiquidity.ts";
+export * from "./actions/withdrawSettle.ts";
 export { CHAIN_IDS, devnetSpokeChainId } from "./chains.ts";
 export * from "./codec/index.ts";
 export * from "./contract-errors.ts";

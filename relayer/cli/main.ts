@@ -1,10 +1,43 @@
-import { XmarginError } from "../../sdk/errors.ts";
+import { ContractRevertError, XmarginError } from "../../sdk/errors.ts";
 import { type Command, UsageError } from "./command.ts";
+import { accountCommand } from "./commands/account.ts";
+import { autoMarginCommand } from "./commands/auto-margin.ts";
+import { claimCommand } from "./commands/claim.ts";
 import { deployInfraCommand } from "./commands/deploy-infra.ts";
+import { depositCommand } from "./commands/deposit.ts";
 import { devnetCommand } from "./commands/devnet.ts";
+import { faucetCommand } from "./commands/faucet.ts";
+import { liquidateCommand } from "./commands/liquidate.ts";
+import { lockCommand } from "./commands/lock.ts";
+import { priceCommand } from "./commands/price.ts";
+import { relayerCommand } from "./commands/relayer.ts";
+import { releaseCommand } from "./commands/release.ts";
 import { riskCommand } from "./commands/risk.ts";
+import { settleCommand } from "./commands/settle.ts";
+import { syncCommand } from "./commands/sync.ts";
+import { tradeCommand } from "./commands/trade.ts";
+import { withdrawCommand } from "./commands/withdraw.ts";
+import { describeRevert } from "./errors.ts";
 
-const commands: Command[] = [devnetCommand, deployInfraCommand, riskCommand];
+const commands: Command[] = [
+  devnetCommand,
+  deployInfraCommand,
+  faucetCommand,
+  priceCommand,
+  depositCommand,
+  lockCommand,
+  withdrawCommand,
+  releaseCommand,
+  tradeCommand,
+  settleCommand,
+  accountCommand,
+  liquidateCommand,
+  claimCommand,
+  syncCommand,
+  autoMarginCommand,
+  riskCommand,
+  relayerCommand,
+];
 
 export function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length), 4);
@@ -43,6 +76,10 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof UsageError) {
       console.error(`xmargin ${name}: ${error.message}`);
       return 2;
+    }
+    if (error instanceof ContractRevertError) {
+      console.error(`xmargin ${name}: ${describeRevert(error)}`);
+      return 1;
     }
     if (error instanceof XmarginError) {
       console.error(`xmargin ${name}: ${error.message}`);

@@ -47,8 +47,30 @@ export const relayerConfigSchema = z.strictObject({
   threshold: z.number().int().min(1).max(32).default(2),
   peers: z.array(peerConfigSchema).default([]),
   chains: z.array(chainConfigSchema).min(1, "must list at least one chain"),
-  /** The deployments JSON (contract addresses per chain). */
+  /**
+   * The protocol's deployments JSON (every contract per chain, e.g. deployments/devnet.json). Without it the
+   * instance serves its API and store only: no watching, signing or delivering.
+   */
   deployment: z.string().min(1).optional(),
+  delivery: z
+    .strictObject({
+      /** Deliver messages (pays gas with the operator key); a signing-only operator sets false. */
+      enabled: z.boolean().default(true),
+      /**
+       * How long after discovery this instance first tries to deliver: backup operators wait so that the
+       * primary delivers and they only step in when it is down. Signing is never delayed.
+       */
+      delayMs: z.number().int().min(0).max(3_600_000).default(0),
+      /** Messages claimed per round. */
+      batchSize: z.number().int().min(1).max(1000).default(50),
+      /** How long a claim keeps other instances sharing the store off a message. */
+      leaseMs: z.number().int().min(1000).max(3_600_000).default(60_000),
+      /** Pause between rounds when there was nothing to do. */
+      idleMs: z.number().int().min(10).max(60_000).default(100),
+      /** Time allowed for a peer's signature answer. */
+      peerTimeoutMs: z.number().int().min(100).max(60_000).default(3_000),
+    })
+    .default({ enabled: true, delayMs: 0, batchSize: 50, leaseMs: 60_000, idleMs: 100, peerTimeoutMs: 3_000 }),
   log: z.strictObject({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info") }).default({
     level: "info",
   }),

@@ -227,7 +227,7 @@ export function describeExit(exit: AnvilExit): string {
 }
 
 /** A port that was free a moment ago: bind port 0 on the loopback and let the OS choose. */
-function findFreePort(): Promise<number> {
+export function findFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

@@ -3,18 +3,17 @@ import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { toHex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { CHAIN_IDS, devnetSpokeChainId } from "../../sdk/chains.ts";
-import { type AnvilExit, describeExit, startAnvil } from "./anvil.ts";
+import { type AnvilExit, describeExit, type ProcessTracker, startAnvil } from "./anvil.ts";
 import { type DevnetChain, type DevnetDeployment, writeDevnetDeployment } from "./deployment.ts";
+import { type DevnetOperators, startDevnetOperators } from "./operators.ts";
 import {
   accountsNeeded,
-  createDevnetRelay,
   DEFAULT_OPERATORS,
   DEVNET_ACCOUNT_ROLES,
   type DevnetProtocolOptions,
   deployDevnetProtocol,
 } from "./protocol.ts";
 import { startReaper } from "./reaper-client.ts";
-import type { ProtocolRelay, RelayedMessage, RelayFailure } from "./relay.ts";
 
 export const DEFAULT_DEVNET_MNEMONIC = "test test test test test test test test test test test junk";
 
@@ -42,6 +41,8 @@ export interface Devnet {
   outFile: string;
   /** Resolves if a chain exits without stop() having been called: it crashed or was killed. */
   chainExited: Promise<DevnetChainExit>;
+  /** Kills what it tracks if this process dies: other processes the devnet starts (relayers) register here. */
+  tracker: ProcessTracker;
   /** Stops every chain this devnet started and its reaper. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -128,7 +129,7 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     }
   });
 
-  return { deployment, outFile: outPath, chainExited, stop };
+  return { deployment, outFile: outPath, chainExited, tracker: reaper, stop };
 }
 
 function deriveAccounts(mnemonic: string, count: number): DevnetDeployment["accounts"] {
@@ -142,23 +143,31 @@ function deriveAccounts(mnemonic: string, count: number): DevnetDeployment["acco
 }
 
 export interface RunDevnetOptions extends DevnetOptions {
-  /** Deploy the protocol and run the relay (the default), or `false` for bare chains. */
+  /** Deploy the protocol and run the relayer operators (the default), or `false` for bare chains. */
   protocol?: DevnetProtocolOptions | false;
   /** Print one line per delivered message. */
   verbose?: boolean;
   /** Where progress and the summary go; standard output by default. */
   print?: (line: string) => void;
+  /** The operators' configs, databases and logs (default .xmargin/devnet). */
+  dataDir?: string;
 }
 
 const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 /**
- * Starts the devnet, deploys the protocol and starts the relay (unless `protocol` is false), prints where
- * everything is, and runs until SIGINT, SIGTERM or SIGHUP, then stops every chain. Rejects if a chain dies
- * on its own (after stopping the rest).
+ * Starts the devnet, deploys the protocol and starts the N relayer operator instances (unless `protocol`
+ * is false), prints where everything is, and runs until SIGINT, SIGTERM or SIGHUP, then stops the
+ * operators and every chain. Rejects if a chain or an operator dies on its own (after stopping the rest).
  */
 export async function runDevnetUntilSignal(options: RunDevnetOptions = {}): Promise<void> {
-  const { print = (line: string) => process.stdout.write(`${line}\n`), protocol, verbose, ...devnetOptions } = options;
+  const {
+    print = (line: string) => process.stdout.write(`${line}\n`),
+    protocol,
+    verbose,
+    dataDir,
+    ...devnetOptions
+  } = options;
   let signalReceived = false;
   let announceSignal: () => void = () => {};
   const stopRequested = new Promise<void>((resolveStop) => {
@@ -168,75 +177,106 @@ export async function runDevnetUntilSignal(options: RunDevnetOptions = {}): Prom
     signalReceived = true;
     announceSignal();
   };
-  const operators = protocol === false ? 0 : (protocol?.operators ?? DEFAULT_OPERATORS);
+  const operatorCount = protocol === false ? 0 : (protocol?.operators ?? DEFAULT_OPERATORS);
   // Installed before startup, so a Ctrl-C during startup still stops whatever got started.
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
-  let relay: ProtocolRelay | undefined;
+  let operators: DevnetOperators | undefined;
   try {
     const devnet = await startDevnet({
       ...devnetOptions,
-      accounts: Math.max(devnetOptions.accounts ?? 10, accountsNeeded(operators)),
+      accounts: Math.max(devnetOptions.accounts ?? 10, accountsNeeded(operatorCount)),
       onProgress: devnetOptions.onProgress ?? print,
     });
     let deployment = devnet.deployment;
-    if (protocol !== false && !signalReceived) {
-      const started = Date.now();
-      const deploying = deployDevnetProtocol(deployment, devnet.outFile, {
-        ...protocol,
-        onProgress: protocol?.onProgress ?? print,
-      });
-      // A chain that dies or a Ctrl-C during deployment stops everything; the deployment then fails on its own.
+    // A chain that dies or a Ctrl-C during a startup step stops everything; the step then fails on its own.
+    const unlessInterrupted = async <T>(step: Promise<T>): Promise<T | undefined> => {
       const interrupted = await Promise.race([
-        deploying.then(() => undefined),
+        step.then(() => undefined),
         stopRequested.then(() => "stop" as const),
         devnet.chainExited.then(() => "chain" as const),
       ]).catch(async (error: unknown) => {
         await devnet.stop();
         throw error;
       });
-      if (interrupted) {
-        deploying.catch(() => {});
-      } else {
-        deployment = (await deploying).deployment;
+      if (!interrupted) return step;
+      step.catch(() => {});
+      return undefined;
+    };
+    if (protocol !== false && !signalReceived) {
+      const started = Date.now();
+      const deployed = await unlessInterrupted(
+        deployDevnetProtocol(deployment, devnet.outFile, { ...protocol, onProgress: protocol?.onProgress ?? print }),
+      );
+      if (deployed) {
+        deployment = deployed.deployment;
         print(`protocol deployed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-        relay = createDevnetRelay(deployment, {
-          onDelivered: verbose ? (message) => print(describeDelivery(message)) : undefined,
-          onFailure: (failure) => print(describeFailure(failure)),
-        });
-        relay.start();
+        print(`starting ${operatorCount} relayer operator instances…`);
+        operators = await unlessInterrupted(
+          startDevnetOperators({
+            deployment,
+            deploymentFile: devnet.outFile,
+            ...(dataDir ? { dataDir } : {}),
+            tracker: devnet.tracker,
+            onLog: (index, entry) => {
+              const line = describeOperatorLog(index, entry, verbose === true);
+              if (line) print(line);
+            },
+          }),
+        );
       }
     }
-    if (!signalReceived) printSummary({ ...devnet, deployment }, print, relay !== undefined, verbose === true);
-    const chainExit = await Promise.race([stopRequested.then(() => undefined), devnet.chainExited]);
-    await relay?.stop();
+    if (!signalReceived) printSummary({ ...devnet, deployment }, print, operators, verbose === true);
+    const crash = await Promise.race([
+      stopRequested.then(() => undefined),
+      devnet.chainExited.then((exit) => `${exit.name} (${exit.chainId}) exited unexpectedly (${describeExit(exit)})`),
+      ...(operators
+        ? [
+            operators.exited.then(
+              (exit) =>
+                `relayer operator ${exit.index} exited unexpectedly (${exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`}; log: ${operators?.operators[exit.index]?.logFile})`,
+            ),
+          ]
+        : []),
+    ]);
+    await operators?.stop();
     await devnet.stop();
-    if (chainExit) {
-      throw new Error(
-        `devnet: ${chainExit.name} (${chainExit.chainId}) exited unexpectedly (${describeExit(chainExit)}); stopped the other chains`,
-      );
-    }
+    if (crash) throw new Error(`devnet: ${crash}; stopped everything else`);
     print("devnet stopped");
   } finally {
-    await relay?.stop();
+    await operators?.stop();
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   }
 }
 
-/** One line per delivered message: transport, route, message type and transport id. */
-export function describeDelivery(message: RelayedMessage): string {
-  const status = message.status === "delivered" ? "delivered" : "already delivered";
-  const transaction = message.transactionHash ? ` tx ${message.transactionHash}` : "";
-  return `relay: ${message.transport} ${message.from} → ${message.to} ${message.type} ${status} ${message.id}${transaction}`;
+/**
+ * What the devnet's terminal shows of the operators' logs: errors always, failed delivery attempts of the
+ * primary (operator 0), and with `verbose` one line per message an operator delivered.
+ */
+export function describeOperatorLog(
+  index: number,
+  entry: Record<string, unknown>,
+  verbose: boolean,
+): string | undefined {
+  const level = typeof entry.level === "number" ? entry.level : 30;
+  const message = String(entry.msg ?? "");
+  if (entry.msg === "delivered" && entry.module === "delivery") {
+    if (!verbose) return undefined;
+    const status = entry.status === "delivered" ? "delivered" : "already delivered";
+    const transaction = entry.tx ? ` tx ${entry.tx}` : "";
+    return `operator ${index}: ${entry.transport} ${entry.from} → ${entry.to} ${entry.type} ${status} ${entry.id} in ${entry.latencyMs} ms${transaction}`;
+  }
+  if (level >= 50 || (level >= 40 && index === 0 && entry.module === "delivery")) {
+    return `operator ${index}: ${message}`;
+  }
+  return undefined;
 }
 
-function describeFailure(failure: RelayFailure): string {
-  const what = failure.message
-    ? `${failure.message.transport} ${failure.message.from} → ${failure.message.to} ${failure.message.id}`
-    : "a pass";
-  return `relay: ${what} failed (retrying): ${failure.error.message}`;
-}
-
-function printSummary(devnet: Devnet, print: (line: string) => void, relaying: boolean, verbose: boolean): void {
+function printSummary(
+  devnet: Devnet,
+  print: (line: string) => void,
+  operators: DevnetOperators | undefined,
+  verbose: boolean,
+): void {
   const { hub, spokes, accounts } = devnet.deployment;
   const chains = [hub, ...spokes];
   const nameWidth = Math.max(...chains.map((chain) => chain.name.length));
@@ -251,17 +291,28 @@ function printSummary(devnet: Devnet, print: (line: string) => void, relaying: b
   const relativePath = relative(process.cwd(), devnet.outFile);
   const displayPath = relativePath.startsWith("..") || isAbsolute(relativePath) ? devnet.outFile : relativePath;
   print(`accounts (${accounts.length} funded on every chain), RPC URLs and every address: ${displayPath}`);
-  if (relaying) {
-    const { operators = [], threshold } = devnet.deployment;
+  if (operators) {
+    const { threshold } = devnet.deployment;
     print(
       `accounts: #${DEVNET_ACCOUNT_ROLES.deployer} deployer/owner, #${DEVNET_ACCOUNT_ROLES.trader} trader, ` +
-        `#${DEVNET_ACCOUNT_ROLES.liquidator} liquidator, #${DEVNET_ACCOUNT_ROLES.keeper} keeper; ` +
-        `operators (${threshold} of ${operators.length}): ${operators.join(", ")}`,
+        `#${DEVNET_ACCOUNT_ROLES.liquidator} liquidator, #${DEVNET_ACCOUNT_ROLES.keeper} keeper`,
+    );
+    print(
+      `relayer: ${operators.operators.length} operator instances, ${threshold} of ${operators.operators.length} signatures per message`,
+    );
+    for (const operator of operators.operators) {
+      print(
+        `  operator ${operator.index}  ${operator.address}  API ${operator.apiUrl}  log ${relative(process.cwd(), operator.logFile)}`,
+      );
+    }
+    const [primary] = operators.operators;
+    print(
+      `relayer API: ${primary?.apiUrl} (messages: ${primary?.apiUrl}/v1/messages, health: ${primary?.apiUrl}/healthz, docs: ${primary?.apiUrl}/docs)`,
     );
     print(
       verbose
-        ? "relay: running in this process; one line per delivered message below"
-        : "relay: running in this process; watch messages with --verbose (one line per delivery), or the gateways' MessageDelivered events on each RPC URL",
+        ? "one line per delivered message below"
+        : "watch messages with --verbose (one line per delivery) or the API's /v1/messages",
     );
   }
   print("Ctrl-C to stop");

@@ -153,7 +153,10 @@ export class ProtocolRelay {
       const answers = await Promise.allSettled(
         peerSigners.map((signer) => answerVerificationRequest(signer, request, view)),
       );
-      return answers.flatMap((answer) => (answer.status === "fulfilled" ? [answer.value] : [])).slice(0, wanted);
+      return answers
+        .flatMap((answer) => (answer.status === "fulfilled" ? [answer.value] : []))
+        .slice(0, wanted)
+        .flat();
     };
     this.layerZero = createLayerZeroDelivery({
       chains: layerZeroChains,

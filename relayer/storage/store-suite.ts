@@ -132,6 +132,24 @@ export function storeSuite(backend: StoreBackend): void {
       expect(await store.getMessage({ transport: "layerzero", messageId: hex32(404) })).toBeUndefined();
     });
 
+    it("inserts a batch in one transaction, counting only new messages, due when asked", async () => {
+      const [first] = await insert(1);
+      const batch = [first as NewMessage, newMessage(7), newMessage(8)];
+      const dueAt = new Date(T0 + 60_000);
+      expect(await store.insertMessages(batch, { dueAt })).toBe(2);
+      expect((await store.getMessage(newMessage(7)))?.nextAttemptAt).toEqual(dueAt);
+      expect(await store.claimDue("early", { states: ["discovered"], limit: 10, leaseMs: 600_000 })).toHaveLength(1);
+      clock.now = dueAt.getTime();
+      expect(await store.claimDue("later", { states: ["discovered"], limit: 10, leaseMs: 1_000 })).toHaveLength(2);
+      expect(await store.insertMessages([])).toBe(0);
+    });
+
+    it("inserts nothing of a batch holding one malformed message", async () => {
+      const error = await storeError(store.insertMessages([newMessage(3), { ...newMessage(4), originChainId: 0 }]));
+      expect(error.kind).toBe("InvalidInput");
+      expect((await store.countByState()).discovered).toBe(0);
+    });
+
     it("rejects malformed input, naming the field", async () => {
       const error = await storeError(store.insertMessage({ ...newMessage(3), messageId: "0x1234" }));
       expect(error.kind).toBe("InvalidInput");
@@ -266,6 +284,21 @@ export function storeSuite(backend: StoreBackend): void {
       const [next] = await store.claimDue(OTHER_WORKER, { states: ["signed"], limit: 1, leaseMs: LEASE_MS });
       expect(next?.messageId).toBe(key.messageId);
       expect(await store.advance(key, "discovered", "signed", { workerId: OTHER_WORKER })).toBe(false);
+    });
+
+    it("records an intermediate step within one attempt without giving up the lease", async () => {
+      const key = await insertOne();
+      const [claimed] = await store.claimDue(WORKER, { states: ["discovered"], limit: 1, leaseMs: LEASE_MS });
+      expect(await store.advance(key, "discovered", "signed", { workerId: WORKER, keepLease: true })).toBe(true);
+      expect(await store.getMessage(key)).toMatchObject({
+        state: "signed",
+        claimedBy: WORKER,
+        leaseExpiresAt: claimed?.leaseExpiresAt,
+      });
+      expect(await store.claimDue(OTHER_WORKER, { states: ["signed"], limit: 1, leaseMs: LEASE_MS })).toEqual([]);
+      expect(await store.advance(key, "signed", "delivered", { workerId: WORKER })).toBe(true);
+      const error = await storeError(store.advance(key, "signed", "delivered", { workerId: WORKER, keepLease: true }));
+      expect(error.kind).toBe("InvalidInput");
     });
 
     it("records the delivery and takes a delivered message out of the work", async () => {

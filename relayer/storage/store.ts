@@ -13,6 +13,7 @@ import {
   type AdvanceFields,
   type ClaimOptions,
   type FailureOptions,
+  type InsertOptions,
   type ListMessagesQuery,
   MESSAGE_STATES,
   type MessageKey,
@@ -155,28 +156,41 @@ class SqlMessageStore implements MessageStore {
     return this.#driver;
   }
 
-  async insertMessage(message: NewMessage): Promise<boolean> {
-    const m = parseInput(newMessageSchema, message, "message");
+  async insertMessage(message: NewMessage, options: InsertOptions = {}): Promise<boolean> {
+    return (await this.insertMessages([message], options)) === 1;
+  }
+
+  async insertMessages(messages: readonly NewMessage[], options: InsertOptions = {}): Promise<number> {
+    const parsed = messages.map((message) => parseInput(newMessageSchema, message, "message"));
     const now = this.clock();
-    const inserted = await this.db.run(
-      `INSERT INTO messages (transport, message_id, origin_chain_id, destination_chain_id, source_tx_hash,
-         block_number, log_index, payload, message_type, state, attempts, next_attempt_at, discovered_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'discovered', 0, $10, $10, $10)
-       ON CONFLICT (transport, message_id) DO NOTHING`,
-      [
-        m.transport,
-        m.messageId,
-        m.originChainId,
-        m.destinationChainId,
-        m.sourceTxHash,
-        m.blockNumber,
-        m.logIndex,
-        m.payload,
-        m.messageType,
-        now,
-      ],
-    );
-    return inserted === 1;
+    const due = parseInput(z.date().optional(), options.dueAt, "dueAt")?.getTime() ?? now;
+    if (parsed.length === 0) return 0;
+    // One transaction: one commit (one fsync on PostgreSQL) for a whole block range of messages.
+    return this.db.transaction(async (tx) => {
+      let inserted = 0;
+      for (const m of parsed) {
+        inserted += await tx.run(
+          `INSERT INTO messages (transport, message_id, origin_chain_id, destination_chain_id, source_tx_hash,
+             block_number, log_index, payload, message_type, state, attempts, next_attempt_at, discovered_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'discovered', 0, $10, $11, $11)
+           ON CONFLICT (transport, message_id) DO NOTHING`,
+          [
+            m.transport,
+            m.messageId,
+            m.originChainId,
+            m.destinationChainId,
+            m.sourceTxHash,
+            m.blockNumber,
+            m.logIndex,
+            m.payload,
+            m.messageType,
+            due,
+            now,
+          ],
+        );
+      }
+      return inserted;
+    });
   }
 
   async getMessage(key: MessageKey): Promise<StoredMessage | undefined> {
@@ -242,10 +256,14 @@ class SqlMessageStore implements MessageStore {
     const delivered = to === "delivered";
     // The guard is the state and the lease holder, not the lease's expiry: a worker that finishes late still owns
     // the message unless another worker claimed it meanwhile, and then `claimed_by` no longer matches.
+    if (fields.keepLease && delivered) {
+      throw new StoreError("InvalidInput", "a delivered message has no lease to keep");
+    }
+    const lease = fields.keepLease ? "" : ", claimed_by = NULL, lease_expires_at = NULL";
     const changed = await this.db.run(
       `UPDATE messages
        SET state = $1, attempts = 0, last_error = NULL, next_attempt_at = $2, updated_at = $3, delivered_at = $4,
-           delivery_tx_hash = $5, claimed_by = NULL, lease_expires_at = NULL
+           delivery_tx_hash = $5${lease}
        WHERE transport = $6 AND message_id = $7 AND state = $8 AND claimed_by = $9`,
       [to, delivered ? null : now, now, delivered ? now : null, deliveryTxHash, transport, messageId, from, worker],
     );

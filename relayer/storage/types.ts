@@ -35,6 +35,11 @@ export interface NewMessage extends MessageKey {
   messageType: MessageTypeName | null;
 }
 
+export interface InsertOptions {
+  /** When the message is first due for work (default: now). A backup deliverer leaves the primary time to act. */
+  dueAt?: Date;
+}
+
 export interface StoredMessage extends NewMessage {
   state: MessageState;
   /** Consecutive failed attempts at the current state's step; a successful transition resets it. */
@@ -67,6 +72,11 @@ export interface AdvanceFields {
   workerId: string;
   /** Our delivery transaction, when moving to `delivered`. */
   deliveryTxHash?: Hex;
+  /**
+   * Record the step but keep working on the message: the worker keeps its lease (for intermediate states
+   * reached within one attempt, e.g. signatures gathered on the way to delivery).
+   */
+  keepLease?: boolean;
 }
 
 export interface FailureOptions {
@@ -128,7 +138,9 @@ export interface MessageStore {
   readonly backend: "sqlite" | "postgres";
 
   /** Stores a newly discovered message as `discovered`, due now. False (and nothing changed) if already stored. */
-  insertMessage(message: NewMessage): Promise<boolean>;
+  insertMessage(message: NewMessage, options?: InsertOptions): Promise<boolean>;
+  /** Stores several in one transaction (all or none); returns how many were new. */
+  insertMessages(messages: readonly NewMessage[], options?: InsertOptions): Promise<number>;
   getMessage(key: MessageKey): Promise<StoredMessage | undefined>;
 
   /**

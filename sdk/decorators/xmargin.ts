@@ -1,4 +1,5 @@
 import type { Client } from "viem";
+import { type ClaimParameters, type ClaimReturnType, claim } from "../actions/claim.ts";
 import { type ClosePositionParameters, type ClosePositionReturnType, closePosition } from "../actions/closePosition.ts";
 import { type DepositParameters, type DepositReturnType, deposit } from "../actions/deposit.ts";
 import {
@@ -6,6 +7,7 @@ import {
   type DepositLiquidityReturnType,
   depositLiquidity,
 } from "../actions/depositLiquidity.ts";
+import { type DepositSettleParameters, type DepositSettleReturnType, depositSettle } from "../actions/depositSettle.ts";
 import {
   type ExecuteReleaseIntentParameters,
   type ExecuteReleaseIntentReturnType,
@@ -31,6 +33,7 @@ import {
   type RequestReleaseReturnType,
   requestRelease,
 } from "../actions/requestRelease.ts";
+import { type SetAutoMarginParameters, type SetAutoMarginReturnType, setAutoMargin } from "../actions/setAutoMargin.ts";
 import {
   type SignReleaseIntentParameters,
   type SignReleaseIntentReturnType,
@@ -41,6 +44,7 @@ import {
   type SubmitReleaseIntentReturnType,
   submitReleaseIntent,
 } from "../actions/submitReleaseIntent.ts";
+import { type SyncBalanceParameters, type SyncBalanceReturnType, syncBalance } from "../actions/syncBalance.ts";
 import { type TradeParameters, type TradeReturnType, trade } from "../actions/trade.ts";
 import {
   type WaitForDeliveryParameters,
@@ -55,6 +59,11 @@ import {
   type WithdrawLiquidityReturnType,
   withdrawLiquidity,
 } from "../actions/withdrawLiquidity.ts";
+import {
+  type WithdrawSettleParameters,
+  type WithdrawSettleReturnType,
+  withdrawSettle,
+} from "../actions/withdrawSettle.ts";
 import type { Deployment } from "../deployments.ts";
 
 export interface XmarginConfig {
@@ -75,6 +84,8 @@ export type XmarginActions = {
   deposit: (parameters: Bound<DepositParameters>) => Promise<DepositReturnType>;
   lock: (parameters: Bound<LockParameters>) => Promise<LockReturnType>;
   withdrawFree: (parameters: Bound<WithdrawFreeParameters>) => Promise<WithdrawFreeReturnType>;
+  syncBalance: (parameters: Bound<SyncBalanceParameters>) => Promise<SyncBalanceReturnType>;
+  claim: (parameters: Bound<ClaimParameters>) => Promise<ClaimReturnType>;
   // ---- hub (the client must be on the hub)
   requestRelease: (parameters: Bound<RequestReleaseParameters>) => Promise<RequestReleaseReturnType>;
   executeReleaseIntent: (parameters: Bound<ExecuteReleaseIntentParameters>) => Promise<ExecuteReleaseIntentReturnType>;
@@ -84,6 +95,9 @@ export type XmarginActions = {
   withdrawLiquidity: (parameters: Bound<WithdrawLiquidityParameters>) => Promise<WithdrawLiquidityReturnType>;
   liquidatePerp: (parameters: Bound<LiquidatePerpParameters>) => Promise<LiquidatePerpReturnType>;
   liquidateCollateral: (parameters: Bound<LiquidateCollateralParameters>) => Promise<LiquidateCollateralReturnType>;
+  depositSettle: (parameters: Bound<DepositSettleParameters>) => Promise<DepositSettleReturnType>;
+  withdrawSettle: (parameters: Bound<WithdrawSettleParameters>) => Promise<WithdrawSettleReturnType>;
+  setAutoMargin: (parameters: Bound<SetAutoMarginParameters>) => Promise<SetAutoMarginReturnType>;
   // ---- any chain
   signReleaseIntent: (parameters: Bound<SignReleaseIntentParameters>) => Promise<SignReleaseIntentReturnType>;
   submitReleaseIntent: (parameters: SubmitReleaseIntentParameters) => Promise<SubmitReleaseIntentReturnType>;
@@ -110,6 +124,8 @@ export function xmarginActions(config: XmarginConfig) {
       deposit: (parameters) => deposit(wallet, bind(parameters)),
       lock: (parameters) => lock(wallet, bind(parameters)),
       withdrawFree: (parameters) => withdrawFree(wallet, bind(parameters)),
+      syncBalance: (parameters) => syncBalance(wallet, bind(parameters)),
+      claim: (parameters) => claim(wallet, bind(parameters)),
       requestRelease: (parameters) => requestRelease(wallet, bind(parameters)),
       executeReleaseIntent: (parameters) => executeReleaseIntent(wallet, bind(parameters)),
       trade: (parameters) => trade(wallet, bind(parameters)),
@@ -118,6 +134,9 @@ export function xmarginActions(config: XmarginConfig) {
       withdrawLiquidity: (parameters) => withdrawLiquidity(wallet, bind(parameters)),
       liquidatePerp: (parameters) => liquidatePerp(wallet, bind(parameters)),
       liquidateCollateral: (parameters) => liquidateCollateral(wallet, bind(parameters)),
+      depositSettle: (parameters) => depositSettle(wallet, bind(parameters)),
+      withdrawSettle: (parameters) => withdrawSettle(wallet, bind(parameters)),
+      setAutoMargin: (parameters) => setAutoMargin(wallet, bind(parameters)),
       signReleaseIntent: (parameters) => signReleaseIntent(wallet, bind(parameters)),
       submitReleaseIntent: (parameters) => submitReleaseIntent(parameters),
       getAccount: (parameters = {}) => getAccount(client, bind(parameters)),

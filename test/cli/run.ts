@@ -29,3 +29,24 @@ export function runCli(args: string[], options: { timeoutMs?: number } = {}): Pr
     });
   });
 }
+
+/**
+ * Runs `xmargin ARGS` inside this process (no Node start-up, no TypeScript compile): what the commands print
+ * through console.log and console.error is captured, and `main`'s exit code returned. A bug that `main`
+ * rethrows rejects.
+ */
+export async function runCliInProcess(args: string[]): Promise<CliResult> {
+  const { main } = await import("../../relayer/cli/main.ts");
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const { log, error } = console;
+  console.log = (...items: unknown[]) => stdout.push(`${items.map(String).join(" ")}\n`);
+  console.error = (...items: unknown[]) => stderr.push(`${items.map(String).join(" ")}\n`);
+  try {
+    const code = await main(args);
+    return { code, stdout: stdout.join(""), stderr: stderr.join("") };
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+}

@@ -1,7 +1,7 @@
 // The devnet as a user runs it: `npm run devnet`, then Ctrl-C (SIGINT to the whole foreground
 // process group, as a terminal sends it).
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { type Address, createPublicClient, type Hex, http, parseEther, parseUnits } from "viem";
@@ -74,6 +74,17 @@ async function interrupt(devnet: RunningDevnet, pids: number[]): Promise<void> {
   expect(pids.filter(isAlive)).toEqual([]);
 }
 
+/** The relayer operator processes, from the pid every log line of theirs carries. */
+async function operatorPidsOf(dataDir: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const index of [0, 1, 2]) {
+    const log = await readFile(join(dataDir, `operator-${index}`, "relayer.log"), "utf8");
+    const line = log.split("\n").find((candidate) => candidate.startsWith("{"));
+    if (line) pids.push((JSON.parse(line) as { pid: number }).pid);
+  }
+  return pids;
+}
+
 describe("npm run devnet", () => {
   let workDir = "";
   afterAll(async () => {
@@ -83,11 +94,13 @@ describe("npm run devnet", () => {
   it("brings up a hub and two spokes with the protocol deployed, relays a deposit, and Ctrl-C leaves no anvil behind", async () => {
     workDir = await mkdtemp(join(tmpdir(), "xmargin-devnet-cli-"));
     const outFile = join(workDir, "devnet.json");
-    const devnet = npmRunDevnet(["--out", outFile, "--verbose"]);
+    const devnet = npmRunDevnet(["--out", outFile, "--data-dir", join(workDir, "operators"), "--verbose"]);
     await devnet.waitFor("Ctrl-C to stop", 60_000);
     const { stdout } = devnet.output();
     expect(stdout).toMatch(/protocol deployed in [\d.]+ s/);
-    expect(stdout).toContain("operators (2 of 3)");
+    expect(stdout).toContain("relayer: 3 operator instances, 2 of 3 signatures per message");
+    const operatorPids = await operatorPidsOf(join(workDir, "operators"));
+    expect(operatorPids).toHaveLength(3);
     expect(stdout).toContain("route to the hub: layerzero");
     expect(stdout).toContain("route to the hub: hyperlane");
 
@@ -103,7 +116,7 @@ describe("npm run devnet", () => {
     const pids = deployment.processes.map((p) => p.pid);
     expect(pids.every(isAlive)).toBe(true);
 
-    // A deposit on each spoke: the relay running in the devnet process carries its report and says so.
+    // A deposit on each spoke: the relayer operators carry its report and the devnet says so.
     const traderKey = deployment.accounts[DEVNET_ACCOUNT_ROLES.trader]?.privateKey as Hex;
     for (const spoke of deployment.spokes) {
       const { publicClient, walletFor } = devnetChainClients(spoke);
@@ -135,10 +148,10 @@ describe("npm run devnet", () => {
         expect((await publicClient.waitForTransactionReceipt({ hash })).status).toBe("success");
       }
     }
-    await devnet.waitFor("relay: layerzero spokeA → hub BalanceReport delivered", 20_000);
-    await devnet.waitFor("relay: hyperlane spokeB → hub BalanceReport delivered", 20_000);
+    await devnet.waitFor("operator 0: layerzero spokeA → hub BalanceReport delivered", 20_000);
+    await devnet.waitFor("operator 0: hyperlane spokeB → hub BalanceReport delivered", 20_000);
 
-    await interrupt(devnet, pids);
+    await interrupt(devnet, [...pids, ...operatorPids]);
   });
 
   it("--no-deploy starts bare chains", async () => {

@@ -26,6 +26,8 @@ Options:
   --no-deploy       start the chains only: no contracts, no relay
   --verbose         print one line per delivered message
   --out FILE        deployments file (default deployments/devnet.json)
+  --data-dir DIR    the relayer operators' configs, databases and logs, emptied at start
+                    (default .xmargin/devnet)
   --accounts N      funded dev accounts per chain (default 10, at least 5 + operators)
   --block-time S    seconds between empty blocks, so confirmations advance (default 0.25)
   -h, --help        show this help`,
@@ -39,6 +41,7 @@ Options:
       "no-deploy": { type: "boolean" },
       verbose: { type: "boolean" },
       out: { type: "string" },
+      "data-dir": { type: "string" },
       accounts: { type: "string" },
       "block-time": { type: "string" },
     });
@@ -58,6 +61,7 @@ Options:
       accounts: parseIntegerOption("accounts", values.accounts, 10, 1, 1000),
       blockTime: parseNumberOption("block-time", values["block-time"], 0.25, 0.05, 60),
       outFile: values.out ?? "deployments/devnet.json",
+      ...(values["data-dir"] === undefined ? {} : { dataDir: values["data-dir"] }),
       verbose: values.verbose === true,
       protocol: deploy
         ? {

@@ -6,6 +6,15 @@ const chainHealth = z.object({
   name: z.string(),
   chainId: z.number(),
   head: z.string().nullable().describe("latest block, decimal; null when the RPC did not answer"),
+  lag: z
+    .string()
+    .nullable()
+    .optional()
+    .describe("blocks between the head and the slowest watcher cursor (absent without a deployment)"),
+  cursors: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe("per transport, the last block whose messages are stored"),
   error: z.string().optional(),
 });
 
@@ -28,10 +37,24 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async () => {
+      const watchers = app.engine?.status() ?? [];
       const chains = await Promise.all(
         [...app.chains.values()].map(async ({ config, client }) => {
+          const watcher = watchers.find((status) => status.chainId === config.chainId);
+          const engineView = watcher && {
+            lag: watcher.lag?.toString() ?? null,
+            cursors: Object.fromEntries(
+              Object.entries(watcher.cursors).map(([lane, block]) => [lane, block.toString()]),
+            ),
+            ...(watcher.lastError ? { error: watcher.lastError } : {}),
+          };
           try {
-            return { name: config.name, chainId: config.chainId, head: (await client.getBlockNumber()).toString() };
+            return {
+              name: config.name,
+              chainId: config.chainId,
+              head: (await client.getBlockNumber()).toString(),
+              ...engineView,
+            };
           } catch (error) {
             app.metrics.rpcErrors.inc({ chain: config.name });
             const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);

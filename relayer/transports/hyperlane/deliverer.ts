@@ -54,6 +54,8 @@ export interface DispatchedMessage {
   merkleTreeHook: Address;
   blockNumber: bigint;
   transactionHash: Hex;
+  /** Position of the `Dispatch` log in its block. */
+  logIndex: number;
 }
 
 export type DeliveryOutcome =
@@ -126,6 +128,7 @@ export async function findDispatchedMessages(params: {
         merkleTreeHook,
         blockNumber: log.blockNumber,
         transactionHash: log.transactionHash,
+        logIndex: log.logIndex,
       });
     }
   }

@@ -57,6 +57,7 @@ export const receiveUln302Abi = parseAbi([
   "function setDefaultUlnConfigs(SetDefaultUlnConfigParam[] params)",
   "function getUlnConfig(address oapp, uint32 remoteEid) view returns (UlnConfig)",
   "function verifiable(UlnConfig config, bytes32 headerHash, bytes32 payloadHash) view returns (bool)",
+  "function hashLookup(bytes32 headerHash, bytes32 payloadHash, address dvn) view returns (bool submitted, uint64 confirmations)",
   "error LZ_ULN_Verifying()",
   "error LZ_ULN_InvalidPacketHeader()",
   "error LZ_ULN_InvalidPacketVersion()",

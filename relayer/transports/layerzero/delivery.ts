@@ -18,6 +18,8 @@ import { decodeRevertReason, describeReason, LayerZeroError, type RevertReason, 
 import { decodePacket, lzReceiveOption, type Packet, packetOrigin } from "./packet.ts";
 import {
   assembleSignatures,
+  type DvnInstruction,
+  type QuorumSignatures,
   type SignatureSource,
   type VerificationRequest,
   verificationRequest,
@@ -44,7 +46,8 @@ export interface SentPacket {
  */
 export type PacketStatus = "unverified" | "verifiable" | "committed" | "delivered";
 
-export type DeliveryStep = "verify" | "commit" | "execute";
+/** A transaction of a delivery: `verifyAndCommit` is the DVN's verification with the commit batched in. */
+export type DeliveryStep = "verify" | "verifyAndCommit" | "commit" | "execute";
 
 export interface StepReceipt {
   step: DeliveryStep;
@@ -90,10 +93,21 @@ export interface LayerZeroDelivery {
   status(sent: SentPacket): Promise<PacketStatus>;
   /** Verifies, commits and executes `sent` as far as it still needs; safe to repeat and to race. */
   deliver(sent: SentPacket): Promise<DeliveryOutcome>;
-  /** The DVN instruction for `sent`, once the source has the confirmations the destination requires. */
+  /**
+   * The DVN instructions for `sent`, once the source has the confirmations the destination requires:
+   * verify, and commit when this DVN's verification completes the quorum of the destination's ULN config.
+   */
   verificationRequest(sent: SentPacket): Promise<VerificationRequest>;
-  /** `DVN.execute` with `signatures` (65 bytes each, concatenated): the DVN's verdict is read from its events. */
-  submitVerification(sent: SentPacket, request: VerificationRequest, signatures: Hex): Promise<StepReceipt>;
+  /**
+   * `DVN.execute` with the verify instruction and, when `signatures` has the commit's, the commit
+   * instruction after it: the DVN's verdict on each is read from its events. A commit the DVN caught
+   * or skipped leaves the step a plain `verify` (the packet stays `verifiable`).
+   */
+  submitVerification(
+    sent: SentPacket,
+    request: VerificationRequest,
+    signatures: QuorumSignatures,
+  ): Promise<StepReceipt>;
   commit(sent: SentPacket): Promise<StepReceipt>;
   execute(sent: SentPacket, mode?: ExecutionMode): Promise<StepReceipt>;
 }
@@ -104,7 +118,7 @@ const DEFAULT_CONFIRMATION_POLL_MS = 250;
 const DEFAULT_CONFIRMATION_TIMEOUT_MS = 120_000;
 // DVN.execute and Executor.execute302 catch the failure of their inner call, so a node's gas estimate
 // may stop where the inner call runs out of gas and the outer one still succeeds: their gas is fixed.
-const DVN_EXECUTE_GAS = 400_000n;
+const DVN_EXECUTE_GAS_PER_INSTRUCTION = 400_000n;
 const EXECUTE302_OVERHEAD_GAS = 200_000n;
 // Margin over the estimate for calls that revert on failure (estimates are exact, state may move).
 const ESTIMATE_MARGIN_PERCENT = 20n;
@@ -161,6 +175,37 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
       args: [packet.receiver, packet.srcEid],
     });
 
+  /**
+   * Whether the packet is verifiable at the receive library once this DVN has verified it (mirrors
+   * `ReceiveUlnBase._checkVerifiable`): every required DVN has, and enough optional ones to reach the
+   * threshold; a DVN outside both lists completes nothing.
+   */
+  async function completesQuorum(
+    destination: LayerZeroChain,
+    packet: Packet,
+    config: Awaited<ReturnType<typeof ulnConfigOf>>,
+  ): Promise<boolean> {
+    const ours = (dvn: Address) => isAddressEqual(dvn, destination.contracts.dvn);
+    if (!config.requiredDVNs.some(ours) && !config.optionalDVNs.some(ours)) return false;
+    const headerHash = keccak256(packet.header);
+    const verified = (dvns: readonly Address[]) =>
+      Promise.all(
+        dvns.map(async (dvn) => {
+          if (ours(dvn)) return true;
+          const [submitted, confirmations] = await destination.publicClient.readContract({
+            address: destination.contracts.receiveUln302,
+            abi: receiveUln302Abi,
+            functionName: "hashLookup",
+            args: [headerHash, packet.payloadHash, dvn],
+          });
+          return submitted && confirmations >= config.confirmations;
+        }),
+      );
+    if (!(await verified(config.requiredDVNs)).every(Boolean)) return false;
+    if (config.optionalDVNs.length === 0) return config.requiredDVNs.length > 0;
+    return (await verified(config.optionalDVNs)).filter(Boolean).length >= config.optionalDVNThreshold;
+  }
+
   async function status(sent: SentPacket): Promise<PacketStatus> {
     const destination = destinationOf(sent);
     const { packet } = sent;
@@ -207,12 +252,12 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
 
   async function buildVerificationRequest(sent: SentPacket): Promise<VerificationRequest> {
     const destination = destinationOf(sent);
-    const [{ vid }, { confirmations }, block] = await Promise.all([
+    const [{ vid }, config, block] = await Promise.all([
       committeeOf(destination),
       ulnConfigOf(destination, sent.packet),
       destination.publicClient.getBlock({ blockTag: "latest" }),
     ]);
-    await waitForConfirmations(sent, confirmations);
+    await waitForConfirmations(sent, config.confirmations);
     return verificationRequest(sent.packet, {
       sourceChainId: sent.sourceChainId,
       destinationChainId: destination.chainId,
@@ -220,31 +265,29 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
       dvn: destination.contracts.dvn,
       vid,
       receiveUln302: destination.contracts.receiveUln302,
-      confirmations,
+      confirmations: config.confirmations,
       expiration: block.timestamp + ttl,
+      commit: await completesQuorum(destination, sent.packet, config),
     });
   }
 
-  async function submitVerification(sent: SentPacket, request: VerificationRequest, signatures: Hex) {
+  async function submitVerification(sent: SentPacket, request: VerificationRequest, signatures: QuorumSignatures) {
     const destination = destinationOf(sent);
-    const data = encodeFunctionData({
-      abi: dvnAbi,
-      functionName: "execute",
-      args: [
-        [
-          {
-            vid: request.vid,
-            target: request.target,
-            callData: request.callData,
-            expiration: request.expiration,
-            signatures,
-          },
-        ],
-      ],
+    const param = (instruction: DvnInstruction, quorum: Hex) => ({
+      vid: request.vid,
+      target: instruction.target,
+      callData: instruction.callData,
+      expiration: request.expiration,
+      signatures: quorum,
     });
-    const receipt = await transact(destination, destination.contracts.dvn, data, DVN_EXECUTE_GAS, sent, "VerifyFailed");
+    const params = [param(request.verify, signatures.verify)];
+    if (request.commit && signatures.commit) params.push(param(request.commit, signatures.commit));
+    const data = encodeFunctionData({ abi: dvnAbi, functionName: "execute", args: [params] });
+    const gas = DVN_EXECUTE_GAS_PER_INSTRUCTION * BigInt(params.length);
+    const receipt = await transact(destination, destination.contracts.dvn, data, gas, sent, "VerifyFailed");
+    // Events name the instruction by its index in `params`: the verify instruction is 0.
     const dvnEvents = eventsFrom(receipt, destination.contracts.dvn, dvnAbi);
-    const rejected = dvnEvents.find((event) => event.eventName === "VerifySignaturesFailed");
+    const rejected = dvnEvents.find((event) => event.eventName === "VerifySignaturesFailed" && event.args.idx === 0n);
     if (rejected) {
       throw new LayerZeroError(
         "SignaturesRejected",
@@ -254,7 +297,7 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
         },
       );
     }
-    const failed = dvnEvents.find((event) => event.eventName === "ExecuteFailed");
+    const failed = dvnEvents.find((event) => event.eventName === "ExecuteFailed" && event.args._index === 0n);
     if (failed?.eventName === "ExecuteFailed") {
       const reason = decodeRevertReason(failed.args._data);
       throw new LayerZeroError("VerifyFailed", `ReceiveUln302.verify failed: ${describeReason(reason)}`, {
@@ -275,7 +318,8 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
         { details: { ...packetDetails(sent), transactionHash: receipt.transactionHash } },
       );
     }
-    return stepReceipt("verify", receipt);
+    const committed = params.length > 1 && packetVerifiedIn(receipt, destination, sent);
+    return stepReceipt(committed ? "verifyAndCommit" : "verify", receipt);
   }
 
   async function commit(sent: SentPacket): Promise<StepReceipt> {
@@ -293,10 +337,7 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
       sent,
       "CommitFailed",
     );
-    const committed = eventsFrom(receipt, destination.contracts.endpoint, endpointV2Abi).some(
-      (event) => event.eventName === "PacketVerified" && event.args.payloadHash === sent.packet.payloadHash,
-    );
-    if (!committed) {
+    if (!packetVerifiedIn(receipt, destination, sent)) {
       throw new LayerZeroError("CommitFailed", "commitVerification emitted no PacketVerified", {
         details: { ...packetDetails(sent), transactionHash: receipt.transactionHash },
       });
@@ -423,7 +464,8 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
         ),
       );
     }
-    if (initial !== "committed") {
+    // Separately when the verification did not batch it (not possible, or the DVN caught its failure).
+    if (initial !== "committed" && steps.at(-1)?.step !== "verifyAndCommit") {
       record(await unlessAlreadyPast(sent, ["committed", "delivered"], () => commit(sent)));
     }
     record(await unlessAlreadyPast(sent, ["delivered"], () => execute(sent)));
@@ -479,6 +521,18 @@ function packetDetails(sent: SentPacket): Record<string, unknown> {
     sourceChainId: sent.sourceChainId,
     sourceTransaction: sent.transactionHash,
   };
+}
+
+/** Whether `receipt` holds the endpoint's `PacketVerified` of `sent` (its commit). */
+function packetVerifiedIn(receipt: TransactionReceipt, destination: LayerZeroChain, sent: SentPacket): boolean {
+  return eventsFrom(receipt, destination.contracts.endpoint, endpointV2Abi).some(
+    (event) =>
+      event.eventName === "PacketVerified" &&
+      event.args.payloadHash === sent.packet.payloadHash &&
+      event.args.origin.nonce === sent.packet.nonce &&
+      event.args.origin.srcEid === sent.packet.srcEid &&
+      isAddressEqual(event.args.receiver, sent.packet.receiver),
+  );
 }
 
 function eventsFrom<const abi extends Abi>(receipt: TransactionReceipt, address: Address, abi: abi) {

@@ -12,6 +12,8 @@ export type LayerZeroErrorKind =
   | "ConfirmationTimeout"
   /** Fewer valid committee signatures than the DVN's quorum could be collected. */
   | "InsufficientSignatures"
+  /** A verification request or a signature answer in JSON does not match its schema. */
+  | "MalformedJson"
   /** A signer refused a request: the packet does not match its own view of the source chain. */
   | "SignatureRequestRejected"
   /** The DVN rejected the signatures (`VerifySignaturesFailed`). */

@@ -21,6 +21,16 @@ export {
   revertDataOf,
 } from "./errors.ts";
 export {
+  fromVerificationAnswerJson,
+  fromVerificationRequestJson,
+  toVerificationAnswerJson,
+  toVerificationRequestJson,
+  type VerificationAnswerJson,
+  type VerificationRequestJson,
+  verificationAnswerJson,
+  verificationRequestJson,
+} from "./json.ts";
+export {
   addressToBytes32,
   decodePacket,
   type ExecutorLzReceiveOption,
@@ -32,13 +42,18 @@ export {
 } from "./packet.ts";
 export {
   assembleSignatures,
+  type DvnInstruction,
+  type DvnInstructionName,
   type DvnSignature,
   dvnInstructionDigest,
+  instructionsOf,
   localSignatures,
   type PeerSignatureRequester,
   type QuorumOptions,
+  type QuorumSignatures,
   type SignatureSource,
   signaturesFromLocalAndPeers,
+  type VerificationAnswer,
   type VerificationRequest,
   type VerificationTarget,
   verificationRequest,

@@ -15,10 +15,21 @@ import { receiveUln302Abi } from "./abi.ts";
 import { LayerZeroError } from "./errors.ts";
 import type { Packet } from "./packet.ts";
 
+/** One call the DVN makes on the destination chain once a quorum of its signers signed `digest`. */
+export interface DvnInstruction {
+  /** The destination's ReceiveUln302 (both instructions call it). */
+  target: Address;
+  callData: Hex;
+  /** keccak256(vid ‖ target ‖ expiration ‖ callData): each signer signs it as an EIP-191 message. */
+  digest: Hex;
+}
+
 /**
- * One DVN instruction to sign: "call `ReceiveUln302.verify(header, payloadHash, confirmations)` on
- * the destination chain". Every signer must derive the same `callData` and `expiration`, so the
- * request carries both, plus where the packet was sent, for signers to check it on their own node.
+ * The DVN instructions to sign for one packet: `ReceiveUln302.verify(header, payloadHash, confirmations)`
+ * and, when this DVN's verification completes the quorum the destination requires,
+ * `ReceiveUln302.commitVerification(header, payloadHash)`, executed in the same `DVN.execute`. Every
+ * signer must derive the same instructions, so the request carries them, plus where the packet was
+ * sent, for signers to check it on their own node.
  */
 export interface VerificationRequest {
   sourceChainId: number;
@@ -29,28 +40,36 @@ export interface VerificationRequest {
   /** The DVN on the destination chain and its verifier id. */
   dvn: Address;
   vid: number;
-  /** The destination's ReceiveUln302: the target of the DVN call. */
-  target: Address;
   confirmations: bigint;
-  callData: Hex;
-  /** Unix seconds after which the DVN ignores the instruction. */
+  /** Unix seconds after which the DVN ignores the instructions. */
   expiration: bigint;
-  /** keccak256(vid ‖ target ‖ expiration ‖ callData): each signer signs it as an EIP-191 message. */
-  digest: Hex;
+  verify: DvnInstruction;
+  commit?: DvnInstruction;
 }
 
-/** A signature of a request's digest by one DVN signer. */
+/** An instruction of a request, by the request field that holds it. */
+export type DvnInstructionName = "verify" | "commit";
+
+/**
+ * A signature of one instruction's digest by one DVN signer. A signer's answer to a request is a list
+ * of them, one per instruction of the request.
+ */
 export interface DvnSignature {
   signer: Address;
+  digest: Hex;
   signature: Hex;
 }
+
+/** One signer's signatures of a request, one per instruction, verify first. */
+export type VerificationAnswer = readonly DvnSignature[];
 
 /** Where a deliverer gets signatures for a request: its own keys, its peers, or both. */
 export type SignatureSource = (request: VerificationRequest) => Promise<readonly DvnSignature[]>;
 
 /**
  * Asks other operators for their signatures (the relayer service does it over HTTP). `wanted` is how
- * many more are needed; answering with more or fewer is allowed, invalid ones are discarded.
+ * many more signers are needed (each answering with one signature per instruction); answering with
+ * more or fewer is allowed, invalid ones are discarded.
  */
 export type PeerSignatureRequester = (request: VerificationRequest, wanted: number) => Promise<readonly DvnSignature[]>;
 
@@ -67,15 +86,33 @@ export interface VerificationTarget {
   receiveUln302: Address;
   confirmations: bigint;
   expiration: bigint;
+  /** Whether to add the `commitVerification` instruction (this DVN's verification completes the quorum). */
+  commit: boolean;
 }
 
-/** Builds the DVN instruction that verifies `packet` at the destination's receive library. */
+/** Builds the DVN instructions that verify `packet` at the destination's receive library, and commit it. */
 export function verificationRequest(packet: Packet, target: VerificationTarget): VerificationRequest {
-  const callData = encodeFunctionData({
-    abi: receiveUln302Abi,
-    functionName: "verify",
-    args: [packet.header, packet.payloadHash, target.confirmations],
+  const instruction = (callData: Hex): DvnInstruction => ({
+    target: target.receiveUln302,
+    callData,
+    digest: dvnInstructionDigest(target.vid, target.receiveUln302, target.expiration, callData),
   });
+  const verify = instruction(
+    encodeFunctionData({
+      abi: receiveUln302Abi,
+      functionName: "verify",
+      args: [packet.header, packet.payloadHash, target.confirmations],
+    }),
+  );
+  const commit = target.commit
+    ? instruction(
+        encodeFunctionData({
+          abi: receiveUln302Abi,
+          functionName: "commitVerification",
+          args: [packet.header, packet.payloadHash],
+        }),
+      )
+    : undefined;
   return {
     sourceChainId: target.sourceChainId,
     destinationChainId: target.destinationChainId,
@@ -83,23 +120,37 @@ export function verificationRequest(packet: Packet, target: VerificationTarget):
     encodedPacket: packet.encoded,
     dvn: target.dvn,
     vid: target.vid,
-    target: target.receiveUln302,
     confirmations: target.confirmations,
-    callData,
     expiration: target.expiration,
-    digest: dvnInstructionDigest(target.vid, target.receiveUln302, target.expiration, callData),
+    verify,
+    ...(commit ? { commit } : {}),
   };
 }
 
-/** Signs with keys this process holds. */
+/** The request's instructions by name, in execution order. */
+export const instructionsOf = (request: VerificationRequest): [DvnInstructionName, DvnInstruction][] =>
+  request.commit
+    ? [
+        ["verify", request.verify],
+        ["commit", request.commit],
+      ]
+    : [["verify", request.verify]];
+
+/** Signs with keys this process holds: every instruction of the request, with every key. */
 export function localSignatures(signers: readonly DigestSigner[]): SignatureSource {
   return async (request) =>
     Promise.all(
-      signers.map(async (signer) => ({ signer: signer.address, signature: await signer.signDigest(request.digest) })),
+      signers.flatMap((signer) =>
+        instructionsOf(request).map(async ([, { digest }]) => ({
+          signer: signer.address,
+          digest,
+          signature: await signer.signDigest(digest),
+        })),
+      ),
     );
 }
 
-/** Local keys first; peers are asked only for what is still missing to reach `quorum`. */
+/** Local keys first; peers are asked only for the signers still missing to reach `quorum`. */
 export function signaturesFromLocalAndPeers(options: {
   local: readonly DigestSigner[];
   peers?: PeerSignatureRequester;
@@ -108,7 +159,7 @@ export function signaturesFromLocalAndPeers(options: {
   const local = localSignatures(options.local);
   return async (request) => {
     const own = await local(request);
-    const missing = options.quorum - own.length;
+    const missing = options.quorum - new Set(options.local.map((signer) => signer.address.toLowerCase())).size;
     if (missing <= 0 || !options.peers) return own;
     return [...own, ...(await options.peers(request, missing))];
   };
@@ -120,46 +171,74 @@ export interface QuorumOptions {
   quorum: number;
 }
 
+/** Per instruction, the quorum's signatures as `DVN.execute` takes them (65 bytes each, concatenated). */
+export interface QuorumSignatures {
+  verify: Hex;
+  /** Absent when the request has no commit instruction or fewer than a quorum signed it. */
+  commit?: Hex;
+}
+
 /**
- * Keeps the valid signatures (each recovers to its claimed signer, a committee member, once), takes
- * exactly `quorum` of them and concatenates them in ascending signer order, as `MultiSig` requires.
+ * Per instruction, keeps the valid signatures (each of the instruction's digest, recovering to its
+ * claimed signer, a committee member, once), takes exactly `quorum` of them and concatenates them in
+ * ascending signer order, as `MultiSig` requires. The verify instruction must reach the quorum; a
+ * commit instruction that does not is left out (the deliverer then commits in its own transaction).
  */
 export async function assembleSignatures(
   request: VerificationRequest,
   signatures: readonly DvnSignature[],
   options: QuorumOptions,
-): Promise<Hex> {
-  const valid = new Map<string, DvnSignature>();
-  for (const candidate of signatures) {
-    const key = candidate.signer.toLowerCase();
-    if (valid.has(key)) continue;
-    if (!options.committee.some((member) => isAddressEqual(member, candidate.signer))) continue;
-    let recovered: Address;
-    try {
-      recovered = await recoverMessageAddress({ message: { raw: request.digest }, signature: candidate.signature });
-    } catch {
-      continue;
-    }
-    if (isAddressEqual(recovered, candidate.signer))
-      valid.set(key, { signer: getAddress(recovered), signature: candidate.signature });
-  }
-  if (valid.size < options.quorum) {
+): Promise<QuorumSignatures> {
+  const verify = await validSignatures(request.verify.digest, signatures, options.committee);
+  if (verify.length < options.quorum) {
     throw new LayerZeroError(
       "InsufficientSignatures",
-      `${valid.size} valid DVN signature(s) of the ${options.quorum} required (${signatures.length} offered)`,
+      `${verify.length} valid DVN signature(s) of the verify instruction, ${options.quorum} required (${signatures.length} offered)`,
       {
         details: {
           sourceChainId: request.sourceChainId,
           destinationChainId: request.destinationChainId,
           transactionHash: request.transactionHash,
-          valid: [...valid.values()].map((signature) => signature.signer),
+          valid: verify.map((signature) => signature.signer),
           offered: signatures.map((signature) => signature.signer),
         },
       },
     );
   }
-  const chosen = [...valid.values()]
-    .sort((a, b) => (hexToBigInt(a.signer) < hexToBigInt(b.signer) ? -1 : 1))
-    .slice(0, options.quorum);
-  return concat(chosen.map((signature) => signature.signature));
+  const commit = request.commit ? await validSignatures(request.commit.digest, signatures, options.committee) : [];
+  return {
+    verify: quorumOf(verify, options.quorum),
+    ...(commit.length >= options.quorum ? { commit: quorumOf(commit, options.quorum) } : {}),
+  };
 }
+
+async function validSignatures(
+  digest: Hex,
+  signatures: readonly DvnSignature[],
+  committee: readonly Address[],
+): Promise<DvnSignature[]> {
+  const valid = new Map<string, DvnSignature>();
+  for (const candidate of signatures) {
+    const key = candidate.signer.toLowerCase();
+    if (valid.has(key) || candidate.digest.toLowerCase() !== digest.toLowerCase()) continue;
+    if (!committee.some((member) => isAddressEqual(member, candidate.signer))) continue;
+    let recovered: Address;
+    try {
+      recovered = await recoverMessageAddress({ message: { raw: digest }, signature: candidate.signature });
+    } catch {
+      continue;
+    }
+    if (isAddressEqual(recovered, candidate.signer)) {
+      valid.set(key, { signer: getAddress(recovered), digest, signature: candidate.signature });
+    }
+  }
+  return [...valid.values()];
+}
+
+const quorumOf = (valid: readonly DvnSignature[], quorum: number): Hex =>
+  concat(
+    valid
+      .toSorted((a, b) => (hexToBigInt(a.signer) < hexToBigInt(b.signer) ? -1 : 1))
+      .slice(0, quorum)
+      .map((signature) => signature.signature),
+  );

@@ -2,7 +2,12 @@ import { type Address, type Hex, isAddressEqual, type PublicClient } from "viem"
 import type { DigestSigner } from "../../engine/signer.ts";
 import { sentPacketsFromLogs } from "./delivery.ts";
 import { LayerZeroError } from "./errors.ts";
-import { type DvnSignature, type VerificationRequest, verificationRequest } from "./signatures.ts";
+import {
+  instructionsOf,
+  type VerificationAnswer,
+  type VerificationRequest,
+  verificationRequest,
+} from "./signatures.ts";
 
 /** What a DVN signer trusts: its own node of the source chain, and the destination's contracts. */
 export interface VerifierView {
@@ -19,14 +24,15 @@ const DEFAULT_MAX_TTL_SECONDS = 3_600n;
 
 /**
  * A signer's answer to another operator's request: sign only if the packet was really sent, as
- * requested, on its own view of the source chain, has the confirmations it claims, and the request
- * is exactly the DVN instruction that verifies that packet at the expected destination.
+ * requested, on its own view of the source chain, has the confirmations it claims, and each
+ * instruction of the request is exactly the DVN instruction that verifies (or commits) that packet at
+ * the expected destination. The answer holds one signature per instruction, verify first.
  */
 export async function answerVerificationRequest(
   signer: DigestSigner,
   request: VerificationRequest,
   view: VerifierView,
-): Promise<DvnSignature> {
+): Promise<VerificationAnswer> {
   const refuse = (why: string, details: Record<string, unknown> = {}) =>
     new LayerZeroError("SignatureRequestRejected", `${signer.address} refuses to sign: ${why}`, {
       details: {
@@ -41,12 +47,13 @@ export async function answerVerificationRequest(
   if (request.sourceChainId !== source.chainId || request.destinationChainId !== destination.chainId) {
     throw refuse("request for another pair of chains");
   }
-  if (
-    !isAddressEqual(request.dvn, destination.dvn) ||
-    !isAddressEqual(request.target, destination.receiveUln302) ||
-    request.vid !== destination.vid
-  ) {
-    throw refuse("not our DVN or receive library");
+  if (!isAddressEqual(request.dvn, destination.dvn) || request.vid !== destination.vid) {
+    throw refuse("not our DVN");
+  }
+  for (const [name, instruction] of instructionsOf(request)) {
+    if (!isAddressEqual(instruction.target, destination.receiveUln302)) {
+      throw refuse(`the ${name} instruction does not call our receive library`, { target: instruction.target });
+    }
   }
   if (request.confirmations < (view.minConfirmations ?? 1n)) {
     throw refuse(`asks to attest only ${request.confirmations} confirmations`);
@@ -82,11 +89,27 @@ export async function answerVerificationRequest(
     receiveUln302: destination.receiveUln302,
     confirmations: request.confirmations,
     expiration: request.expiration,
+    commit: request.commit !== undefined,
   });
-  if (!sameHex(expected.callData, request.callData) || !sameHex(expected.digest, request.digest)) {
-    throw refuse("the instruction does not verify the packet that was sent", { expectedDigest: expected.digest });
+  for (const [name, instruction] of instructionsOf(expected)) {
+    const requested = request[name];
+    if (
+      !requested ||
+      !sameHex(instruction.callData, requested.callData) ||
+      !sameHex(instruction.digest, requested.digest)
+    ) {
+      throw refuse(`the ${name} instruction is not the one for the packet that was sent`, {
+        expectedDigest: instruction.digest,
+      });
+    }
   }
-  return { signer: signer.address, signature: await signer.signDigest(expected.digest) };
+  return Promise.all(
+    instructionsOf(expected).map(async ([, { digest }]) => ({
+      signer: signer.address,
+      digest,
+      signature: await signer.signDigest(digest),
+    })),
+  );
 }
 
 const sameHex = (a: Hex, b: Hex) => a.toLowerCase() === b.toLowerCase();

@@ -7,6 +7,7 @@ import {
   type Abi,
   type Address,
   concat,
+  decodeFunctionData,
   getAbiItem,
   getAddress,
   type Hex,
@@ -30,6 +31,7 @@ import {
   executorFeeLibAbi,
   LayerZeroError,
   layerZeroGatewayAbi,
+  localSignatures,
   lzReceiveOption,
   messagingAppErrorsAbi,
   priceFeedAbi,
@@ -167,7 +169,8 @@ describe("ABI fragments", () => {
 describe("DVN signatures", () => {
   const committee = [1, 2, 3].map((index) => localDigestSigner(keccak256(toHex(`committee ${index}`))));
   const outsider = localDigestSigner(keccak256(toHex("outsider")));
-  const request: VerificationRequest = verificationRequest(decodePacket(PacketV1Codec.encode(samplePacket()) as Hex), {
+  const packet = decodePacket(PacketV1Codec.encode(samplePacket()) as Hex);
+  const target = {
     sourceChainId: 70_701,
     destinationChainId: 70_700,
     transactionHash: keccak256("0x01"),
@@ -176,28 +179,98 @@ describe("DVN signatures", () => {
     receiveUln302: "0x00000000000000000000000000000000000000e2",
     confirmations: 1n,
     expiration: 1_000n,
-  });
-  const sign = async (signer: (typeof committee)[number], digest = request.digest) => ({
+    commit: true,
+  } as const;
+  const request: VerificationRequest = verificationRequest(packet, target);
+  const sign = async (signer: (typeof committee)[number], digest = request.verify.digest) => ({
     signer: signer.address,
+    digest,
     signature: await signer.signDigest(digest),
   });
   const members: Address[] = committee.map((signer) => signer.address);
+  const ascending = <entry extends { signer: Address }>(entries: entry[]) =>
+    entries.toSorted((a, b) => (BigInt(a.signer) < BigInt(b.signer) ? -1 : 1));
 
-  it("takes exactly the quorum, in ascending signer order", async () => {
-    const all = await Promise.all(committee.map((signer) => sign(signer)));
-    const assembled = await assembleSignatures(request, all.toReversed(), { committee: members, quorum: 2 });
-    const ascending = all.toSorted((a, b) => (BigInt(a.signer) < BigInt(b.signer) ? -1 : 1));
-    expect(assembled).toBe(concat(ascending.slice(0, 2).map((entry) => entry.signature)));
+  it("builds verify then commitVerification on the receive library, each with the DVN's digest", () => {
+    expect(decodeFunctionData({ abi: receiveUln302Abi, data: request.verify.callData })).toEqual({
+      functionName: "verify",
+      args: [packet.header, packet.payloadHash, 1n],
+    });
+    expect(decodeFunctionData({ abi: receiveUln302Abi, data: request.commit?.callData ?? "0x" })).toEqual({
+      functionName: "commitVerification",
+      args: [packet.header, packet.payloadHash],
+    });
+    for (const instruction of [request.verify, request.commit]) {
+      expect(instruction?.target).toBe(target.receiveUln302);
+      expect(instruction?.digest).toBe(
+        keccak256(
+          concat([
+            toHex(1, { size: 4 }),
+            target.receiveUln302,
+            toHex(1_000n, { size: 32 }),
+            instruction?.callData ?? "0x",
+          ]),
+        ),
+      );
+    }
+    expect(verificationRequest(packet, { ...target, commit: false }).commit).toBeUndefined();
   });
 
-  it("discards outsiders, duplicates, signatures of another digest and false signer claims", async () => {
+  it("signs every instruction with every local key", async () => {
+    const signatures = await localSignatures(committee.slice(0, 2))(request);
+    expect(signatures.map(({ signer, digest }) => [signer, digest])).toEqual([
+      [committee[0]?.address, request.verify.digest],
+      [committee[0]?.address, request.commit?.digest],
+      [committee[1]?.address, request.verify.digest],
+      [committee[1]?.address, request.commit?.digest],
+    ]);
+  });
+
+  it("takes exactly the quorum per instruction, in ascending signer order", async () => {
+    const verify = await Promise.all(committee.map((signer) => sign(signer)));
+    const commit = await Promise.all(committee.map((signer) => sign(signer, request.commit?.digest)));
+    const assembled = await assembleSignatures(request, [...commit, ...verify].toReversed(), {
+      committee: members,
+      quorum: 2,
+    });
+    expect(assembled).toEqual({
+      verify: concat(
+        ascending(verify)
+          .slice(0, 2)
+          .map((entry) => entry.signature),
+      ),
+      commit: concat(
+        ascending(commit)
+          .slice(0, 2)
+          .map((entry) => entry.signature),
+      ),
+    });
+  });
+
+  it("leaves the commit instruction out when fewer than the quorum signed it", async () => {
+    const verify = await Promise.all(committee.map((signer) => sign(signer)));
+    const commit = await sign(committee[0] as (typeof committee)[number], request.commit?.digest);
+    const assembled = await assembleSignatures(request, [...verify, commit], { committee: members, quorum: 2 });
+    expect(assembled.commit).toBeUndefined();
+    expect(assembled.verify).toBe(
+      concat(
+        ascending(verify)
+          .slice(0, 2)
+          .map((entry) => entry.signature),
+      ),
+    );
+  });
+
+  it("discards outsiders, duplicates, signatures of another digest and false signer or digest claims", async () => {
     const [first, second] = committee as [(typeof committee)[number], (typeof committee)[number]];
     const offered = [
       await sign(first),
       await sign(first),
       await sign(outsider),
       await sign(second, keccak256("0x02")),
-      { signer: second.address, signature: (await sign(first)).signature },
+      { ...(await sign(second, keccak256("0x02"))), digest: request.verify.digest },
+      { ...(await sign(second, request.commit?.digest)), digest: request.verify.digest },
+      { signer: second.address, digest: request.verify.digest, signature: (await sign(first)).signature },
     ];
     const error = await assembleSignatures(request, offered, { committee: members, quorum: 2 }).catch(
       (caught: unknown) => caught,

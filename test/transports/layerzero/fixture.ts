@@ -146,7 +146,10 @@ export async function deployLayerZeroFixture(): Promise<LayerZeroFixture> {
         }),
       ),
     );
-    return answers.flatMap((answer) => (answer.status === "fulfilled" ? [answer.value] : [])).slice(0, wanted);
+    return answers
+      .flatMap((answer) => (answer.status === "fulfilled" ? [answer.value] : []))
+      .slice(0, wanted)
+      .flat();
   };
   const signatures = signaturesFromLocalAndPeers({ local: dvnSigners.slice(0, 1), peers, quorum: DVN_QUORUM });
 

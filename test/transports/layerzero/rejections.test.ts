@@ -1,11 +1,13 @@
 // Everything the LayerZero path must refuse, each asserted on chain: who refuses (endpoint, receive
 // library, DVN, gateway, honest signers) and with which error, and that the hub's books do not move.
-import { type Address, concat, type Hex, parseEther, parseUnits } from "viem";
+import { type Address, concat, type Hash, type Hex, parseEther, parseEventLogs, parseUnits } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
 import { localDigestSigner } from "../../../relayer/engine/signer.ts";
 import {
+  answerVerificationRequest,
   assembleSignatures,
   createLayerZeroDelivery,
+  type DvnInstruction,
   decodeRevertReason,
   dvnAbi,
   dvnInstructionDigest,
@@ -61,17 +63,39 @@ describe("LayerZero rejections", () => {
     const index = entries.findIndex((entry) => entry.chainId === SPOKE_A);
     return index < 0 ? 0n : (counted[index] ?? 0n);
   };
-  /** Verifies and commits `sent` honestly, so that only execution remains. */
+  const committee = () => ({ quorum: DVN_QUORUM, committee: dvnSigners.map((signer) => signer.address) });
+  /** Verifies and commits `sent` honestly in one DVN.execute, so that only execution remains. */
   const verifyAndCommit = async (sent: SentPacket) => {
     const delivery = f.delivery();
     const request = await delivery.verificationRequest(sent);
-    const signatures = await assembleSignatures(request, await f.signatures(request), {
-      quorum: DVN_QUORUM,
-      committee: dvnSigners.map((signer) => signer.address),
-    });
-    await delivery.submitVerification(sent, request, signatures);
-    await delivery.commit(sent);
+    const signatures = await assembleSignatures(request, await f.signatures(request), committee());
+    expect((await delivery.submitVerification(sent, request, signatures)).step).toBe("verifyAndCommit");
     expect(await delivery.status(sent)).toBe("committed");
+  };
+  /** The inner failures `DVN.execute` caught in a transaction on the hub, by instruction index. */
+  const caughtByDvn = async (transactionHash: Hash) => {
+    const receipt = await f.clients.hub.publicClient.getTransactionReceipt({ hash: transactionHash });
+    return parseEventLogs({ abi: dvnAbi, logs: receipt.logs }).flatMap((event) => {
+      if (event.eventName === "ExecuteFailed") {
+        return [{ index: event.args._index, reason: decodeRevertReason(event.args._data).errorName }];
+      }
+      if (event.eventName === "VerifySignaturesFailed") return [{ index: event.args.idx, reason: "signatures" }];
+      return [];
+    });
+  };
+  /** `request` with other instruction targets and expiration, re-digested as the DVN would hash them. */
+  const altered = (request: VerificationRequest, change: { target?: Address; expiration?: bigint }) => {
+    const expiration = change.expiration ?? request.expiration;
+    const instruction = (original: DvnInstruction): DvnInstruction => {
+      const target = change.target ?? original.target;
+      return { ...original, target, digest: dvnInstructionDigest(request.vid, target, expiration, original.callData) };
+    };
+    return {
+      ...request,
+      expiration,
+      verify: instruction(request.verify),
+      ...(request.commit ? { commit: instruction(request.commit) } : {}),
+    };
   };
 
   beforeAll(async () => {
@@ -84,16 +108,19 @@ describe("LayerZero rejections", () => {
     const delivery = f.delivery();
     // What the signers sign is the DVN's own hash of the instruction.
     const request = await delivery.verificationRequest(sent);
-    const onChainDigest = await f.clients.hub.publicClient.readContract({
-      address: f.layerZero.hub.dvn,
-      abi: dvnAbi,
-      functionName: "hashCallData",
-      args: [request.vid, request.target, request.callData, request.expiration],
-    });
-    expect(request.digest).toBe(onChainDigest);
+    if (!request.commit) throw new Error("a single required DVN completes the quorum: the commit is batched");
+    for (const instruction of [request.verify, request.commit]) {
+      const onChainDigest = await f.clients.hub.publicClient.readContract({
+        address: f.layerZero.hub.dvn,
+        abi: dvnAbi,
+        functionName: "hashCallData",
+        args: [request.vid, instruction.target, instruction.callData, request.expiration],
+      });
+      expect(instruction.digest).toBe(onChainDigest);
+    }
     const outcome = await delivery.deliver(sent);
     expect(outcome.status).toBe("delivered");
-    expect(outcome.steps.map((step) => step.step)).toEqual(["verify", "commit", "execute"]);
+    expect(outcome.steps.map((step) => step.step)).toEqual(["verifyAndCommit", "execute"]);
     expect(await countedOnSpokeA()).toBe(parseUnits("10", 6));
   });
 
@@ -119,6 +146,13 @@ describe("LayerZero rejections", () => {
     const [sent] = delivery.sentPacketsInReceipt(CHAIN_IDS.spokeA, receipt);
     if (!sent) throw new Error("no packet");
 
+    // The DVN catches the batched commit's failure; the engine reads it from the events, verifies
+    // only, and its own commit then surfaces the endpoint's reason.
+    const request = await delivery.verificationRequest(sent);
+    const signatures = await assembleSignatures(request, await f.signatures(request), committee());
+    const verified = await delivery.submitVerification(sent, request, signatures);
+    expect(verified.step).toBe("verify");
+    expect(await caughtByDvn(verified.transactionHash)).toEqual([{ index: 1n, reason: "LZ_PathNotInitializable" }]);
     const error = await layerZeroFailure(() => delivery.deliver(sent), "CommitFailed");
     expect(error.reason?.errorName).toBe("LZ_PathNotInitializable");
     expect(await delivery.status(sent)).toBe("verifiable");
@@ -164,13 +198,13 @@ describe("LayerZero rejections", () => {
     expect(direct.reason?.errorName).toBe("LZ_PayloadHashNotFound");
     const viaExecutor = await layerZeroFailure(() => delivery.execute(sent, "executor"), "ExecutionAlert");
     expect(viaExecutor.reason?.errorName).toBe("LZ_PayloadHashNotFound");
-    // Verifying it again is harmless at the receive library, but the endpoint will not re-open the nonce.
+    // Verifying it again is harmless at the receive library, but the endpoint will not re-open the nonce:
+    // the batched commit is caught by the DVN, and a separate one reverts.
     const request = await delivery.verificationRequest(sent);
-    const signatures = await assembleSignatures(request, await f.signatures(request), {
-      quorum: DVN_QUORUM,
-      committee: dvnSigners.map((signer) => signer.address),
-    });
-    await delivery.submitVerification(sent, request, signatures);
+    const signatures = await assembleSignatures(request, await f.signatures(request), committee());
+    const verified = await delivery.submitVerification(sent, request, signatures);
+    expect(verified.step).toBe("verify");
+    expect(await caughtByDvn(verified.transactionHash)).toEqual([{ index: 1n, reason: "LZ_PathNotVerifiable" }]);
     const commit = await layerZeroFailure(() => delivery.commit(sent), "CommitFailed");
     expect(commit.reason?.errorName).toBe("LZ_PathNotVerifiable");
     expect(await countedOnSpokeA()).toBe(parseUnits("20", 6));
@@ -186,7 +220,10 @@ describe("LayerZero rejections", () => {
     const rawSignatures = (await localSignatures(forgers)(request))
       .toSorted((a, b) => (BigInt(a.signer) < BigInt(b.signer) ? -1 : 1))
       .map((signature) => signature.signature);
-    await layerZeroFailure(() => forged.submitVerification(sent, request, concat(rawSignatures)), "SignaturesRejected");
+    await layerZeroFailure(
+      () => forged.submitVerification(sent, request, { verify: concat(rawSignatures) }),
+      "SignaturesRejected",
+    );
     expect(await forged.status(sent)).toBe("unverified");
     // Later packets on this path execute only once this nonce is verified: an honest quorum still can.
     await verifyAndCommit(sent);
@@ -199,18 +236,18 @@ describe("LayerZero rejections", () => {
     expect(error.details).toMatchObject({ valid: [dvnSigners[0]?.address] });
 
     const request = await alone.verificationRequest(sent);
-    const valid = (await localSignatures(dvnSigners)(request)).toSorted((a, b) =>
-      BigInt(a.signer) < BigInt(b.signer) ? -1 : 1,
-    );
+    const valid = (await localSignatures(dvnSigners)(request))
+      .filter((signature) => signature.digest === request.verify.digest)
+      .toSorted((a, b) => (BigInt(a.signer) < BigInt(b.signer) ? -1 : 1));
     const oneShort = concat(valid.slice(0, DVN_QUORUM - 1).map((signature) => signature.signature));
-    await layerZeroFailure(() => alone.submitVerification(sent, request, oneShort), "SignaturesRejected");
+    await layerZeroFailure(() => alone.submitVerification(sent, request, { verify: oneShort }), "SignaturesRejected");
     const descending = concat(
       valid
         .slice(0, DVN_QUORUM)
         .reverse()
         .map((signature) => signature.signature),
     );
-    await layerZeroFailure(() => alone.submitVerification(sent, request, descending), "SignaturesRejected");
+    await layerZeroFailure(() => alone.submitVerification(sent, request, { verify: descending }), "SignaturesRejected");
     expect(await alone.status(sent)).toBe("unverified");
     expect(await countedOnSpokeA()).toBe(parseUnits("20", 6));
     await verifyAndCommit(sent);
@@ -221,29 +258,94 @@ describe("LayerZero rejections", () => {
     const delivery = f.delivery();
     const request = await delivery.verificationRequest(sent);
     const signed = async (instruction: VerificationRequest) =>
-      assembleSignatures(instruction, await localSignatures(dvnSigners)(instruction), {
-        quorum: DVN_QUORUM,
-        committee: dvnSigners.map((signer) => signer.address),
-      });
-    // Expired: the DVN skips the instruction without an event.
-    const expired = { ...request, expiration: 1n };
-    expired.digest = dvnInstructionDigest(expired.vid, expired.target, expired.expiration, expired.callData);
+      assembleSignatures(instruction, await localSignatures(dvnSigners)(instruction), committee());
+    // Expired: the DVN skips the instructions without an event.
+    const expired = altered(request, { expiration: 1n });
     const expiredSignatures = await signed(expired);
+    expect(expiredSignatures.commit).toBeDefined();
     await layerZeroFailure(
       () => delivery.submitVerification(sent, expired, expiredSignatures),
       "VerificationIneffective",
     );
     // A target that rejects the call: the DVN emits ExecuteFailed with the target's revert data.
-    const misdirected = { ...request, target: f.layerZero.hub.endpoint };
-    misdirected.digest = dvnInstructionDigest(
-      misdirected.vid,
-      misdirected.target,
-      misdirected.expiration,
-      misdirected.callData,
-    );
+    const misdirected = altered(request, { target: f.layerZero.hub.endpoint });
     const misdirectedSignatures = await signed(misdirected);
     await layerZeroFailure(() => delivery.submitVerification(sent, misdirected, misdirectedSignatures), "VerifyFailed");
     expect(await delivery.status(sent)).toBe("unverified");
+    await verifyAndCommit(sent);
+  });
+
+  it("a batched commit the DVN rejects (signatures out of order): verified in it, committed on its own", async () => {
+    const { sent } = await f.sendThroughGateway("spokeA", HUB, report());
+    const delivery = f.delivery();
+    const request = await delivery.verificationRequest(sent);
+    const signatures = await assembleSignatures(request, await f.signatures(request), committee());
+    if (!signatures.commit) throw new Error("expected a quorum of commit signatures");
+    const [first, second] = [signatures.commit.slice(0, 132), `0x${signatures.commit.slice(132)}`] as Hex[];
+    if (!first || !second) throw new Error("expected two signatures");
+    const verified = await delivery.submitVerification(sent, request, {
+      verify: signatures.verify,
+      commit: concat([second, first]),
+    });
+    expect(verified.step).toBe("verify");
+    expect(await caughtByDvn(verified.transactionHash)).toEqual([{ index: 1n, reason: "signatures" }]);
+    expect(await delivery.status(sent)).toBe("verifiable");
+    expect((await delivery.commit(sent)).step).toBe("commit");
+    expect(await delivery.status(sent)).toBe("committed");
+  });
+
+  it("honest signers check the commit instruction as strictly as the verify one", async () => {
+    const { sent } = await f.sendThroughGateway("spokeA", HUB, report());
+    const delivery = f.delivery();
+    const request = await delivery.verificationRequest(sent);
+    if (!request.commit) throw new Error("expected a commit instruction");
+    const signer = dvnSigners[1];
+    if (!signer) throw new Error("signer");
+    const spokeA = f.chains.find((chain) => chain.chainId === CHAIN_IDS.spokeA);
+    if (!spokeA) throw new Error("spoke A");
+    const view = {
+      source: { chainId: spokeA.chainId, publicClient: spokeA.publicClient, endpoint: f.layerZero.spokeA.endpoint },
+      destination: {
+        chainId: CHAIN_IDS.hub,
+        eid: f.layerZero.hub.eid,
+        dvn: f.layerZero.hub.dvn,
+        vid: f.layerZero.hub.dvnConfig.vid,
+        receiveUln302: f.layerZero.hub.receiveUln302,
+      },
+      maxTtlSeconds: 3_600,
+    };
+    const answer = await answerVerificationRequest(signer, request, view);
+    expect(answer.map(({ signer, digest }) => [signer, digest])).toEqual([
+      [signer.address, request.verify.digest],
+      [signer.address, request.commit.digest],
+    ]);
+    const { commit: _, ...verifyOnly } = request;
+    expect((await answerVerificationRequest(signer, verifyOnly, view)).map(({ digest }) => digest)).toEqual([
+      request.verify.digest,
+    ]);
+
+    // The commit of a tampered packet (same header, another payload), correctly digested.
+    const tampered = await f
+      .delivery()
+      .verificationRequest({ ...sent, packet: withMessage(sent.packet, report({ locked: 1n })) });
+    const refusals: [VerificationRequest, RegExp][] = [
+      [{ ...request, commit: tampered.commit }, /commit instruction is not the one/],
+      [{ ...request, commit: request.verify }, /commit instruction is not the one/],
+      [{ ...request, commit: { ...request.commit, digest: request.verify.digest } }, /commit instruction is not/],
+      [altered(request, { target: f.layerZero.hub.endpoint }), /verify instruction does not call our receive/],
+      [
+        { ...request, commit: altered(request, { target: f.layerZero.hub.endpoint }).commit },
+        /commit instruction does not call our receive library/,
+      ],
+      [altered(request, { expiration: request.expiration + 7_200n }), /too far ahead/],
+    ];
+    for (const [refused, why] of refusals) {
+      const error = await layerZeroFailure(
+        () => answerVerificationRequest(signer, refused, view),
+        "SignatureRequestRejected",
+      );
+      expect(error.message).toMatch(why);
+    }
     await verifyAndCommit(sent);
   });
 
@@ -328,6 +430,64 @@ describe("LayerZero rejections", () => {
     expect(settled).toBe(false);
     await f.spokeB.connection.networkHelpers.mine(2);
     expect((await delivering).status).toBe("delivered");
+  });
+
+  it("a quorum this DVN does not complete: no commit instruction until the other required DVN verified", async () => {
+    // The hub requires a second DVN for spoke B's packets: an account that calls verify itself.
+    const otherDvn = f.hub.keeper;
+    const { publicClient, walletClient } = f.clients.hub;
+    const requiredDVNs = [f.layerZero.hub.dvn, otherDvn.account.address].toSorted((a, b) =>
+      BigInt(a) < BigInt(b) ? -1 : 1,
+    );
+    const configured = await walletClient.writeContract({
+      address: f.layerZero.hub.receiveUln302,
+      abi: receiveUln302Abi,
+      functionName: "setDefaultUlnConfigs",
+      args: [
+        [
+          {
+            eid: f.layerZero.spokeB.eid,
+            config: {
+              confirmations: 1n,
+              requiredDVNCount: 2,
+              optionalDVNCount: 0,
+              optionalDVNThreshold: 0,
+              requiredDVNs,
+              optionalDVNs: [],
+            },
+          },
+        ],
+      ],
+      chain: walletClient.chain,
+    });
+    await publicClient.waitForTransactionReceipt({ hash: configured });
+    const message = encodeMessage({
+      type: "BalanceReport",
+      origin: SPOKE_B,
+      destination: HUB,
+      account: trader,
+      asset: f.spokeB.weth.address,
+      total: 2n,
+      locked: 2n,
+      seq: 2n,
+      lastCommandNonce: 0n,
+    });
+    const { sent } = await f.sendThroughGateway("spokeB", HUB, message);
+    const delivery = f.delivery();
+    expect((await delivery.verificationRequest(sent)).commit).toBeUndefined();
+
+    const verified = await otherDvn.writeContract({
+      address: f.layerZero.hub.receiveUln302,
+      abi: receiveUln302Abi,
+      functionName: "verify",
+      args: [sent.packet.header, sent.packet.payloadHash, 1n],
+      chain: otherDvn.chain,
+    });
+    await publicClient.waitForTransactionReceipt({ hash: verified });
+    expect(await delivery.status(sent)).toBe("unverified");
+    expect((await delivery.verificationRequest(sent)).commit).toBeDefined();
+    const outcome = await delivery.deliver(sent);
+    expect(outcome.steps.map((step) => step.step)).toEqual(["verifyAndCommit", "execute"]);
   });
 
   it("only the application may send, and a short fee is refused by the endpoint", async () => {

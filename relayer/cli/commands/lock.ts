@@ -1,0 +1,48 @@
+import { parseCommandArgs } from "../args.ts";
+import { requireFreeBalance } from "../checks.ts";
+import type { Command } from "../command.ts";
+import { followMessages, parseWaitOptions, WAIT_HELP, waitOptions } from "../delivery.ts";
+import { formatAmount, parseAmount } from "../format.ts";
+import { chainOption, report, SESSION_HELP, sessionOptions } from "../options.ts";
+import { required, Session } from "../wallet.ts";
+
+export const lockCommand: Command = {
+  name: "lock",
+  summary: "lock free vault balance as margin and wait until the hub counts it",
+  usage: `Usage: xmargin lock --chain CHAIN --asset ASSET --amount N [options]
+
+Moves N of the account's free balance in the vault on CHAIN into locked margin, paying the balance
+report's messaging fee, then waits until the hub has applied the report (progress on stderr).
+
+Options:
+  --chain CHAIN     chain of the vault (spokeA, …, or a chain id)
+  --asset ASSET     token symbol or address
+  --amount N        decimal amount, at most the free balance
+${WAIT_HELP}
+${SESSION_HELP}`,
+
+  async run(args) {
+    const { values } = parseCommandArgs(args, {
+      ...sessionOptions,
+      ...chainOption,
+      ...waitOptions,
+      asset: { type: "string" },
+      amount: { type: "string" },
+    });
+    const wait = parseWaitOptions(values);
+    const session = await Session.open(values);
+    const chain = session.chain(values.chain, "vault");
+    const token = session.token(chain, values.asset);
+    const amount = parseAmount(required(values.amount, "--amount"), token.decimals, "--amount", token.symbol);
+    const account = session.signer.address;
+
+    await requireFreeBalance(session, chain, token, account, amount, "lock");
+    const result = await session.wallet(chain).lock({ asset: token.address, amount });
+    const delivery = await followMessages(session, result.hash, chain.chainId, wait);
+    report(values.json, { ...result, chain: chain.name, deliveries: delivery?.deliveries }, () => [
+      `locked ${formatAmount(amount, token.decimals)} ${token.symbol} in the ${chain.name} vault (tx ${result.hash})`,
+      delivery === undefined ? "the hub counts it once the balance report arrives" : "the hub has applied the report",
+    ]);
+    return 0;
+  },
+};

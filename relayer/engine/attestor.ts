@@ -1,0 +1,106 @@
+import type { Hex } from "viem";
+import { type MessageStore, StoreError } from "../storage/index.ts";
+import { checkpointDigest, HyperlaneTransportError, type SignedCheckpoint } from "../transports/hyperlane/index.ts";
+import {
+  answerVerificationRequest,
+  decodePacket,
+  LayerZeroError,
+  type VerificationAnswer,
+  type VerificationRequest,
+} from "../transports/layerzero/index.ts";
+import type { HyperlaneLane } from "./hyperlane-lane.ts";
+import type { EngineNetwork } from "./network.ts";
+import type { CheckpointRequestJson } from "./peers.ts";
+import type { DigestSigner } from "./signer.ts";
+
+/** A peer's request this operator will not sign, and why (the API answers 422 with the reason). */
+export class AttestationRefusedError extends Error {
+  override name = "AttestationRefusedError";
+}
+
+/**
+ * This operator's answers to peer operators: it signs only what its own nodes show (the packet really
+ * sent with the claimed confirmations; the message really in the origin tree it rebuilt), and keeps a
+ * copy of every signature it gives in the store.
+ */
+export class Attestor {
+  constructor(
+    private readonly network: EngineNetwork,
+    private readonly signer: DigestSigner,
+    private readonly hyperlaneLane: HyperlaneLane,
+    private readonly store: MessageStore,
+  ) {}
+
+  async layerZero(request: VerificationRequest): Promise<VerificationAnswer> {
+    const source = this.network.byChainId(request.sourceChainId);
+    const destination = this.network.byChainId(request.destinationChainId);
+    if (!source || !destination) {
+      throw new AttestationRefusedError(
+        `chains ${request.sourceChainId} → ${request.destinationChainId} are not both in this operator's deployment`,
+      );
+    }
+    let answer: VerificationAnswer;
+    try {
+      answer = await answerVerificationRequest(this.signer, request, {
+        source: {
+          chainId: source.chainId,
+          publicClient: source.publicClient,
+          endpoint: source.record.layerZero.endpoint,
+        },
+        destination: {
+          chainId: destination.chainId,
+          eid: destination.record.layerZero.eid,
+          dvn: destination.record.layerZero.dvn,
+          vid: destination.record.layerZero.dvnConfig.vid,
+          receiveUln302: destination.record.layerZero.receiveUln302,
+        },
+        minConfirmations: BigInt(source.config.confirmations),
+      });
+    } catch (error) {
+      if (error instanceof LayerZeroError && error.kind === "SignatureRequestRejected") {
+        throw new AttestationRefusedError(error.message);
+      }
+      throw error;
+    }
+    const messageId = decodePacket(request.encodedPacket).guid;
+    await Promise.all(answer.map((signature) => this.keep("layerzero", messageId, signature)));
+    return answer;
+  }
+
+  async hyperlane(request: CheckpointRequestJson): Promise<SignedCheckpoint> {
+    const validator = this.hyperlaneLane.servesOrigin(request);
+    if (!validator) {
+      throw new AttestationRefusedError(
+        `this operator validates no tree ${request.merkleTreeHook} on domain ${request.origin}`,
+      );
+    }
+    let signed: SignedCheckpoint;
+    try {
+      signed = await validator.sign(request.messageId);
+    } catch (error) {
+      if (error instanceof HyperlaneTransportError && error.kind === "CheckpointUnavailable") {
+        throw new AttestationRefusedError(error.message);
+      }
+      throw error;
+    }
+    await this.keep("hyperlane", request.messageId, {
+      signer: signed.validator,
+      digest: checkpointDigest(signed.checkpoint),
+      signature: signed.signature,
+    });
+    return signed;
+  }
+
+  /** Stored when this operator's watcher knows the message; a signature for one it has not seen yet is not kept. */
+  private async keep(
+    transport: "layerzero" | "hyperlane",
+    messageId: Hex,
+    signature: { signer: Hex; digest: Hex; signature: Hex },
+  ): Promise<void> {
+    try {
+      await this.store.saveSignature({ transport, messageId }, signature);
+    } catch (error) {
+      if (!(error instanceof StoreError && error.kind === "UnknownMessage")) throw error;
+    }
+  }
+}

@@ -1,0 +1,176 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import type { Logger } from "pino";
+import type { Address, Hex, Transport as ViemTransport } from "viem";
+import type { ChainConfig } from "../config/schema.ts";
+import type { ProtocolDeployment } from "../infra/protocol.ts";
+import type { MessageStore, StoredMessage } from "../storage/index.ts";
+import { Attestor } from "./attestor.ts";
+import { HyperlaneLane } from "./hyperlane-lane.ts";
+import type { DeliveryResult, Lane } from "./lane.ts";
+import { LayerZeroLane } from "./layerzero-lane.ts";
+import { createEngineNetwork, EngineConfigurationError, type EngineNetwork } from "./network.ts";
+import { type Peer, PeerClient } from "./peers.ts";
+import { type DigestSigner, localDigestSigner } from "./signer.ts";
+import { ChainWatcher, type WatcherStatus } from "./watcher.ts";
+import { DeliveryWorker } from "./worker.ts";
+
+export interface RelayerEngineOptions {
+  deployment: ProtocolDeployment;
+  chains: readonly ChainConfig[];
+  store: MessageStore;
+  /** This operator's key: its share of the M-of-N attestations, and the account that pays for deliveries. */
+  operatorKey: Hex;
+  peers: readonly Peer[];
+  delivery: {
+    enabled: boolean;
+    delayMs: number;
+    batchSize: number;
+    leaseMs: number;
+    idleMs: number;
+    peerTimeoutMs: number;
+  };
+  logger: Logger;
+  /** What the engine reports as it works (the service turns these into metrics). */
+  events?: EngineEvents;
+  transportFor?: (config: ChainConfig) => ViemTransport;
+}
+
+export interface EngineEvents {
+  onDelivered?(message: StoredMessage, result: DeliveryResult, latencyMs: number): void;
+  onFailed?(message: StoredMessage, error: Error, outcome: { attempts: number; permanent: boolean }): void;
+  onRpcError?(chain: string, error: Error): void;
+}
+
+/**
+ * The relayer engine: per chain a watcher storing every message of both transports, a worker carrying
+ * stored messages to their destinations, and the attestor answering peer operators. It knows nothing
+ * of HTTP: the service exposes `attestor` and `status()`.
+ */
+export class RelayerEngine {
+  readonly network: EngineNetwork;
+  readonly attestor: Attestor;
+  readonly signer: DigestSigner;
+  readonly workerId: string;
+  private readonly watchers: ChainWatcher[];
+  private readonly worker: DeliveryWorker | undefined;
+  private started = false;
+
+  constructor(private readonly options: RelayerEngineOptions) {
+    const { deployment, store, logger } = options;
+    this.signer = localDigestSigner(options.operatorKey);
+    if (!deployment.operators.some((operator) => sameAddress(operator, this.signer.address))) {
+      throw new EngineConfigurationError(
+        `the operator key's address ${this.signer.address} is not one of the deployment's operators (${deployment.operators.join(", ")})`,
+      );
+    }
+    for (const peer of options.peers) {
+      if (!deployment.operators.some((operator) => sameAddress(operator, peer.address))) {
+        throw new EngineConfigurationError(
+          `peer ${peer.url} (${peer.address}) is not one of the deployment's operators`,
+        );
+      }
+    }
+    this.network = createEngineNetwork({
+      deployment,
+      chains: options.chains,
+      operatorKey: options.operatorKey,
+      ...(options.transportFor ? { transportFor: options.transportFor } : {}),
+    });
+    const peerLog = logger.child({ module: "peers" });
+    const peers = new PeerClient({
+      peers: options.peers,
+      self: this.signer.address,
+      timeoutMs: options.delivery.peerTimeoutMs,
+      onPeerError: (peer, error) => peerLog.warn({ peer: peer.url }, error.message),
+    });
+    const layerZero = new LayerZeroLane(this.network, {
+      signer: this.signer,
+      peers: peers.layerZero,
+      threshold: deployment.threshold,
+    });
+    const hyperlane = new HyperlaneLane(this.network, { signer: this.signer, peers: peers.hyperlane });
+    const lanes: Lane[] = [layerZero, hyperlane];
+    this.attestor = new Attestor(this.network, this.signer, hyperlane, store);
+    this.workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
+    const watchLog = logger.child({ module: "watcher" });
+    this.watchers = this.network.chains.map(
+      (chain) =>
+        new ChainWatcher(chain, lanes, store, {
+          dueDelayMs: options.delivery.delayMs,
+          events: {
+            onDiscovered: (_chain, messages, inserted) =>
+              watchLog.debug({ chain: chain.name, found: messages.length, inserted }, "messages discovered"),
+            onPollError: (_chain, error) => {
+              watchLog.warn({ chain: chain.name }, `poll failed (retrying): ${error.message.split("\n")[0]}`);
+              options.events?.onRpcError?.(chain.name, error);
+            },
+          },
+        }),
+    );
+    const deliveryLog = logger.child({ module: "delivery" });
+    this.worker = options.delivery.enabled
+      ? new DeliveryWorker({
+          store,
+          lanes,
+          workerId: this.workerId,
+          batchSize: options.delivery.batchSize,
+          leaseMs: options.delivery.leaseMs,
+          idleMs: options.delivery.idleMs,
+          events: {
+            onDelivered: (message, result) => {
+              const latencyMs = Date.now() - message.discoveredAt.getTime();
+              deliveryLog.info(
+                {
+                  transport: message.transport,
+                  id: message.messageId,
+                  type: message.messageType,
+                  from: this.network.byChainId(message.originChainId)?.name ?? message.originChainId,
+                  to: this.network.byChainId(message.destinationChainId)?.name ?? message.destinationChainId,
+                  status: result.status,
+                  tx: result.transactionHash,
+                  latencyMs,
+                },
+                "delivered",
+              );
+              options.events?.onDelivered?.(message, result, latencyMs);
+            },
+            onFailed: (message, error, outcome) => {
+              deliveryLog.warn(
+                { transport: message.transport, id: message.messageId, attempts: outcome.attempts },
+                `${outcome.permanent ? "failed for good" : "attempt failed (will retry)"}: ${error.message.split("\n")[0]}`,
+              );
+              options.events?.onFailed?.(message, error, outcome);
+            },
+            onRoundError: (error) => deliveryLog.error({ err: error }, "delivery round failed"),
+          },
+        })
+      : undefined;
+  }
+
+  get operator(): Address {
+    return this.signer.address;
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const watcher of this.watchers) watcher.start();
+    this.worker?.start();
+  }
+
+  /** Stops watching, finishes deliveries in progress, and hands back the leases of what was claimed but not started. */
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await Promise.all([...this.watchers.map((watcher) => watcher.stop()), this.worker?.stop()]);
+    await this.options.store.releaseLeases(this.workerId);
+  }
+
+  status(): WatcherStatus[] {
+    return this.watchers.map((watcher) => ({ ...watcher.status, cursors: { ...watcher.status.cursors } }));
+  }
+}
+
+const sameAddress = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();

@@ -1,0 +1,169 @@
+import { decodeAbiParameters, encodeAbiParameters, type Hex, isAddressEqual } from "viem";
+import type { NewMessage, StoredMessage } from "../storage/index.ts";
+import {
+  addressToBytes32,
+  type CheckpointRequest,
+  type CheckpointSignatureSource,
+  checkpointDigest,
+  collectQuorum,
+  findDispatchedMessages,
+  HyperlaneValidator,
+  hyperlaneMessageId,
+  mailboxAbi,
+  messageIdMultisigMetadata,
+  parseHyperlaneMessage,
+  processHyperlaneMessage,
+  resolveMultisigIsm,
+  validatorSignatureSource,
+} from "../transports/hyperlane/index.ts";
+import { type DeliveryProgress, type DeliveryResult, type Lane, xmarginMessageType } from "./lane.ts";
+import type { EngineChain, EngineNetwork } from "./network.ts";
+import type { DigestSigner } from "./signer.ts";
+
+// The raw Hyperlane message and its leaf index in the origin's merkle tree: all a checkpoint needs.
+const STORED_MESSAGE = [
+  { name: "raw", type: "bytes" },
+  { name: "index", type: "uint32" },
+] as const;
+
+export function storedDispatchOf(message: StoredMessage): { raw: Hex; index: number } {
+  const [raw, index] = decodeAbiParameters(STORED_MESSAGE, message.payload);
+  return { raw, index };
+}
+
+/**
+ * Hyperlane: `Dispatch` of our gateways, attested by M of N validator checkpoints (this operator's
+ * validator first, the peers' over HTTP) and delivered with `Mailbox.process`.
+ */
+export class HyperlaneLane implements Lane {
+  readonly transport = "hyperlane" as const;
+  /** This operator's validator of each origin chain, by chain id; peers ask it for checkpoints too. */
+  readonly validators: ReadonlyMap<number, HyperlaneValidator>;
+  private readonly peers: CheckpointSignatureSource;
+
+  constructor(
+    private readonly network: EngineNetwork,
+    options: { signer: DigestSigner; peers: CheckpointSignatureSource },
+  ) {
+    this.peers = options.peers;
+    this.validators = new Map(
+      network.chains.map((chain) => [
+        chain.chainId,
+        new HyperlaneValidator({
+          client: chain.publicClient,
+          origin: chain.record.hyperlane.domain,
+          merkleTreeHook: chain.record.hyperlane.merkleTreeHook,
+          signer: options.signer,
+          confirmations: chain.config.confirmations,
+          fromBlock: BigInt(chain.record.hyperlane.deployBlock),
+        }),
+      ]),
+    );
+  }
+
+  startBlock(chain: EngineChain): bigint {
+    return BigInt(chain.record.hyperlane.deployBlock);
+  }
+
+  async discover(chain: EngineChain, fromBlock: bigint, toBlock: bigint): Promise<NewMessage[]> {
+    const { hyperlane } = chain.record;
+    const gateway = addressToBytes32(hyperlane.gateway).toLowerCase();
+    const dispatched = await findDispatchedMessages({
+      client: chain.publicClient,
+      mailbox: hyperlane.mailbox,
+      merkleTreeHook: hyperlane.merkleTreeHook,
+      fromBlock,
+      toBlock,
+    });
+    return dispatched.flatMap((found): NewMessage[] => {
+      const destination = this.network.byDomain(found.message.destination);
+      if (found.message.sender.toLowerCase() !== gateway || !destination) return [];
+      if (
+        found.message.recipient.toLowerCase() !== addressToBytes32(destination.record.hyperlane.gateway).toLowerCase()
+      ) {
+        return [];
+      }
+      return [
+        {
+          transport: "hyperlane",
+          messageId: found.id,
+          originChainId: chain.chainId,
+          destinationChainId: destination.chainId,
+          sourceTxHash: found.transactionHash,
+          blockNumber: found.blockNumber,
+          logIndex: found.logIndex,
+          payload: encodeAbiParameters(STORED_MESSAGE, [found.raw, found.index]),
+          messageType: xmarginMessageType(found.message.body),
+        },
+      ];
+    });
+  }
+
+  async deliver(message: StoredMessage, progress: DeliveryProgress): Promise<DeliveryResult> {
+    const { raw, index } = storedDispatchOf(message);
+    const parsed = parseHyperlaneMessage(raw);
+    const origin = this.network.byChainId(message.originChainId);
+    const destination = this.network.byDomain(parsed.destination);
+    if (!origin || !destination || hyperlaneMessageId(raw) !== message.messageId.toLowerCase()) {
+      throw new Error(`stored Hyperlane message ${message.messageId} does not match the deployment`);
+    }
+    const target = {
+      domain: destination.record.hyperlane.domain,
+      publicClient: destination.publicClient,
+      walletClient: destination.walletClient,
+      mailbox: destination.record.hyperlane.mailbox,
+    };
+    const isDelivered = () =>
+      destination.publicClient.readContract({
+        address: target.mailbox,
+        abi: mailboxAbi,
+        functionName: "delivered",
+        args: [message.messageId],
+      });
+    if (await isDelivered()) return { status: "alreadyDelivered", gas: [] };
+
+    const { validators, threshold } = await resolveMultisigIsm(target, raw);
+    const request: CheckpointRequest = {
+      origin: origin.record.hyperlane.domain,
+      merkleTreeHook: origin.record.hyperlane.merkleTreeHook,
+      messageId: message.messageId,
+      index,
+      validators,
+      threshold,
+    };
+    const own = this.validators.get(origin.chainId);
+    const sources = own ? [validatorSignatureSource(own), this.peers] : [this.peers];
+    const quorum = await collectQuorum(request, sources);
+    await progress.signed(
+      quorum.signers.map((signer, position) => ({
+        signer,
+        digest: checkpointDigest(quorum.checkpoint),
+        signature: quorum.signatures[position] as Hex,
+      })),
+    );
+    let processed: { transactionHash: Hex; gasUsed: bigint };
+    try {
+      processed = await processHyperlaneMessage({
+        destination: target,
+        metadata: messageIdMultisigMetadata(quorum.checkpoint, quorum.signatures),
+        raw,
+      });
+    } catch (error) {
+      // A peer operator may have delivered it between our check and our transaction.
+      if (await isDelivered()) return { status: "alreadyDelivered", gas: [] };
+      throw error;
+    }
+    return {
+      status: "delivered",
+      transactionHash: processed.transactionHash,
+      gas: [{ step: "process", chain: destination.name, gasUsed: processed.gasUsed }],
+    };
+  }
+
+  /** Whether a checkpoint request names a tree this operator validates. */
+  servesOrigin(request: Pick<CheckpointRequest, "origin" | "merkleTreeHook">): HyperlaneValidator | undefined {
+    const chain = this.network.byDomain(request.origin);
+    const validator = chain && this.validators.get(chain.chainId);
+    return validator && isAddressEqual(validator.merkleTreeHook, request.merkleTreeHook) ? validator : undefined;
+  }
+}

@@ -1,0 +1,49 @@
+import type { Hex } from "viem";
+import { decodeMessage, type MessageTypeName } from "../../sdk/codec/index.ts";
+import type { NewMessage, NewSignature, StoredMessage, Transport } from "../storage/index.ts";
+import type { EngineChain } from "./network.ts";
+
+/** What a lane reports while it delivers, so the store follows the message through its states. */
+export interface DeliveryProgress {
+  /** A quorum of signatures is in hand (ours and the peers'): stored, and the message moves to `signed`. */
+  signed(signatures: readonly NewSignature[]): Promise<void>;
+  /** The destination accepted the verification (LayerZero: committed at the endpoint): `verified`. */
+  verified(): Promise<void>;
+}
+
+export interface DeliveryStepGas {
+  step: string;
+  chain: string;
+  gasUsed: bigint;
+}
+
+export interface DeliveryResult {
+  /** `alreadyDelivered`: someone else (a peer operator, an earlier attempt) had finished it. */
+  status: "delivered" | "alreadyDelivered";
+  /** The transaction that handed the message to its recipient, when this instance sent it. */
+  transactionHash?: Hex;
+  /** Every transaction this attempt sent. */
+  gas: DeliveryStepGas[];
+}
+
+/**
+ * One transport's part of the engine: find its messages in a block range of a chain (the watcher
+ * stores them) and carry a stored message to its destination (the worker calls it).
+ */
+export interface Lane {
+  readonly transport: Transport;
+  /** The first block worth reading on a chain (where the transport's contracts were deployed). */
+  startBlock(chain: EngineChain): bigint;
+  /** This protocol's messages sent in `fromBlock`..`toBlock` on `chain`, to chains this operator serves. */
+  discover(chain: EngineChain, fromBlock: bigint, toBlock: bigint): Promise<NewMessage[]>;
+  deliver(message: StoredMessage, progress: DeliveryProgress): Promise<DeliveryResult>;
+}
+
+/** The xmargin message type of a payload, or null for bytes that are not one (they are stored, then failed). */
+export function xmarginMessageType(payload: Hex): MessageTypeName | null {
+  try {
+    return decodeMessage(payload).type;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,124 @@
+import { decodeAbiParameters, encodeAbiParameters, type Hex, isAddressEqual } from "viem";
+import type { NewMessage, StoredMessage } from "../storage/index.ts";
+import {
+  addressToBytes32,
+  createLayerZeroDelivery,
+  decodePacket,
+  type LayerZeroDelivery,
+  type PeerSignatureRequester,
+  type SentPacket,
+  signaturesFromLocalAndPeers,
+} from "../transports/layerzero/index.ts";
+import { type DeliveryProgress, type DeliveryResult, type Lane, xmarginMessageType } from "./lane.ts";
+import type { EngineChain, EngineNetwork } from "./network.ts";
+import type { DigestSigner } from "./signer.ts";
+
+// What `PacketSent` carries besides the packet; stored as the message payload so the worker can rebuild
+// the sent packet without going back to the source chain.
+const STORED_PACKET = [
+  { name: "encodedPacket", type: "bytes" },
+  { name: "options", type: "bytes" },
+  { name: "sendLibrary", type: "address" },
+] as const;
+
+export const encodeStoredPacket = (sent: SentPacket): Hex =>
+  encodeAbiParameters(STORED_PACKET, [sent.packet.encoded, sent.options, sent.sendLibrary]);
+
+export function sentPacketOf(message: StoredMessage): SentPacket {
+  const [encodedPacket, options, sendLibrary] = decodeAbiParameters(STORED_PACKET, message.payload);
+  return {
+    sourceChainId: message.originChainId,
+    blockNumber: message.blockNumber,
+    transactionHash: message.sourceTxHash,
+    logIndex: message.logIndex,
+    packet: decodePacket(encodedPacket),
+    options,
+    sendLibrary,
+  };
+}
+
+/**
+ * LayerZero: `PacketSent` of our gateways, verified by the DVN with M of N operator signatures (ours
+ * first, the peers' over HTTP), committed and executed.
+ */
+export class LayerZeroLane implements Lane {
+  readonly transport = "layerzero" as const;
+  readonly delivery: LayerZeroDelivery;
+  /** Deliveries in progress by GUID, so the signature source can report the quorum it gathered. */
+  private readonly inFlight = new Map<Hex, DeliveryProgress>();
+
+  constructor(
+    private readonly network: EngineNetwork,
+    options: { signer: DigestSigner; peers: PeerSignatureRequester; threshold: number },
+  ) {
+    const gather = signaturesFromLocalAndPeers({
+      local: [options.signer],
+      peers: options.peers,
+      quorum: options.threshold,
+    });
+    this.delivery = createLayerZeroDelivery({
+      chains: network.chains.map((chain) => ({
+        chainId: chain.chainId,
+        publicClient: chain.publicClient,
+        walletClient: chain.walletClient,
+        contracts: chain.record.layerZero,
+      })),
+      signatures: async (request) => {
+        const signatures = await gather(request);
+        await this.inFlight.get(decodePacket(request.encodedPacket).guid)?.signed(signatures);
+        return signatures;
+      },
+    });
+  }
+
+  startBlock(): bigint {
+    // The LayerZero stack and the Hyperlane stack are deployed together; the Mailbox's block bounds both.
+    return 0n;
+  }
+
+  async discover(chain: EngineChain, fromBlock: bigint, toBlock: bigint): Promise<NewMessage[]> {
+    const gateway = addressToBytes32(chain.record.layerZero.gateway);
+    const sent = await this.delivery.findSentPackets(chain.chainId, { fromBlock, toBlock });
+    return sent.flatMap((packet): NewMessage[] => {
+      const destination = this.network.byEid(packet.packet.dstEid);
+      // Only our gateways' packets between chains this operator serves: others are not ours to pay for.
+      if (packet.packet.sender.toLowerCase() !== gateway.toLowerCase() || !destination) return [];
+      if (!isAddressEqual(packet.packet.receiver, destination.record.layerZero.gateway)) return [];
+      return [
+        {
+          transport: "layerzero",
+          messageId: packet.packet.guid,
+          originChainId: chain.chainId,
+          destinationChainId: destination.chainId,
+          sourceTxHash: packet.transactionHash,
+          blockNumber: packet.blockNumber,
+          logIndex: packet.logIndex,
+          payload: encodeStoredPacket(packet),
+          messageType: xmarginMessageType(packet.packet.message),
+        },
+      ];
+    });
+  }
+
+  async deliver(message: StoredMessage, progress: DeliveryProgress): Promise<DeliveryResult> {
+    const sent = sentPacketOf(message);
+    const guid = sent.packet.guid;
+    const status = await this.delivery.status(sent);
+    if (status === "delivered") return { status: "alreadyDelivered", gas: [] };
+    if (status === "committed" || status === "verifiable") await progress.verified();
+    this.inFlight.set(guid, progress);
+    try {
+      const outcome = await this.delivery.deliver(sent);
+      const destination =
+        this.network.byChainId(outcome.destinationChainId)?.name ?? String(outcome.destinationChainId);
+      const execution = outcome.steps.find((step) => step.step === "execute");
+      return {
+        status: outcome.status,
+        ...(execution ? { transactionHash: execution.transactionHash } : {}),
+        gas: outcome.steps.map((step) => ({ step: step.step, chain: destination, gasUsed: step.gasUsed })),
+      };
+    } finally {
+      this.inFlight.delete(guid);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import {
+  type Account,
+  type Chain,
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  type Hex,
+  http,
+  nonceManager,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { XmarginError } from "../../sdk/errors.ts";
+import type { ChainConfig } from "../config/schema.ts";
+import type { HubRecord, ProtocolDeployment, SpokeRecord } from "../infra/protocol.ts";
+
+export class EngineConfigurationError extends XmarginError {
+  override name = "EngineConfigurationError";
+}
+
+/** One chain of the protocol as this operator reaches it: its node, its account there, its contracts. */
+export interface EngineChain {
+  name: string;
+  chainId: number;
+  config: ChainConfig;
+  publicClient: PublicClient;
+  /** The operator's account: it pays for the deliveries this instance sends to the chain. */
+  walletClient: WalletClient<Transport, Chain, Account>;
+  record: HubRecord | SpokeRecord;
+}
+
+/** Every chain of a deployment, with lookups by the transports' own chain identifiers. */
+export interface EngineNetwork {
+  deployment: ProtocolDeployment;
+  chains: readonly EngineChain[];
+  byChainId(chainId: number): EngineChain | undefined;
+  byEid(eid: number): EngineChain | undefined;
+  byDomain(domain: number): EngineChain | undefined;
+}
+
+/**
+ * Clients for every chain of the deployment from the config's RPC URLs; `transportFor` lets tests
+ * (and the RPC-failure suite) put their own viem transport in front of a chain.
+ */
+export function createEngineNetwork(options: {
+  deployment: ProtocolDeployment;
+  chains: readonly ChainConfig[];
+  operatorKey: Hex;
+  transportFor?: (config: ChainConfig) => Transport;
+}): EngineNetwork {
+  const { deployment } = options;
+  // The shared nonce manager: the API's intent submissions use the same account on the hub.
+  const account = privateKeyToAccount(options.operatorKey, { nonceManager });
+  const chains = [deployment.hub, ...deployment.spokes].map((record): EngineChain => {
+    const config = options.chains.find((candidate) => candidate.chainId === record.chainId);
+    if (!config) {
+      throw new EngineConfigurationError(`no RPC configured for ${record.name} (chain ${record.chainId})`);
+    }
+    const chain = defineChain({
+      id: record.chainId,
+      name: record.name,
+      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+      rpcUrls: { default: { http: [config.rpcUrl] } },
+    });
+    // Each request fails fast: the watcher and the worker own the retry policy, not the transport.
+    const transport = options.transportFor?.(config) ?? http(config.rpcUrl, { timeout: 10_000, retryCount: 0 });
+    return {
+      name: record.name,
+      chainId: record.chainId,
+      config,
+      publicClient: createPublicClient({ chain, transport, pollingInterval: Math.min(config.pollIntervalMs, 250) }),
+      walletClient: createWalletClient({ chain, transport, account }),
+      record,
+    };
+  });
+  return {
+    deployment,
+    chains,
+    byChainId: (chainId) => chains.find((chain) => chain.chainId === chainId),
+    byEid: (eid) => chains.find((chain) => chain.record.layerZero.eid === eid),
+    byDomain: (domain) => chains.find((chain) => chain.record.hyperlane.domain === domain),
+  };
+}

@@ -1,0 +1,154 @@
+import { type Address, getAddress, type Hex, isAddress, isAddressEqual, isHex } from "viem";
+import { z } from "zod/v4";
+import { XmarginError } from "../../sdk/errors.ts";
+import type { CheckpointRequest, CheckpointSignatureSource, SignedCheckpoint } from "../transports/hyperlane/index.ts";
+import {
+  fromVerificationAnswerJson,
+  type PeerSignatureRequester,
+  toVerificationRequestJson,
+} from "../transports/layerzero/index.ts";
+
+const address = z
+  .string()
+  .refine((value) => isAddress(value), { message: "must be a 20-byte hex address", abort: true })
+  .transform((value) => getAddress(value));
+const bytes32 = z
+  .string()
+  .refine((value) => isHex(value, { strict: true }) && value.length === 66, "must be 0x + 64 hex digits")
+  .transform((value) => value as Hex);
+const signature = z
+  .string()
+  .refine((value) => isHex(value, { strict: true }) && value.length === 132, "must be a 65-byte signature")
+  .transform((value) => value as Hex);
+
+/** What a peer asks this operator's validator: the checkpoint of one message in one origin tree. */
+export const checkpointRequestJson = z.strictObject({
+  origin: z.number().int().nonnegative(),
+  merkleTreeHook: address,
+  messageId: bytes32,
+});
+export type CheckpointRequestJson = z.output<typeof checkpointRequestJson>;
+
+export const signedCheckpointJson = z.strictObject({
+  checkpoint: z.strictObject({
+    origin: z.number().int().nonnegative(),
+    merkleTreeHook: address,
+    root: bytes32,
+    index: z.number().int().nonnegative(),
+    messageId: bytes32,
+  }),
+  validator: address,
+  signature,
+});
+
+/** A peer operator as the config lists it. */
+export interface Peer {
+  url: string;
+  address: Address;
+}
+
+export class PeerRequestError extends XmarginError {
+  override name = "PeerRequestError";
+}
+
+export interface PeerClientOptions {
+  peers: readonly Peer[];
+  /** This operator's own verifier address: its signature comes from its own key, never from a peer. */
+  self: Address;
+  timeoutMs: number;
+  /** A peer did not answer usefully; the others still count. */
+  onPeerError?: (peer: Peer, error: Error) => void;
+  fetch?: typeof fetch;
+}
+
+/**
+ * Asks the peer operators for their attestations over HTTP, all at once, and returns as soon as
+ * enough answered: a peer that is down or slow delays nothing while enough others are up. Answers
+ * are data: the transports check every signature before using it.
+ */
+export class PeerClient {
+  private readonly fetch: typeof fetch;
+
+  constructor(private readonly options: PeerClientOptions) {
+    this.fetch = options.fetch ?? globalThis.fetch;
+  }
+
+  /** LayerZero DVN signatures (one per instruction of the request) from up to `wanted` peers. */
+  readonly layerZero: PeerSignatureRequester = async (request, wanted) => {
+    const answers = await this.gather(
+      wanted,
+      "/v1/attestations/layerzero",
+      toVerificationRequestJson(request),
+      fromVerificationAnswerJson,
+    );
+    return answers.flat();
+  };
+
+  /** Hyperlane checkpoint signatures: as many peers as the threshold still needs beyond this operator. */
+  readonly hyperlane: CheckpointSignatureSource = async (request: CheckpointRequest) => {
+    const ownIsInSet = request.validators.some((validator) => isAddressEqual(validator, this.options.self));
+    const wanted = request.threshold - (ownIsInSet ? 1 : 0);
+    const body = { origin: request.origin, merkleTreeHook: request.merkleTreeHook, messageId: request.messageId };
+    return this.gather(
+      wanted,
+      "/v1/attestations/hyperlane",
+      body,
+      (answer): SignedCheckpoint => signedCheckpointJson.parse(answer),
+    );
+  };
+
+  private gather<T>(wanted: number, path: string, body: unknown, parse: (json: unknown) => T): Promise<T[]> {
+    const peers = this.options.peers.filter((peer) => !isAddressEqual(peer.address, this.options.self));
+    if (wanted <= 0 || peers.length === 0) return Promise.resolve([]);
+    return new Promise((resolve) => {
+      const answers: T[] = [];
+      let settled = 0;
+      const finish = () => resolve(answers.slice());
+      for (const peer of peers) {
+        this.ask(peer, path, body, parse)
+          .then((answer) => {
+            answers.push(answer);
+          })
+          .catch((error: unknown) => {
+            this.options.onPeerError?.(peer, error instanceof Error ? error : new Error(String(error)));
+          })
+          .finally(() => {
+            settled += 1;
+            if (answers.length >= wanted || settled === peers.length) finish();
+          });
+      }
+    });
+  }
+
+  private async ask<T>(peer: Peer, path: string, body: unknown, parse: (json: unknown) => T): Promise<T> {
+    const url = new URL(path, peer.url);
+    let response: Response;
+    try {
+      response = await this.fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+    } catch (error) {
+      throw new PeerRequestError(`peer ${peer.address} at ${peer.url} did not answer: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    const text = await response.text();
+    if (!response.ok) {
+      let reason = text.slice(0, 300);
+      try {
+        reason = (JSON.parse(text) as { message?: string }).message ?? reason;
+      } catch {}
+      throw new PeerRequestError(`peer ${peer.address} refused (${response.status}): ${reason}`);
+    }
+    try {
+      return parse(JSON.parse(text));
+    } catch (error) {
+      throw new PeerRequestError(`peer ${peer.address} sent a malformed answer: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+}

@@ -1,0 +1,116 @@
+import { setTimeout as delay } from "node:timers/promises";
+import type { MessageStore, NewMessage } from "../storage/index.ts";
+import type { Lane } from "./lane.ts";
+import type { EngineChain } from "./network.ts";
+
+/** Blocks read per log query: within what public RPCs accept. */
+const MAX_BLOCK_RANGE = 2_000n;
+/** The longest pause after repeated RPC failures before trying again. */
+const MAX_BACKOFF_MS = 30_000;
+
+export interface WatcherStatus {
+  chain: string;
+  chainId: number;
+  /** Latest block the node reported; undefined before the first successful poll. */
+  head?: bigint;
+  /** Per transport, the last block fully read (its messages stored). */
+  cursors: Partial<Record<Lane["transport"], bigint>>;
+  /** Blocks between the head and the slowest cursor. */
+  lag?: bigint;
+  consecutiveErrors: number;
+  lastError?: string;
+}
+
+export interface WatcherEvents {
+  /** Messages a poll found; `inserted` of them were new to the store. */
+  onDiscovered?(chain: EngineChain, messages: readonly NewMessage[], inserted: number): void;
+  /** A poll failed (usually the RPC); the watcher backs off and retries from the same cursor. */
+  onPollError?(chain: EngineChain, error: Error): void;
+}
+
+/**
+ * Reads one chain's logs for every lane from the cursors persisted in the store, `confirmations` blocks
+ * behind the head, and stores each message before moving the cursor: a crash re-reads at most one range,
+ * and inserting is idempotent. RPC failures back off and retry; nothing is skipped.
+ */
+export class ChainWatcher {
+  readonly status: WatcherStatus;
+  private running: Promise<void> | undefined;
+  private stopping = false;
+  private wake = new AbortController();
+
+  constructor(
+    private readonly chain: EngineChain,
+    private readonly lanes: readonly Lane[],
+    private readonly store: MessageStore,
+    private readonly options: { dueDelayMs: number; events?: WatcherEvents },
+  ) {
+    this.status = { chain: chain.name, chainId: chain.chainId, cursors: {}, consecutiveErrors: 0 };
+  }
+
+  /** One pass over every lane up to the confirmed head; returns the messages found. */
+  async poll(): Promise<number> {
+    const head = await this.chain.publicClient.getBlockNumber({ cacheTime: 0 });
+    this.status.head = head;
+    const confirmed = head - BigInt(Math.max(1, this.chain.config.confirmations) - 1);
+    let found = 0;
+    for (const lane of this.lanes) {
+      const stored = await this.store.getCursor(this.chain.chainId, lane.transport);
+      let from = stored === undefined ? lane.startBlock(this.chain) : stored + 1n;
+      while (from <= confirmed) {
+        const to = from + MAX_BLOCK_RANGE - 1n < confirmed ? from + MAX_BLOCK_RANGE - 1n : confirmed;
+        const messages = await lane.discover(this.chain, from, to);
+        const inserted = await this.store.insertMessages(messages, {
+          dueAt: new Date(Date.now() + this.options.dueDelayMs),
+        });
+        await this.store.setCursor(this.chain.chainId, lane.transport, to);
+        this.status.cursors[lane.transport] = to;
+        found += messages.length;
+        if (messages.length > 0) this.options.events?.onDiscovered?.(this.chain, messages, inserted);
+        from = to + 1n;
+      }
+      if (stored !== undefined && this.status.cursors[lane.transport] === undefined) {
+        this.status.cursors[lane.transport] = stored;
+      }
+    }
+    const cursors = Object.values(this.status.cursors);
+    const slowest = cursors.reduce<bigint | undefined>(
+      (min, block) => (min === undefined || block < min ? block : min),
+      undefined,
+    );
+    this.status.lag = slowest === undefined ? undefined : head - slowest;
+    return found;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.stopping = false;
+    this.wake = new AbortController();
+    this.running = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake.abort();
+    await this.running;
+    this.running = undefined;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      let pause = this.chain.config.pollIntervalMs;
+      try {
+        await this.poll();
+        this.status.consecutiveErrors = 0;
+        this.status.lastError = undefined;
+      } catch (error) {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        this.status.consecutiveErrors += 1;
+        this.status.lastError = failure.message.split("\n")[0];
+        this.options.events?.onPollError?.(this.chain, failure);
+        pause = Math.min(MAX_BACKOFF_MS, pause * 2 ** Math.min(this.status.consecutiveErrors, 10));
+      }
+      await delay(pause, undefined, { signal: this.wake.signal }).catch(() => {});
+    }
+  }
+}

@@ -1,0 +1,136 @@
+import { setTimeout as delay } from "node:timers/promises";
+import {
+  type MessageStore,
+  type NewSignature,
+  PENDING_STATES,
+  type PendingState,
+  type StoredMessage,
+  type Transport,
+} from "../storage/index.ts";
+import type { DeliveryProgress, DeliveryResult, Lane } from "./lane.ts";
+
+export interface WorkerEvents {
+  onDelivered?(message: StoredMessage, result: DeliveryResult): void;
+  /** An attempt failed; `permanent` messages are never tried again. */
+  onFailed?(message: StoredMessage, error: Error, outcome: { attempts: number; permanent: boolean }): void;
+  /** Claiming or recording failed (the store is unreachable, say); the loop pauses and goes on. */
+  onRoundError?(error: Error): void;
+}
+
+export interface DeliveryWorkerOptions {
+  store: MessageStore;
+  lanes: readonly Lane[];
+  /** Unique per process: leases are held in its name. */
+  workerId: string;
+  batchSize: number;
+  leaseMs: number;
+  idleMs: number;
+  events?: WorkerEvents;
+}
+
+/**
+ * Claims due messages from the store and carries each to its destination through its lane, recording
+ * every step (signed, verified, delivered) or the failure with a retry time. Messages to one chain go
+ * one at a time (one account, one nonce sequence per chain); different chains proceed in parallel.
+ */
+export class DeliveryWorker {
+  private readonly lanes: ReadonlyMap<Transport, Lane>;
+  private running: Promise<void> | undefined;
+  private stopping = false;
+  private wake = new AbortController();
+
+  constructor(private readonly options: DeliveryWorkerOptions) {
+    this.lanes = new Map(options.lanes.map((lane) => [lane.transport, lane]));
+  }
+
+  /** Claims one batch and works through it; returns how many messages it claimed. */
+  async round(): Promise<number> {
+    const { store, workerId, batchSize, leaseMs } = this.options;
+    const claimed = await store.claimDue(workerId, { states: PENDING_STATES, limit: batchSize, leaseMs });
+    const byDestination = new Map<number, StoredMessage[]>();
+    for (const message of claimed) {
+      const queue = byDestination.get(message.destinationChainId) ?? [];
+      queue.push(message);
+      byDestination.set(message.destinationChainId, queue);
+    }
+    await Promise.all(
+      [...byDestination.values()].map(async (queue) => {
+        for (const message of queue) {
+          // On shutdown, what is not started yet goes back to the store (its lease is released by the engine).
+          if (this.stopping) return;
+          await this.work(message);
+        }
+      }),
+    );
+    return claimed.length;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.stopping = false;
+    this.wake = new AbortController();
+    this.running = this.loop();
+  }
+
+  /** Finishes the messages in progress, leaves the rest of the batch, and stops. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake.abort();
+    await this.running;
+    this.running = undefined;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      let claimed = 0;
+      try {
+        claimed = await this.round();
+      } catch (error) {
+        this.options.events?.onRoundError?.(asError(error));
+      }
+      if (claimed === 0 && !this.stopping) {
+        await delay(this.options.idleMs, undefined, { signal: this.wake.signal }).catch(() => {});
+      }
+    }
+  }
+
+  private async work(message: StoredMessage): Promise<void> {
+    const { store, workerId, events } = this.options;
+    const key = { transport: message.transport, messageId: message.messageId };
+    let state: PendingState = message.state as PendingState;
+    const fail = async (error: Error, permanent: boolean) => {
+      const recorded = await store.recordFailure(key, error, { workerId, permanent });
+      if (recorded) events?.onFailed?.(message, error, { attempts: recorded.attempts, permanent });
+    };
+    const lane = this.lanes.get(message.transport);
+    if (message.messageType === null) {
+      return fail(new Error("the payload is not an xmargin message: nothing to deliver"), true);
+    }
+    if (!lane) return fail(new Error(`no ${message.transport} lane in this engine`), false);
+
+    const moveTo = async (to: "signed" | "verified") => {
+      if (PENDING_STATES.indexOf(to) <= PENDING_STATES.indexOf(state)) return;
+      if (await store.advance(key, state, to, { workerId, keepLease: true })) state = to;
+    };
+    const progress: DeliveryProgress = {
+      async signed(signatures: readonly NewSignature[]) {
+        for (const signature of signatures) await store.saveSignature(key, signature);
+        await moveTo("signed");
+      },
+      verified: () => moveTo("verified"),
+    };
+    let result: DeliveryResult;
+    try {
+      result = await lane.deliver(message, progress);
+    } catch (error) {
+      return fail(asError(error), false);
+    }
+    const moved = await store.advance(key, state, "delivered", {
+      workerId,
+      ...(result.transactionHash ? { deliveryTxHash: result.transactionHash } : {}),
+    });
+    if (moved) events?.onDelivered?.(message, result);
+  }
+}
+
+const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
