@@ -4,7 +4,6 @@ pragma solidity 0.8.30;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IMarginEngine} from "../interfaces/IMarginEngine.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
-import {RiskParams} from "../types/RiskTypes.sol";
 import {AccountCollateral} from "./libraries/CollateralLedger.sol";
 import {MarketConfig, MarketState, Position} from "./libraries/PerpMarkets.sol";
 
@@ -26,7 +25,9 @@ struct EngineState {
     address treasury;
     /// Reports older than this block risk-increasing actions (safety rule 5); zero disables the check.
     uint32 maxReportAge;
-    RiskParams riskParams;
+    /// Cached prices younger than this value `healthOf`; zero disables the cache (every read is live).
+    uint32 maxPriceAge;
+    PackedRiskParams riskParams;
     mapping(uint64 chainId => IMarginEngine.SpokeConfig) spokes;
     mapping(uint64 chainId => mapping(address token => IMarginEngine.CollateralToken)) collateralTokens;
     IMarginEngine.AssetConfig[] assets;
@@ -39,4 +40,26 @@ struct EngineState {
     mapping(address provider => uint256) liquidityShares;
     uint256 insuranceFund;
     uint256 socializedLoss;
+    /// The last oracle read of each price id made by a state-changing path or `refreshPrices`.
+    mapping(bytes32 priceId => CachedPrice) prices;
+}
+
+/// @notice `RiskParams` in two slots instead of six: every one is bounded by 1e18 (`setRiskParams`).
+struct PackedRiskParams {
+    uint64 pnlWeightInit;
+    uint64 liquidationBuffer;
+    uint64 liquidationFee;
+    uint64 liquidationFeeInsuranceShare;
+    uint64 collateralBonus;
+    uint64 collateralBonusProtocolShare;
+}
+
+/// @notice One oracle read kept on the engine: price and volatility multipliers in one slot.
+/// @dev The risk domain bounds prices below 2^96 and multipliers below 2^64 (types/RiskTypes.sol).
+struct CachedPrice {
+    uint96 price;
+    uint64 kInit;
+    uint64 kMaint;
+    /// When the read was made; zero when the oracle flagged it stale (such a read is never used from the cache).
+    uint32 readAt;
 }

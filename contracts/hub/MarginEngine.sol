@@ -13,8 +13,9 @@ import {MessageCodec} from "../messaging/MessageCodec.sol";
 import {MessagingApp} from "../messaging/MessagingApp.sol";
 import {BalanceReport, Command, Envelope, MessageType} from "../types/Messages.sol";
 import {HealthBreakdown, RiskParams} from "../types/RiskTypes.sol";
-import {Account, EngineState} from "./EngineState.sol";
-import {AccountCollateral, CollateralEntry, CollateralLedger} from "./libraries/CollateralLedger.sol";
+import {Account, CachedPrice, EngineState, PackedRiskParams} from "./EngineState.sol";
+import {AccountRisk} from "./libraries/AccountRisk.sol";
+import {AccountCollateral, CollateralEntry, CollateralLedger, LedgerEntry} from "./libraries/CollateralLedger.sol";
 import {FixedPoint} from "../libraries/FixedPoint.sol";
 import {MarketConfig, MarketState, PerpMarkets, Position} from "./libraries/PerpMarkets.sol";
 import {ReleaseIntents} from "./libraries/ReleaseIntents.sol";
@@ -31,7 +32,7 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
     using SafeERC20 for IERC20;
     using FixedPoint for uint256;
     using CollateralLedger for AccountCollateral;
-    using CollateralLedger for CollateralEntry;
+    using CollateralLedger for LedgerEntry;
     using PerpMarkets for MarketState;
 
     EngineState internal s;
@@ -74,6 +75,14 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
         emit MaxReportAgeSet(maxReportAge);
     }
 
+    /// @notice `healthOf` reads cached prices up to `maxPriceAge` seconds old; 0 turns the cache off.
+    /// State-changing paths always read the oracle live (and refill the cache).
+    function setMaxPriceAge(uint32 maxPriceAge) external onlyOwner {
+        if (maxPriceAge > 1 hours) revert ParameterOutOfBounds("maxPriceAge", maxPriceAge);
+        s.maxPriceAge = maxPriceAge;
+        emit MaxPriceAgeSet(maxPriceAge);
+    }
+
     function setRiskParams(RiskParams calldata params) external onlyOwner {
         _bounded("pnlWeightInit", params.pnlWeightInit, 1e18);
         _bounded("liquidationBuffer", params.liquidationBuffer, 0.2e18);
@@ -81,7 +90,15 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
         _bounded("liquidationFeeInsuranceShare", params.liquidationFeeInsuranceShare, 1e18);
         _bounded("collateralBonus", params.collateralBonus, 0.25e18);
         _bounded("collateralBonusProtocolShare", params.collateralBonusProtocolShare, 1e18);
-        s.riskParams = params;
+        // Each bound above is at most 1e18, so every parameter fits its 64 bits.
+        s.riskParams = PackedRiskParams({
+            pnlWeightInit: uint64(params.pnlWeightInit),
+            liquidationBuffer: uint64(params.liquidationBuffer),
+            liquidationFee: uint64(params.liquidationFee),
+            liquidationFeeInsuranceShare: uint64(params.liquidationFeeInsuranceShare),
+            collateralBonus: uint64(params.collateralBonus),
+            collateralBonusProtocolShare: uint64(params.collateralBonusProtocolShare)
+        });
         emit RiskParamsSet();
     }
 
@@ -279,6 +296,13 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
         LiquidationLogic.resolveBadDebt(s, account);
     }
 
+    // ================================================================== price cache
+
+    /// @inheritdoc IMarginEngine
+    function refreshPrices(bytes32[] calldata priceIds) external {
+        RiskViews.refreshPrices(s, priceIds);
+    }
+
     // ================================================================== views
 
     /// @inheritdoc IMarginEngine
@@ -306,8 +330,16 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
         return s.maxReportAge;
     }
 
+    function maxPriceAge() external view returns (uint32) {
+        return s.maxPriceAge;
+    }
+
+    function cachedPrice(bytes32 priceId) external view returns (CachedPrice memory) {
+        return s.prices[priceId];
+    }
+
     function riskParams() external view returns (RiskParams memory) {
-        return s.riskParams;
+        return AccountRisk.riskParams(s);
     }
 
     function spoke(uint64 chainId) external view returns (SpokeConfig memory) {
@@ -366,12 +398,13 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
         returns (CollateralEntry[] memory entries, uint256[] memory counted)
     {
         AccountCollateral storage collateral = s.accounts[account].collateral;
-        entries = new CollateralEntry[](collateral.keys.length);
-        counted = new uint256[](collateral.keys.length);
-        for (uint256 i; i < entries.length; ++i) {
-            CollateralEntry storage entry = collateral.entries[collateral.keys[i]];
-            entries[i] = entry;
-            counted[i] = entry.counted();
+        uint256 count = collateral.entryCount();
+        entries = new CollateralEntry[](count);
+        counted = new uint256[](count);
+        for (uint256 i; i < count; ++i) {
+            bytes32 entryKey = collateral.keyAt(i);
+            entries[i] = collateral.describe(entryKey);
+            counted[i] = collateral.entries[entryKey].counted();
         }
     }
 

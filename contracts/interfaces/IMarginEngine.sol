@@ -69,6 +69,8 @@ interface IMarginEngine {
     error InsufficientShares(uint256 shares, uint256 requested);
     error TooManyPositions(address account);
     error RefundFailed(address to);
+    /// @notice `refreshPrices` while `maxPriceAge` is zero (the cache is off: every read is live).
+    error PriceCacheDisabled();
 
     // ------------------------------------------------------------------ events
 
@@ -80,6 +82,9 @@ interface IMarginEngine {
     event OracleSet(address indexed oracle);
     event TreasurySet(address indexed treasury);
     event MaxReportAgeSet(uint32 maxReportAge);
+    event MaxPriceAgeSet(uint32 maxPriceAge);
+    /// @notice An oracle read entered the engine's price cache (`stale` reads are kept but never used from it).
+    event PriceCached(bytes32 indexed priceId, uint256 price, uint256 kInit, uint256 kMaint, bool stale);
 
     event BalanceReportApplied(
         address indexed account, uint64 indexed chainId, address indexed asset, uint256 locked, uint32 seq, uint64 acknowledgedNonce
@@ -155,8 +160,14 @@ interface IMarginEngine {
 
     function fundInsurance(uint256 amount) external;
 
+    // ------------------------------------------------------------------ price cache
+
+    /// @notice Reads `priceIds` from the oracle into the engine's price cache, which `healthOf` reads.
+    function refreshPrices(bytes32[] calldata priceIds) external;
+
     // ------------------------------------------------------------------ views
 
-    /// @notice The whole risk breakdown of `account` at current prices (SPEC.md).
+    /// @notice The whole risk breakdown of `account` (SPEC.md) at the cached price of each id read at most
+    /// `maxPriceAge` seconds ago, and at the oracle's current price otherwise (always, while `maxPriceAge` is 0).
     function healthOf(address account) external view returns (HealthBreakdown memory);
 }

@@ -378,6 +378,11 @@ export const marginEngineAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "PriceCacheDisabled",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -1001,6 +1006,19 @@ export const marginEngineAbi = [
       {
         "indexed": false,
         "internalType": "uint32",
+        "name": "maxPriceAge",
+        "type": "uint32"
+      }
+    ],
+    "name": "MaxPriceAgeSet",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": false,
+        "internalType": "uint32",
         "name": "maxReportAge",
         "type": "uint32"
       }
@@ -1199,6 +1217,43 @@ export const marginEngineAbi = [
       }
     ],
     "name": "PositionChanged",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "priceId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "price",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "kInit",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "kMaint",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "bool",
+        "name": "stale",
+        "type": "bool"
+      }
+    ],
+    "name": "PriceCached",
     "type": "event"
   },
   {
@@ -1425,6 +1480,47 @@ export const marginEngineAbi = [
     "name": "autoMarginLock",
     "outputs": [],
     "stateMutability": "payable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "priceId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "cachedPrice",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "uint96",
+            "name": "price",
+            "type": "uint96"
+          },
+          {
+            "internalType": "uint64",
+            "name": "kInit",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint64",
+            "name": "kMaint",
+            "type": "uint64"
+          },
+          {
+            "internalType": "uint32",
+            "name": "readAt",
+            "type": "uint32"
+          }
+        ],
+        "internalType": "struct CachedPrice",
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -2104,6 +2200,19 @@ export const marginEngineAbi = [
   },
   {
     "inputs": [],
+    "name": "maxPriceAge",
+    "outputs": [
+      {
+        "internalType": "uint32",
+        "name": "",
+        "type": "uint32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "maxReportAge",
     "outputs": [
       {
@@ -2308,6 +2417,19 @@ export const marginEngineAbi = [
   {
     "inputs": [
       {
+        "internalType": "bytes32[]",
+        "name": "priceIds",
+        "type": "bytes32[]"
+      }
+    ],
+    "name": "refreshPrices",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint64",
         "name": "chainId",
         "type": "uint64"
@@ -2480,6 +2602,19 @@ export const marginEngineAbi = [
       }
     ],
     "name": "setAutoMargin",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "maxPriceAge",
+        "type": "uint32"
+      }
+    ],
+    "name": "setMaxPriceAge",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -6364,6 +6499,11 @@ export const xmarginErrorsAbi = [
       }
     ],
     "name": "ParameterOutOfBounds",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "PriceCacheDisabled",
     "type": "error"
   },
   {

@@ -4,9 +4,11 @@ pragma solidity 0.8.30;
 import {IMarginEngine} from "../../interfaces/IMarginEngine.sol";
 import {IPriceOracle} from "../../interfaces/IPriceOracle.sol";
 import {RiskMath} from "../../libraries/RiskMath.sol";
-import {AssetRisk, CollateralRisk, HealthBreakdown, MarketRisk, PositionRisk} from "../../types/RiskTypes.sol";
-import {Account, EngineState} from "../EngineState.sol";
-import {AccountCollateral, CollateralEntry, CollateralLedger} from "./CollateralLedger.sol";
+import {
+    AssetRisk, CollateralRisk, HealthBreakdown, MarketRisk, PositionRisk, RiskParams
+} from "../../types/RiskTypes.sol";
+import {Account, CachedPrice, EngineState, PackedRiskParams} from "../EngineState.sol";
+import {AccountCollateral, CollateralLedger, LedgerEntry} from "./CollateralLedger.sol";
 import {FixedPoint} from "../../libraries/FixedPoint.sol";
 import {MarketConfig, MarketState, PerpMarkets, Position, TradeOutcome} from "./PerpMarkets.sol";
 
@@ -26,14 +28,19 @@ struct RiskView {
     /// Prices already read in this evaluation: an asset and a market on the same feed read it once.
     PriceQuote[] quotes;
     uint256 quoteCount;
+    /// Nonzero: prices come from the engine's cache when read at most this many seconds ago (views only).
+    uint256 maxCachedPriceAge;
 }
 
-/// @notice One oracle read, kept for the rest of an evaluation.
+/// @notice One price read, kept for the rest of an evaluation.
 struct PriceQuote {
     bytes32 priceId;
     uint256 price;
     uint256 kInit;
     uint256 kMaint;
+    bool stale;
+    /// True when the quote came from the oracle in this evaluation (not from the cache).
+    bool live;
 }
 
 /// @title AccountRisk
@@ -41,15 +48,58 @@ struct PriceQuote {
 /// positions and the settle balance consistent when a position changes.
 library AccountRisk {
     using FixedPoint for uint256;
-    using CollateralLedger for CollateralEntry;
+    using CollateralLedger for AccountCollateral;
+    using CollateralLedger for LedgerEntry;
     using PerpMarkets for Position;
     using PerpMarkets for MarketState;
 
     uint256 internal constant MAX_OPEN_MARKETS = 16;
 
+    /// @notice Everything RiskMath needs for `accountAddress`, at live oracle prices.
     function riskView(EngineState storage s, address accountAddress) internal view returns (RiskView memory risk) {
+        return _riskView(s, accountAddress, risk);
+    }
+
+    /// @notice The same at cached prices where fresh enough (`maxPriceAge`), live otherwise: for views only,
+    /// since a state-changing path must see the oracle as it is now.
+    function cachedRiskView(EngineState storage s, address accountAddress) internal view returns (RiskView memory risk) {
+        risk.maxCachedPriceAge = s.maxPriceAge;
+        return _riskView(s, accountAddress, risk);
+    }
+
+    /// @notice Keeps the live reads of an evaluation in the engine's price cache (when the cache is enabled).
+    function cacheQuotes(EngineState storage s, RiskView memory risk) internal {
+        if (s.maxPriceAge == 0) return;
+        for (uint256 i; i < risk.quoteCount; ++i) {
+            PriceQuote memory quote = risk.quotes[i];
+            if (quote.live) cachePrice(s, quote.priceId, quote.price, quote.kInit, quote.kMaint, quote.stale);
+        }
+    }
+
+    /// @notice Stores one oracle read; a read outside the risk domain's bounds is not cached (views read it live).
+    function cachePrice(EngineState storage s, bytes32 priceId, uint256 price, uint256 kInit, uint256 kMaint, bool stale)
+        internal
+    {
+        if (price > type(uint96).max || kInit > type(uint64).max || kMaint > type(uint64).max) {
+            delete s.prices[priceId];
+            return;
+        }
+        s.prices[priceId] = CachedPrice({
+            price: uint96(price),
+            kInit: uint64(kInit),
+            kMaint: uint64(kMaint),
+            readAt: stale ? 0 : uint32(block.timestamp)
+        });
+        emit IMarginEngine.PriceCached(priceId, price, kInit, kMaint, stale);
+    }
+
+    function _riskView(EngineState storage s, address accountAddress, RiskView memory risk)
+        private
+        view
+        returns (RiskView memory)
+    {
         Account storage account = s.accounts[accountAddress];
-        risk.quotes = new PriceQuote[](account.collateral.keys.length + account.openMarkets.length);
+        risk.quotes = new PriceQuote[](account.collateral.entryCount() + account.openMarkets.length);
         _gatherCollateral(s, account.collateral, risk);
         uint256[] storage openMarkets = account.openMarkets;
         risk.markets = new MarketRisk[](openMarkets.length);
@@ -66,13 +116,29 @@ library AccountRisk {
             });
         }
         risk.health = RiskMath.healthBreakdown(
-            s.riskParams, risk.assets, risk.markets, risk.collateral, account.settleBalance, risk.positions
+            riskParams(s), risk.assets, risk.markets, risk.collateral, account.settleBalance, risk.positions
         );
+        return risk;
+    }
+
+    /// @notice The global risk parameters as RiskMath takes them.
+    function riskParams(EngineState storage s) internal view returns (RiskParams memory) {
+        PackedRiskParams memory packed = s.riskParams;
+        return RiskParams({
+            pnlWeightInit: packed.pnlWeightInit,
+            liquidationBuffer: packed.liquidationBuffer,
+            liquidationFee: packed.liquidationFee,
+            liquidationFeeInsuranceShare: packed.liquidationFeeInsuranceShare,
+            collateralBonus: packed.collateralBonus,
+            collateralBonusProtocolShare: packed.collateralBonusProtocolShare
+        });
     }
 
     /// @notice Reverts unless every price is fresh and `H^init ≥ 0`: the gate of every risk-increasing action.
-    function requireInitialHealth(EngineState storage s, address account) internal view {
+    /// Reads the oracle live and caches what it read.
+    function requireInitialHealth(EngineState storage s, address account) internal {
         RiskView memory risk = riskView(s, account);
+        cacheQuotes(s, risk);
         if (risk.stalePriceId != bytes32(0)) revert IMarginEngine.StalePrice(risk.stalePriceId);
         if (risk.staleReportKey != bytes32(0)) {
             uint256 key = uint256(risk.staleReportKey);
@@ -128,7 +194,7 @@ library AccountRisk {
         private
         view
     {
-        uint256 entryCount = ledger.keys.length;
+        uint256 entryCount = ledger.entryCount();
         uint256 maxReportAge = s.maxReportAge;
         risk.collateral = new CollateralRisk[](entryCount);
         risk.assets = new AssetRisk[](entryCount);
@@ -136,26 +202,15 @@ library AccountRisk {
         uint256 assetCount;
         uint256 collateralCount;
         for (uint256 i; i < entryCount; ++i) {
-            CollateralEntry storage entry = ledger.entries[ledger.keys[i]];
+            bytes32 entryKey = ledger.keyAt(i);
+            LedgerEntry storage entry = ledger.entries[entryKey];
             uint256 amount = entry.counted();
             if (amount == 0) continue;
             if (
                 maxReportAge != 0 && risk.staleReportKey == bytes32(0)
                     && block.timestamp > entry.reportedAt + maxReportAge
-            ) risk.staleReportKey = ledger.keys[i];
-            IMarginEngine.CollateralToken memory token = s.collateralTokens[entry.chainId][entry.asset];
-            uint256 index;
-            while (index < assetCount && risk.assetIds[index] != token.assetId) ++index;
-            if (index == assetCount) {
-                risk.assetIds[index] = token.assetId;
-                risk.assets[index] = _assetRisk(s, risk, s.assets[token.assetId]);
-                ++assetCount;
-            }
-            risk.collateral[collateralCount++] = CollateralRisk({
-                assetIndex: index,
-                haircut: s.spokes[entry.chainId].haircut,
-                amount: amount.toWadDown(token.decimals)
-            });
+            ) risk.staleReportKey = entryKey;
+            (risk.collateral[collateralCount++], assetCount) = _entryRisk(s, risk, entryKey, amount, assetCount);
         }
         AssetRisk[] memory assets = risk.assets;
         CollateralRisk[] memory collateral = risk.collateral;
@@ -166,6 +221,30 @@ library AccountRisk {
             mstore(assetIds, assetCount)
             mstore(collateral, collateralCount)
         }
+    }
+
+    /// @return entry The entry's RiskMath input.
+    /// @return assetCount The view's asset count, one more when the entry's asset is new to it.
+    function _entryRisk(EngineState storage s, RiskView memory risk, bytes32 entryKey, uint256 amount, uint256 assetCount)
+        private
+        view
+        returns (CollateralRisk memory entry, uint256)
+    {
+        uint64 chainId = CollateralLedger.chainOf(entryKey);
+        IMarginEngine.CollateralToken memory token = s.collateralTokens[chainId][CollateralLedger.assetOf(entryKey)];
+        uint256 index;
+        while (index < assetCount && risk.assetIds[index] != token.assetId) ++index;
+        if (index == assetCount) {
+            risk.assetIds[index] = token.assetId;
+            risk.assets[index] = _assetRisk(s, risk, s.assets[token.assetId]);
+            ++assetCount;
+        }
+        entry = CollateralRisk({
+            assetIndex: index,
+            haircut: s.spokes[chainId].haircut,
+            amount: amount.toWadDown(token.decimals)
+        });
+        return (entry, assetCount);
     }
 
     function _assetRisk(EngineState storage s, RiskView memory risk, IMarginEngine.AssetConfig storage config)
@@ -210,10 +289,32 @@ library AccountRisk {
             PriceQuote memory quote = risk.quotes[i];
             if (quote.priceId == priceId) return (quote.price, quote.kInit, quote.kMaint);
         }
+        if (risk.maxCachedPriceAge != 0) {
+            CachedPrice memory cached = s.prices[priceId];
+            // A stale read is cached with readAt = 0, so it never counts as fresh here.
+            if (cached.readAt != 0 && block.timestamp - cached.readAt <= risk.maxCachedPriceAge) {
+                risk.quotes[risk.quoteCount++] = PriceQuote({
+                    priceId: priceId,
+                    price: cached.price,
+                    kInit: cached.kInit,
+                    kMaint: cached.kMaint,
+                    stale: false,
+                    live: false
+                });
+                return (cached.price, cached.kInit, cached.kMaint);
+            }
+        }
         IPriceOracle.PriceRead memory read = s.oracle.getPrice(priceId);
         if (read.stale && risk.stalePriceId == bytes32(0)) risk.stalePriceId = priceId;
         (kInit, kMaint) = s.oracle.volatilityMultipliers(priceId);
-        risk.quotes[risk.quoteCount++] = PriceQuote({priceId: priceId, price: read.price, kInit: kInit, kMaint: kMaint});
+        risk.quotes[risk.quoteCount++] = PriceQuote({
+            priceId: priceId,
+            price: read.price,
+            kInit: kInit,
+            kMaint: kMaint,
+            stale: read.stale,
+            live: true
+        });
         return (read.price, kInit, kMaint);
     }
 

@@ -2,7 +2,8 @@
 pragma solidity 0.8.30;
 
 /// @notice One spoke balance as the hub knows it: what the vault last reported as locked, and what
-/// the hub has since commanded away (releases, seizures) without an acknowledgement yet.
+/// the hub has since commanded away (releases, seizures) without an acknowledgement yet. The form
+/// `collateralOf` returns; the ledger stores it as a `LedgerEntry` under its key.
 struct CollateralEntry {
     uint64 chainId;
     address asset;
@@ -16,6 +17,19 @@ struct CollateralEntry {
     uint32 reportedAt;
 }
 
+/// @notice A `CollateralEntry` in storage, whose chain and asset are its key: a report writes the first
+/// slot only (unless it clears pending decreases), a health evaluation reads both.
+struct LedgerEntry {
+    uint128 reportedLocked;
+    /// Zero until the first report applies: an entry exists once `seq` is nonzero.
+    uint32 seq;
+    uint32 reportedAt;
+    uint64 acknowledgedNonce;
+    uint128 pendingDecrease;
+    uint64 pendingHead;
+    uint64 pendingTail;
+}
+
 /// @notice A command that lowers an entry, waiting for the spoke's acknowledgement.
 struct PendingDecrease {
     uint64 cmdNonce;
@@ -24,8 +38,10 @@ struct PendingDecrease {
 
 /// @notice The hub's view of one account's collateral on every spoke.
 struct AccountCollateral {
-    bytes32[] keys;
-    mapping(bytes32 key => CollateralEntry) entries;
+    /// The entries' keys, one per word; word 0 also holds the number of entries above its key's 224 bits,
+    /// so an account's first entry costs one fresh slot here rather than an array's length and element.
+    mapping(uint256 index => uint256) keyWords;
+    mapping(bytes32 key => LedgerEntry) entries;
     mapping(bytes32 key => mapping(uint64 index => PendingDecrease)) pending;
     /// Last command nonce issued to each spoke for this account; commands are sequential per (spoke, account).
     mapping(uint64 chainId => uint64) lastCommandNonce;
@@ -40,12 +56,49 @@ library CollateralLedger {
     /// @notice Entries per account, bounding the gas of every health evaluation.
     uint256 internal constant MAX_ENTRIES = 32;
 
+    uint256 private constant KEY_BITS = 224;
+    uint256 private constant KEY_MASK = (1 << KEY_BITS) - 1;
+
     function key(uint64 chainId, address asset) internal pure returns (bytes32) {
         return bytes32((uint256(chainId) << 160) | uint160(asset));
     }
 
+    function chainOf(bytes32 entryKey) internal pure returns (uint64) {
+        return uint64(uint256(entryKey) >> 160);
+    }
+
+    function assetOf(bytes32 entryKey) internal pure returns (address) {
+        return address(uint160(uint256(entryKey)));
+    }
+
+    /// @notice Number of entries of the account.
+    function entryCount(AccountCollateral storage self) internal view returns (uint256) {
+        return self.keyWords[0] >> KEY_BITS;
+    }
+
+    /// @notice Key of entry `index` (< entryCount).
+    function keyAt(AccountCollateral storage self, uint256 index) internal view returns (bytes32) {
+        return bytes32(self.keyWords[index] & KEY_MASK);
+    }
+
+    /// @notice The entry under `entryKey` in the form `collateralOf` returns.
+    function describe(AccountCollateral storage self, bytes32 entryKey) internal view returns (CollateralEntry memory) {
+        LedgerEntry storage entry = self.entries[entryKey];
+        return CollateralEntry({
+            chainId: chainOf(entryKey),
+            asset: assetOf(entryKey),
+            reportedLocked: entry.reportedLocked,
+            pendingDecrease: entry.pendingDecrease,
+            seq: entry.seq,
+            acknowledgedNonce: entry.acknowledgedNonce,
+            pendingHead: entry.pendingHead,
+            pendingTail: entry.pendingTail,
+            reportedAt: entry.reportedAt
+        });
+    }
+
     /// @notice Locked balance the hub may count: reported minus pending decreases.
-    function counted(CollateralEntry storage entry) internal view returns (uint256) {
+    function counted(LedgerEntry storage entry) internal view returns (uint256) {
         uint256 reported = entry.reportedLocked;
         uint256 pendingDecrease = entry.pendingDecrease;
         // Saturates: a spoke that executed less than commanded reports less, never more.
@@ -62,22 +115,21 @@ library CollateralLedger {
         uint64 acknowledgedNonce
     ) internal returns (bool applied) {
         bytes32 entryKey = key(chainId, asset);
-        CollateralEntry storage entry = self.entries[entryKey];
-        if (entry.chainId == 0) {
-            if (self.keys.length >= MAX_ENTRIES) return false;
-            entry.chainId = chainId;
-            entry.asset = asset;
-            self.keys.push(entryKey);
-        }
-        if (seq <= entry.seq) return false;
+        LedgerEntry storage entry = self.entries[entryKey];
+        uint32 lastSeq = entry.seq;
+        if (seq <= lastSeq) return false;
+        if (lastSeq == 0 && !_addKey(self, entryKey)) return false;
         entry.reportedLocked = locked;
         entry.seq = seq;
         entry.acknowledgedNonce = acknowledgedNonce;
         entry.reportedAt = uint32(block.timestamp);
+        // Decreases are recorded only against counted collateral, so a new entry has none pending.
+        if (lastSeq == 0) return true;
 
-        mapping(uint64 => PendingDecrease) storage queue = self.pending[entryKey];
         uint64 head = entry.pendingHead;
         uint64 tail = entry.pendingTail;
+        if (head == tail) return true;
+        mapping(uint64 => PendingDecrease) storage queue = self.pending[entryKey];
         uint128 cleared;
         while (head < tail && queue[head].cmdNonce <= acknowledgedNonce) {
             cleared += queue[head].amount;
@@ -96,7 +148,7 @@ library CollateralLedger {
         returns (uint64 cmdNonce)
     {
         bytes32 entryKey = key(chainId, asset);
-        CollateralEntry storage entry = self.entries[entryKey];
+        LedgerEntry storage entry = self.entries[entryKey];
         cmdNonce = ++self.lastCommandNonce[chainId];
         self.pending[entryKey][entry.pendingTail++] = PendingDecrease({cmdNonce: cmdNonce, amount: amount});
         entry.pendingDecrease += amount;
@@ -105,5 +157,19 @@ library CollateralLedger {
     /// @notice Takes the next command nonce for a command that does not lower counted collateral (Lock).
     function nextNonce(AccountCollateral storage self, uint64 chainId) internal returns (uint64) {
         return ++self.lastCommandNonce[chainId];
+    }
+
+    /// @return added False when the account already has `MAX_ENTRIES` entries.
+    function _addKey(AccountCollateral storage self, bytes32 entryKey) private returns (bool added) {
+        uint256 first = self.keyWords[0];
+        uint256 count = first >> KEY_BITS;
+        if (count >= MAX_ENTRIES) return false;
+        if (count == 0) {
+            self.keyWords[0] = (1 << KEY_BITS) | uint256(entryKey);
+        } else {
+            self.keyWords[count] = uint256(entryKey);
+            self.keyWords[0] = first + (1 << KEY_BITS);
+        }
+        return true;
     }
 }

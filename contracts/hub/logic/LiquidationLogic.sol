@@ -6,7 +6,7 @@ import {RiskMath} from "../../libraries/RiskMath.sol";
 import {CollateralLiquidation, PerpLiquidation} from "../../types/RiskTypes.sol";
 import {Account, EngineState} from "../EngineState.sol";
 import {AccountRisk, RiskView} from "../libraries/AccountRisk.sol";
-import {CollateralEntry, CollateralLedger} from "../libraries/CollateralLedger.sol";
+import {AccountCollateral, CollateralLedger, LedgerEntry} from "../libraries/CollateralLedger.sol";
 import {FixedPoint} from "../../libraries/FixedPoint.sol";
 import {Position, TradeOutcome} from "../libraries/PerpMarkets.sol";
 
@@ -27,7 +27,8 @@ library LiquidationLogic {
 
     /// @notice Token units left by rounding that a collateral liquidation sweeps to the protocol.
     uint256 internal constant DUST_UNITS = 3;
-    using CollateralLedger for CollateralEntry;
+    using CollateralLedger for AccountCollateral;
+    using CollateralLedger for LedgerEntry;
 
     function liquidatePerp(EngineState storage s, address liquidator, address accountAddress, uint256 marketId)
         public
@@ -40,12 +41,13 @@ library LiquidationLogic {
         AccountRisk.accrueAccountFunding(s, accountAddress);
         RiskView memory risk = AccountRisk.riskView(s, accountAddress);
         if (!risk.health.liquidatable) revert IMarginEngine.NotLiquidatable(risk.health.healthMaint);
+        AccountRisk.cacheQuotes(s, risk);
 
         uint256 index;
         while (account.openMarkets[index] != marketId) ++index;
         uint256 price = risk.markets[index].markPrice;
         PerpLiquidation memory liquidation =
-            RiskMath.perpLiquidation(s.riskParams, risk.markets[index], position.size, risk.health.healthLiquidationEnd);
+            RiskMath.perpLiquidation(AccountRisk.riskParams(s), risk.markets[index], position.size, risk.health.healthLiquidationEnd);
         size = liquidation.size;
         if (size == 0) revert IMarginEngine.NothingToLiquidate();
 
@@ -76,6 +78,7 @@ library LiquidationLogic {
         RiskView memory risk = AccountRisk.riskView(s, accountAddress);
         if (!risk.health.liquidatable) revert IMarginEngine.NotLiquidatable(risk.health.healthMaint);
         if (risk.health.debt == 0) revert IMarginEngine.NoDebt(accountAddress);
+        AccountRisk.cacheQuotes(s, risk);
 
         uint256 counted =
             s.accounts[accountAddress].collateral.entries[CollateralLedger.key(chainId, asset)].counted();
@@ -105,9 +108,10 @@ library LiquidationLogic {
         if (account.openMarkets.length != 0 || account.settleBalance >= 0) {
             revert IMarginEngine.NotBankrupt(accountAddress);
         }
-        bytes32[] storage keys = account.collateral.keys;
-        for (uint256 i; i < keys.length; ++i) {
-            CollateralEntry storage entry = account.collateral.entries[keys[i]];
+        AccountCollateral storage collateral = account.collateral;
+        uint256 entryCount = collateral.entryCount();
+        for (uint256 i; i < entryCount; ++i) {
+            LedgerEntry storage entry = collateral.entries[collateral.keyAt(i)];
             if (entry.reportedLocked != 0 || entry.pendingDecrease != 0) revert IMarginEngine.NotBankrupt(accountAddress);
         }
         uint256 debt = uint256(-account.settleBalance);
@@ -130,7 +134,7 @@ library LiquidationLogic {
     ) private view returns (CollateralLiquidation memory) {
         (uint256 index, uint256 assetTotal) = AccountRisk.assetInView(risk, token.assetId);
         return RiskMath.collateralLiquidation(
-            s.riskParams,
+            AccountRisk.riskParams(s),
             risk.assets[index],
             assetTotal,
             haircut,

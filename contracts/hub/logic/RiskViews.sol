@@ -2,24 +2,39 @@
 pragma solidity 0.8.30;
 
 import {IMarginEngine} from "../../interfaces/IMarginEngine.sol";
+import {IPriceOracle} from "../../interfaces/IPriceOracle.sol";
 import {HealthBreakdown} from "../../types/RiskTypes.sol";
 import {EngineState} from "../EngineState.sol";
-import {AccountRisk} from "../libraries/AccountRisk.sol";
+import {AccountRisk, RiskView} from "../libraries/AccountRisk.sol";
 
 /// @title RiskViews
-/// @notice The engine's own health checks, linked rather than inlined (contract size).
+/// @notice The engine's own health checks and the price cache they fill, linked rather than inlined (contract size).
 library RiskViews {
+    /// @notice The account at cached prices where fresh, live oracle reads otherwise.
     function healthOf(EngineState storage s, address account) public view returns (HealthBreakdown memory) {
-        return AccountRisk.riskView(s, account).health;
+        return AccountRisk.cachedRiskView(s, account).health;
     }
 
-    function requireInitialHealth(EngineState storage s, address account) public view {
+    function requireInitialHealth(EngineState storage s, address account) public {
         AccountRisk.requireInitialHealth(s, account);
     }
 
     /// @notice Auto-margin acts only once the account has fallen below its initial requirement.
-    function requireAutoMarginNeeded(EngineState storage s, address account) public view {
-        int256 healthInit = AccountRisk.riskView(s, account).health.healthInit;
+    function requireAutoMarginNeeded(EngineState storage s, address account) public {
+        RiskView memory risk = AccountRisk.riskView(s, account);
+        AccountRisk.cacheQuotes(s, risk);
+        int256 healthInit = risk.health.healthInit;
         if (healthInit >= 0) revert IMarginEngine.AutoMarginNotNeeded(healthInit);
+    }
+
+    /// @notice Reads each id from the oracle into the price cache; anyone may call it (keepers do).
+    function refreshPrices(EngineState storage s, bytes32[] calldata priceIds) public {
+        if (s.maxPriceAge == 0) revert IMarginEngine.PriceCacheDisabled();
+        IPriceOracle oracle = s.oracle;
+        for (uint256 i; i < priceIds.length; ++i) {
+            IPriceOracle.PriceRead memory read = oracle.getPrice(priceIds[i]);
+            (uint256 kInit, uint256 kMaint) = oracle.volatilityMultipliers(priceIds[i]);
+            AccountRisk.cachePrice(s, priceIds[i], read.price, kInit, kMaint, read.stale);
+        }
     }
 }
