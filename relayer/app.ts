@@ -15,6 +15,7 @@ import { zodSerializerCompiler, zodToOpenApi, zodValidatorCompiler } from "./htt
 import { chainsService } from "./services/chains.ts";
 import { engineService } from "./services/engine.ts";
 import { hubService } from "./services/hub.ts";
+import { keeperService } from "./services/keeper.ts";
 import { metricsService } from "./services/metrics.ts";
 import { protocolService } from "./services/protocol.ts";
 import { storeService } from "./services/store.ts";
@@ -52,6 +53,7 @@ export const relayerApp = fp<AppOptions>(
     await app.register(hubService, { config });
     await app.register(metricsService, { signer });
     await app.register(engineService, { config });
+    await app.register(keeperService, { config });
 
     await app.register(healthRoutes);
     await app.register(messageRoutes);

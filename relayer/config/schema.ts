@@ -71,6 +71,36 @@ export const relayerConfigSchema = z.strictObject({
       peerTimeoutMs: z.number().int().min(100).max(60_000).default(3_000),
     })
     .default({ enabled: true, delayMs: 0, batchSize: 50, leaseMs: 60_000, idleMs: 100, peerTimeoutMs: 3_000 }),
+  /** The keeper role: liquidations and auto-margin Locks, and on a devnet the price mover. Off by default. */
+  keeper: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      /** The keeper's account: pays gas and repays debt in collateral liquidations. Default: the operator key. */
+      privateKey: hex32.optional(),
+      /** Pause between keeper ticks (each re-evaluates the accounts whose health can have changed). */
+      pollIntervalMs: z.number().int().min(50).max(600_000).default(1_000),
+      /** Auto-margin Locks when E^maint / R^maint falls to this ratio; null sends none. */
+      autoMarginThreshold: z.number().gt(1).max(100).nullable().default(1.5),
+      /**
+       * Devnet only: move the mock price feeds along a path file or a seeded random walk (exactly one),
+       * so that liquidations really happen.
+       */
+      prices: z
+        .strictObject({
+          /** A price path file (see relayer/keeper/README.md). */
+          file: z.string().min(1).optional(),
+          randomWalk: z.strictObject({ seed: z.number().int(), volatility: z.number().positive().max(0.5) }).optional(),
+          /** Between steps of a random walk (a path file sets its own interval). */
+          intervalMs: z.number().int().min(100).max(3_600_000).default(5_000),
+          /** The account that sets the feeds (any funded account on a devnet); default: the keeper's. */
+          privateKey: hex32.optional(),
+        })
+        .refine((prices) => (prices.file === undefined) !== (prices.randomWalk === undefined), {
+          message: "give exactly one of file and randomWalk",
+        })
+        .optional(),
+    })
+    .default({ enabled: false, pollIntervalMs: 1_000, autoMarginThreshold: 1.5 }),
   log: z.strictObject({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info") }).default({
     level: "info",
   }),

@@ -1,8 +1,10 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { toHex } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
+import { mnemonicToAccount, privateKeyToAddress } from "viem/accounts";
 import { CHAIN_IDS, devnetSpokeChainId } from "../../sdk/chains.ts";
+import { parseDeployment } from "../../sdk/deployments.ts";
+import { fundDevnetKeeper } from "../keeper/index.ts";
 import { type AnvilExit, describeExit, type ProcessTracker, startAnvil } from "./anvil.ts";
 import { type DevnetChain, type DevnetDeployment, writeDevnetDeployment } from "./deployment.ts";
 import { type DevnetOperators, startDevnetOperators } from "./operators.ts";
@@ -12,6 +14,7 @@ import {
   DEVNET_ACCOUNT_ROLES,
   type DevnetProtocolOptions,
   deployDevnetProtocol,
+  devnetChainClients,
 } from "./protocol.ts";
 import { startReaper } from "./reaper-client.ts";
 
@@ -151,6 +154,11 @@ export interface RunDevnetOptions extends DevnetOptions {
   print?: (line: string) => void;
   /** The operators' configs, databases and logs (default .xmargin/devnet). */
   dataDir?: string;
+  /**
+   * How the devnet moves its mock price feeds (operator 0's keeper role does it): a price path file or a
+   * seeded random walk; without it prices stay where the deployment put them until `xmargin price` moves them.
+   */
+  prices?: { file: string } | { randomWalk: { seed: number; volatility: number }; intervalMs?: number };
 }
 
 const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
@@ -166,6 +174,7 @@ export async function runDevnetUntilSignal(options: RunDevnetOptions = {}): Prom
     protocol,
     verbose,
     dataDir,
+    prices,
     ...devnetOptions
   } = options;
   let signalReceived = false;
@@ -210,13 +219,31 @@ export async function runDevnetUntilSignal(options: RunDevnetOptions = {}): Prom
       if (deployed) {
         deployment = deployed.deployment;
         print(`protocol deployed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-        print(`starting ${operatorCount} relayer operator instances…`);
+        const keeperKey = await fundDevnetKeeperAccount(deployment);
+        print(`starting ${operatorCount} relayer operator instances (operator 0 also runs the keeper)…`);
         operators = await unlessInterrupted(
           startDevnetOperators({
             deployment,
             deploymentFile: devnet.outFile,
             ...(dataDir ? { dataDir } : {}),
             tracker: devnet.tracker,
+            configFor: (index) =>
+              index === 0
+                ? {
+                    keeper: {
+                      enabled: true,
+                      privateKey: keeperKey,
+                      ...(prices
+                        ? {
+                            prices: {
+                              ...prices,
+                              privateKey: deployment.accounts[DEVNET_ACCOUNT_ROLES.deployer]?.privateKey,
+                            },
+                          }
+                        : {}),
+                    },
+                  }
+                : {},
             onLog: (index, entry) => {
               const line = describeOperatorLog(index, entry, verbose === true);
               if (line) print(line);
@@ -248,9 +275,17 @@ export async function runDevnetUntilSignal(options: RunDevnetOptions = {}): Prom
   }
 }
 
+/** Mints the keeper account's settle tokens (it repays debt in collateral liquidations); returns its key. */
+async function fundDevnetKeeperAccount(deployment: DevnetDeployment): Promise<`0x${string}`> {
+  const keeperKey = deployment.accounts[DEVNET_ACCOUNT_ROLES.keeper]?.privateKey as `0x${string}`;
+  const hub = devnetChainClients(deployment.hub);
+  await fundDevnetKeeper(hub.walletFor(keeperKey), parseDeployment(deployment), privateKeyToAddress(keeperKey));
+  return keeperKey;
+}
+
 /**
  * What the devnet's terminal shows of the operators' logs: errors always, failed delivery attempts of the
- * primary (operator 0), and with `verbose` one line per message an operator delivered.
+ * primary (operator 0), the keeper's actions, and with `verbose` one line per delivered message and price step.
  */
 export function describeOperatorLog(
   index: number,
@@ -265,10 +300,19 @@ export function describeOperatorLog(
     const transaction = entry.tx ? ` tx ${entry.tx}` : "";
     return `operator ${index}: ${entry.transport} ${entry.from} → ${entry.to} ${entry.type} ${status} ${entry.id} in ${entry.latencyMs} ms${transaction}`;
   }
-  if (level >= 50 || (level >= 40 && index === 0 && entry.module === "delivery")) {
+  const keeperRole = entry.module === "keeper" || entry.module === "price-mover";
+  if (level >= 50 || (level >= 40 && index === 0 && entry.module === "delivery") || (keeperRole && level >= 40)) {
     return `operator ${index}: ${message}`;
   }
+  // Liquidations and Locks always; each price step only with `verbose`.
+  if (entry.module === "keeper" || (verbose && entry.module === "price-mover")) return `${entry.module}: ${message}`;
   return undefined;
+}
+
+/** Relative to the working directory when inside it, else absolute. */
+function displayPath(path: string): string {
+  const relativePath = relative(process.cwd(), path);
+  return relativePath.startsWith("..") || isAbsolute(relativePath) ? path : relativePath;
 }
 
 function printSummary(
@@ -288,9 +332,9 @@ function printSummary(
     const route = devnet.deployment.routes?.[spoke.name];
     line(spoke, spoke.contracts ? `  vault ${spoke.contracts.vault}  route to the hub: ${route}` : "");
   }
-  const relativePath = relative(process.cwd(), devnet.outFile);
-  const displayPath = relativePath.startsWith("..") || isAbsolute(relativePath) ? devnet.outFile : relativePath;
-  print(`accounts (${accounts.length} funded on every chain), RPC URLs and every address: ${displayPath}`);
+  print(
+    `accounts (${accounts.length} funded on every chain), RPC URLs and every address: ${displayPath(devnet.outFile)}`,
+  );
   if (operators) {
     const { threshold } = devnet.deployment;
     print(
@@ -302,7 +346,7 @@ function printSummary(
     );
     for (const operator of operators.operators) {
       print(
-        `  operator ${operator.index}  ${operator.address}  API ${operator.apiUrl}  log ${relative(process.cwd(), operator.logFile)}`,
+        `  operator ${operator.index}  ${operator.address}  API ${operator.apiUrl}  log ${displayPath(operator.logFile)}`,
       );
     }
     const [primary] = operators.operators;

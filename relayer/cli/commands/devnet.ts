@@ -1,7 +1,9 @@
+import { resolve } from "node:path";
 import { XmarginError } from "../../../sdk/errors.ts";
 import { devnetSpokeName, runDevnetUntilSignal } from "../../devnet/launcher.ts";
 import { DEFAULT_OPERATORS, DEFAULT_THRESHOLD } from "../../devnet/protocol.ts";
 import { TRANSPORT_ROUTES, type TransportRoute } from "../../infra/protocol.ts";
+import { loadPricePath } from "../../keeper/index.ts";
 import { parseCommandArgs, parseIntegerOption, parseNumberOption } from "../args.ts";
 import type { Command } from "../command.ts";
 import { UsageError } from "../command.ts";
@@ -26,6 +28,10 @@ Options:
   --no-deploy       start the chains only: no contracts, no relay
   --verbose         print one line per delivered message
   --out FILE        deployments file (default deployments/devnet.json)
+  --prices FILE     move the mock price feeds along a price path file (format: relayer/keeper/README.md);
+                    the keeper (run by operator 0) liquidates whoever falls below maintenance
+  --random-walk SEED  move them along a seeded random walk instead (--volatility per step, default 0.005,
+                    every --price-interval seconds, default 5)
   --data-dir DIR    the relayer operators' configs, databases and logs, emptied at start
                     (default .xmargin/devnet)
   --accounts N      funded dev accounts per chain (default 10, at least 5 + operators)
@@ -42,6 +48,10 @@ Options:
       verbose: { type: "boolean" },
       out: { type: "string" },
       "data-dir": { type: "string" },
+      prices: { type: "string" },
+      "random-walk": { type: "string" },
+      volatility: { type: "string" },
+      "price-interval": { type: "string" },
       accounts: { type: "string" },
       "block-time": { type: "string" },
     });
@@ -52,8 +62,30 @@ Options:
       throw new UsageError(`--threshold ${threshold} exceeds --operators ${operators}`);
     }
     const deploy = values["no-deploy"] !== true;
-    if (!deploy && (values.operators ?? values.threshold ?? values.route) !== undefined) {
-      throw new UsageError("--no-deploy starts bare chains: --operators, --threshold and --route need the deployment");
+    if (values.prices !== undefined && values["random-walk"] !== undefined) {
+      throw new UsageError("--prices and --random-walk are two ways to move prices: give one");
+    }
+    if (values["random-walk"] === undefined && (values.volatility ?? values["price-interval"]) !== undefined) {
+      throw new UsageError("--volatility and --price-interval shape a --random-walk");
+    }
+    // A bad path file fails here, before any chain starts.
+    if (values.prices !== undefined) await loadPricePath(values.prices);
+    const prices =
+      values.prices !== undefined
+        ? { file: resolve(values.prices) }
+        : values["random-walk"] !== undefined
+          ? {
+              randomWalk: {
+                seed: parseIntegerOption("random-walk", values["random-walk"], 0, 0, 2 ** 31 - 1),
+                volatility: parseNumberOption("volatility", values.volatility, 0.005, 0.0001, 0.5),
+              },
+              intervalMs: parseNumberOption("price-interval", values["price-interval"], 5, 0.1, 3600) * 1000,
+            }
+          : undefined;
+    if (!deploy && (values.operators ?? values.threshold ?? values.route ?? prices) !== undefined) {
+      throw new UsageError(
+        "--no-deploy starts bare chains: --operators, --threshold, --route and prices need the deployment",
+      );
     }
     const spokeNames = Array.from({ length: spokes }, (_, index) => devnetSpokeName(index));
     const options = {
@@ -62,6 +94,7 @@ Options:
       blockTime: parseNumberOption("block-time", values["block-time"], 0.25, 0.05, 60),
       outFile: values.out ?? "deployments/devnet.json",
       ...(values["data-dir"] === undefined ? {} : { dataDir: values["data-dir"] }),
+      ...(prices ? { prices } : {}),
       verbose: values.verbose === true,
       protocol: deploy
         ? {
