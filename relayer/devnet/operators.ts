@@ -65,7 +65,8 @@ export async function startDevnetOperators(options: StartDevnetOperatorsOptions)
     chainId: chain.chainId,
     rpcUrl: chain.rpcUrl,
     confirmations: 1,
-    pollIntervalMs: 100,
+    // Local chains answer in a millisecond: poll the head often, logs are read only when it moves.
+    pollIntervalMs: 50,
   }));
 
   const children: ChildProcess[] = [];

@@ -100,8 +100,11 @@ export class RelayerEngine {
         new ChainWatcher(chain, lanes, store, {
           dueDelayMs: options.delivery.delayMs,
           events: {
-            onDiscovered: (_chain, messages, inserted) =>
-              watchLog.debug({ chain: chain.name, found: messages.length, inserted }, "messages discovered"),
+            onDiscovered: (_chain, messages, inserted) => {
+              watchLog.debug({ chain: chain.name, found: messages.length, inserted }, "messages discovered");
+              // Due now unless this instance is a backup deliverer; then the worker's own pace is right.
+              if (inserted > 0 && options.delivery.delayMs === 0) this.worker?.wakeUp();
+            },
             onPollError: (_chain, error) => {
               watchLog.warn({ chain: chain.name }, `poll failed (retrying): ${error.message.split("\n")[0]}`);
               options.events?.onRpcError?.(chain.name, error);

@@ -70,8 +70,9 @@ export function createEngineNetwork(options: {
       name: record.name,
       chainId: record.chainId,
       config,
-      publicClient: createPublicClient({ chain, transport, pollingInterval: Math.min(config.pollIntervalMs, 250) }),
-      walletClient: createWalletClient({ chain, transport, account }),
+      // Receipts of our own deliveries are polled at the chain's pace, not viem's default of 4 s.
+      publicClient: createPublicClient({ chain, transport, pollingInterval: config.pollIntervalMs }),
+      walletClient: createWalletClient({ chain, transport, account, pollingInterval: config.pollIntervalMs }),
       record,
     };
   });

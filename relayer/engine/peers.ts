@@ -75,6 +75,7 @@ export class PeerClient {
 
   /** LayerZero DVN signatures (one per instruction of the request) from up to `wanted` peers. */
   readonly layerZero: PeerSignatureRequester = async (request, wanted) => {
+    if (wanted <= 0) return [];
     const answers = await this.gather(
       wanted,
       "/v1/attestations/layerzero",

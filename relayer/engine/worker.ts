@@ -38,6 +38,7 @@ export class DeliveryWorker {
   private running: Promise<void> | undefined;
   private stopping = false;
   private wake = new AbortController();
+  private idle = new AbortController();
 
   constructor(private readonly options: DeliveryWorkerOptions) {
     this.lanes = new Map(options.lanes.map((lane) => [lane.transport, lane]));
@@ -72,6 +73,11 @@ export class DeliveryWorker {
     this.running = this.loop();
   }
 
+  /** New work arrived (the watcher stored messages): end the idle pause now instead of at its end. */
+  wakeUp(): void {
+    this.idle.abort();
+  }
+
   /** Finishes the messages in progress, leaves the rest of the batch, and stops. */
   async stop(): Promise<void> {
     this.stopping = true;
@@ -89,7 +95,9 @@ export class DeliveryWorker {
         this.options.events?.onRoundError?.(asError(error));
       }
       if (claimed === 0 && !this.stopping) {
-        await delay(this.options.idleMs, undefined, { signal: this.wake.signal }).catch(() => {});
+        this.idle = new AbortController();
+        const stopOrWork = AbortSignal.any([this.wake.signal, this.idle.signal]);
+        await delay(this.options.idleMs, undefined, { signal: stopOrWork }).catch(() => {});
       }
     }
   }

@@ -1,0 +1,142 @@
+import { type Address, type Hex, zeroAddress } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { describe, expect, it } from "vitest";
+import type { CheckpointRequest } from "../transports/hyperlane/index.ts";
+import type { VerificationRequest } from "../transports/layerzero/index.ts";
+import { type Peer, PeerClient } from "./peers.ts";
+
+// A stand-in for the network between operators: each peer URL answers with a canned response, after a delay.
+type Answer = { status: number; body: unknown; delayMs?: number } | "unreachable" | "hang";
+function fakeFetch(answers: Record<string, Answer>, calls: string[]): typeof fetch {
+  return (async (input: URL | RequestInfo, init?: RequestInit) => {
+    const url = new URL(String(input));
+    calls.push(`${url.origin}${url.pathname}`);
+    const answer = answers[url.origin];
+    if (answer === undefined || answer === "unreachable") throw new TypeError("fetch failed: ECONNREFUSED");
+    if (answer === "hang") {
+      return new Promise((_, reject) =>
+        init?.signal?.addEventListener("abort", () => reject(new DOMException("timed out", "TimeoutError"))),
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, answer.delayMs ?? 0));
+    return new Response(JSON.stringify(answer.body), { status: answer.status });
+  }) as typeof fetch;
+}
+
+const self = privateKeyToAccount(`0x${"11".repeat(32)}`).address;
+const peerAddress = (n: number) => privateKeyToAccount(`0x${String(n).padStart(2, "0").repeat(32)}` as Hex).address;
+const peer = (n: number): Peer => ({ url: `http://peer-${n}.test`, address: peerAddress(n + 20) });
+const hash = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as Hex;
+const signature = (n: number) => `0x${n.toString(16).padStart(130, "0")}` as Hex;
+
+const layerZeroRequest: VerificationRequest = {
+  sourceChainId: 70701,
+  destinationChainId: 70700,
+  transactionHash: hash(9),
+  encodedPacket: "0x01",
+  dvn: zeroAddress,
+  vid: 1,
+  confirmations: 1n,
+  expiration: 1_800_000_000n,
+  verify: { target: zeroAddress, callData: "0x", digest: hash(4) },
+  commit: { target: zeroAddress, callData: "0x", digest: hash(5) },
+};
+
+const checkpointRequest = (validators: Address[], threshold: number): CheckpointRequest => ({
+  origin: 70701,
+  merkleTreeHook: zeroAddress,
+  messageId: hash(1),
+  index: 0,
+  validators,
+  threshold,
+});
+const signedCheckpoint = (validator: Address) => ({
+  checkpoint: { origin: 70701, merkleTreeHook: zeroAddress, root: hash(2), index: 0, messageId: hash(1) },
+  validator,
+  signature: signature(3),
+});
+
+describe("PeerClient", () => {
+  it("asks every peer at once and returns as soon as the wanted number answered", async () => {
+    const calls: string[] = [];
+    const client = new PeerClient({
+      peers: [peer(1), peer(2), peer(3)],
+      self,
+      timeoutMs: 5_000,
+      fetch: fakeFetch(
+        {
+          "http://peer-1.test": { status: 200, body: signedCheckpoint(peer(1).address), delayMs: 5 },
+          "http://peer-2.test": "hang",
+          "http://peer-3.test": { status: 200, body: signedCheckpoint(peer(3).address), delayMs: 10 },
+        },
+        calls,
+      ),
+    });
+    const started = Date.now();
+    // Own validator in the set, threshold 3: two more are wanted; the hanging peer must not hold the answer.
+    const answers = await client.hyperlane(checkpointRequest([self, peer(1).address, peer(3).address], 3));
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(answers.map((answer) => answer.validator).sort()).toEqual([peer(1).address, peer(3).address].sort());
+    expect(calls.sort()).toEqual(
+      ["peer-1", "peer-2", "peer-3"].map((name) => `http://${name}.test/v1/attestations/hyperlane`),
+    );
+  });
+
+  it("counts refusals, malformed answers and unreachable peers as missing, reporting each", async () => {
+    const errors: string[] = [];
+    const client = new PeerClient({
+      peers: [peer(1), peer(2), peer(3), peer(4)],
+      self,
+      timeoutMs: 100,
+      onPeerError: (failed, error) => errors.push(`${failed.url}: ${error.message}`),
+      fetch: fakeFetch(
+        {
+          "http://peer-1.test": { status: 422, body: { error: "Unprocessable", message: "has not seen message" } },
+          "http://peer-2.test": { status: 200, body: { checkpoint: "nonsense" } },
+          "http://peer-3.test": "unreachable",
+          "http://peer-4.test": "hang",
+        },
+        [],
+      ),
+    });
+    expect(await client.hyperlane(checkpointRequest([self], 2))).toEqual([]);
+    expect(errors).toHaveLength(4);
+    expect(errors.join("\n")).toMatch(/peer-1.*refused \(422\): has not seen message/);
+    expect(errors.join("\n")).toMatch(/peer-2.*malformed answer/);
+    expect(errors.join("\n")).toMatch(/peer-3.*did not answer/);
+    expect(errors.join("\n")).toMatch(/peer-4.*did not answer/);
+  });
+
+  it("asks nobody when its own signature is enough, and never asks itself", async () => {
+    const calls: string[] = [];
+    const client = new PeerClient({
+      peers: [{ url: "http://me.test", address: self }, peer(1)],
+      self,
+      timeoutMs: 100,
+      fetch: fakeFetch({}, calls),
+    });
+    expect(await client.hyperlane(checkpointRequest([self, peer(1).address], 1))).toEqual([]);
+    expect(calls).toEqual([]);
+    await client.layerZero(layerZeroRequest, 0);
+    expect(calls).toEqual([]);
+  });
+
+  it("sends LayerZero requests as JSON and flattens the answers' signatures", async () => {
+    let sentBody: unknown;
+    const answer = [
+      { signer: peer(1).address, digest: hash(4), signature: signature(6) },
+      { signer: peer(1).address, digest: hash(5), signature: signature(7) },
+    ];
+    const client = new PeerClient({
+      peers: [peer(1)],
+      self,
+      timeoutMs: 1_000,
+      fetch: (async (_input: URL | RequestInfo, init?: RequestInit) => {
+        sentBody = JSON.parse(String(init?.body));
+        return new Response(JSON.stringify(answer), { status: 200 });
+      }) as typeof fetch,
+    });
+    expect(await client.layerZero(layerZeroRequest, 1)).toEqual(answer);
+    expect(sentBody).toMatchObject({ confirmations: "1", expiration: "1800000000", verify: { digest: hash(4) } });
+  });
+});

@@ -1,0 +1,173 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import type { Hex } from "viem";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type MessageStore, type NewMessage, openStore, type StoredMessage } from "../storage/index.ts";
+import type { DeliveryProgress, DeliveryResult, Lane } from "./lane.ts";
+import { DeliveryWorker } from "./worker.ts";
+
+const id = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as Hex;
+const message = (n: number, overrides: Partial<NewMessage> = {}): NewMessage => ({
+  transport: "layerzero",
+  messageId: id(n),
+  originChainId: 70701,
+  destinationChainId: 70700,
+  sourceTxHash: id(1000 + n),
+  blockNumber: BigInt(n),
+  logIndex: 0,
+  payload: "0x01",
+  messageType: "BalanceReport",
+  ...overrides,
+});
+
+/**
+ * A scripted lane (test double, no chain behind it): per message id, what `deliver` does — report progress,
+ * then succeed or throw.
+ */
+class ScriptedLane implements Lane {
+  readonly transport = "layerzero" as const;
+  readonly delivered: Hex[] = [];
+  constructor(
+    private readonly script: (message: StoredMessage, progress: DeliveryProgress) => Promise<DeliveryResult>,
+  ) {}
+  startBlock(): bigint {
+    return 0n;
+  }
+  async discover(): Promise<NewMessage[]> {
+    return [];
+  }
+  async deliver(stored: StoredMessage, progress: DeliveryProgress): Promise<DeliveryResult> {
+    const result = await this.script(stored, progress);
+    this.delivered.push(stored.messageId);
+    return result;
+  }
+}
+
+const SIGNATURE = {
+  signer: "0x0000000000000000000000000000000000000001",
+  digest: id(7),
+  signature: `0x${"ab".repeat(65)}`,
+} as const;
+
+describe("DeliveryWorker", () => {
+  let directory: string;
+  let store: MessageStore;
+  beforeEach(async () => {
+    directory = await mkdtemp(join(tmpdir(), "xmargin-worker-"));
+    store = await openStore(
+      { kind: "sqlite", path: join(directory, "relayer.db") },
+      { logger: pino({ level: "warn" }) },
+    );
+  });
+  afterEach(async () => {
+    await store.close();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  const worker = (lane: Lane, events: ConstructorParameters<typeof DeliveryWorker>[0]["events"] = {}) =>
+    new DeliveryWorker({ store, lanes: [lane], workerId: "w1", batchSize: 10, leaseMs: 60_000, idleMs: 10, events });
+
+  it("walks a message through signed and verified to delivered, keeping the signatures and the delivery tx", async () => {
+    const seen: string[] = [];
+    const lane = new ScriptedLane(async (stored, progress) => {
+      seen.push((await store.getMessage(stored))?.state ?? "?");
+      await progress.signed([SIGNATURE]);
+      seen.push((await store.getMessage(stored))?.state ?? "?");
+      await progress.verified();
+      seen.push((await store.getMessage(stored))?.state ?? "?");
+      return { status: "delivered", transactionHash: id(99), gas: [{ step: "execute", chain: "hub", gasUsed: 1n }] };
+    });
+    await store.insertMessage(message(1));
+    const delivered: DeliveryResult[] = [];
+    expect(await worker(lane, { onDelivered: (_m, result) => delivered.push(result) }).round()).toBe(1);
+    expect(seen).toEqual(["discovered", "signed", "verified"]);
+    expect(await store.getMessage(message(1))).toMatchObject({
+      state: "delivered",
+      deliveryTxHash: id(99),
+      claimedBy: null,
+    });
+    expect(await store.listSignatures(message(1))).toMatchObject([
+      { signer: SIGNATURE.signer, digest: SIGNATURE.digest },
+    ]);
+    expect(delivered).toHaveLength(1);
+  });
+
+  it("records a failed attempt with its reason and retries it later, never twice at once", async () => {
+    let attempts = 0;
+    const lane = new ScriptedLane(async () => {
+      attempts += 1;
+      if (attempts === 1) throw new Error("destination RPC timed out");
+      return { status: "alreadyDelivered", gas: [] };
+    });
+    await store.insertMessage(message(2));
+    const failures: string[] = [];
+    const running = worker(lane, { onFailed: (_m, error) => failures.push(error.message) });
+    await running.round();
+    expect(await store.getMessage(message(2))).toMatchObject({
+      state: "discovered",
+      attempts: 1,
+      lastError: expect.stringContaining("destination RPC timed out"),
+    });
+    expect(failures).toEqual(["destination RPC timed out"]);
+    // Backed off: not due again at once.
+    expect(await running.round()).toBe(0);
+  });
+
+  it("fails a payload that is not an xmargin message for good without asking the lane", async () => {
+    const lane = new ScriptedLane(async () => ({ status: "delivered", gas: [] }));
+    await store.insertMessage(message(3, { messageType: null }));
+    await worker(lane).round();
+    expect(await store.getMessage(message(3))).toMatchObject({ state: "failed", nextAttemptAt: null });
+    expect(lane.delivered).toEqual([]);
+  });
+
+  it("delivers to different destinations in parallel and to one destination one at a time", async () => {
+    const inFlightPerChain = new Map<number, number>();
+    let maxPerChain = 0;
+    let maxOverall = 0;
+    const lane = new ScriptedLane(async (stored) => {
+      inFlightPerChain.set(stored.destinationChainId, (inFlightPerChain.get(stored.destinationChainId) ?? 0) + 1);
+      maxPerChain = Math.max(maxPerChain, ...inFlightPerChain.values());
+      maxOverall = Math.max(
+        maxOverall,
+        [...inFlightPerChain.values()].reduce((a, b) => a + b, 0),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      inFlightPerChain.set(stored.destinationChainId, (inFlightPerChain.get(stored.destinationChainId) ?? 1) - 1);
+      return { status: "delivered", gas: [] };
+    });
+    await store.insertMessages([
+      message(4),
+      message(5),
+      message(6, { destinationChainId: 70701 }),
+      message(7, { destinationChainId: 70701 }),
+    ]);
+    await worker(lane).round();
+    expect(maxPerChain).toBe(1);
+    expect(maxOverall).toBe(2);
+    expect((await store.countByState()).delivered).toBe(4);
+  });
+
+  it("stops after the delivery in progress and leaves the rest claimable", async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const lane = new ScriptedLane(async () => {
+      await gate;
+      return { status: "delivered", gas: [] };
+    });
+    await store.insertMessages([message(8), message(9)]);
+    const running = worker(lane);
+    running.start();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const stopping = running.stop();
+    release();
+    await stopping;
+    await store.releaseLeases("w1");
+    expect(lane.delivered).toEqual([id(8)]);
+    expect(await store.getMessage(message(9))).toMatchObject({ state: "discovered", claimedBy: null });
+  });
+});
