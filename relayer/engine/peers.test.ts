@@ -8,7 +8,7 @@ import { type Peer, PeerClient } from "./peers.ts";
 // A stand-in for the network between operators: each peer URL answers with a canned response, after a delay.
 type Answer = { status: number; body: unknown; delayMs?: number } | "unreachable" | "hang";
 function fakeFetch(answers: Record<string, Answer>, calls: string[]): typeof fetch {
-  return (async (input: URL | RequestInfo, init?: RequestInit) => {
+  return (async (input: URL | string | Request, init?: RequestInit) => {
     const url = new URL(String(input));
     calls.push(`${url.origin}${url.pathname}`);
     const answer = answers[url.origin];
@@ -131,7 +131,7 @@ describe("PeerClient", () => {
       peers: [peer(1)],
       self,
       timeoutMs: 1_000,
-      fetch: (async (_input: URL | RequestInfo, init?: RequestInit) => {
+      fetch: (async (_input: URL | string | Request, init?: RequestInit) => {
         sentBody = JSON.parse(String(init?.body));
         return new Response(JSON.stringify(answer), { status: 200 });
       }) as typeof fetch,
