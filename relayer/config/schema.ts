@@ -69,8 +69,18 @@ export const relayerConfigSchema = z.strictObject({
       idleMs: z.number().int().min(10).max(60_000).default(100),
       /** Time allowed for a peer's signature answer. */
       peerTimeoutMs: z.number().int().min(100).max(60_000).default(3_000),
+      /** Deliveries in flight per destination chain; above 1 the operator's transactions are pipelined. */
+      concurrencyPerChain: z.number().int().min(1).max(64).default(1),
     })
-    .default({ enabled: true, delayMs: 0, batchSize: 50, leaseMs: 60_000, idleMs: 100, peerTimeoutMs: 3_000 }),
+    .default({
+      enabled: true,
+      delayMs: 0,
+      batchSize: 50,
+      leaseMs: 60_000,
+      idleMs: 100,
+      peerTimeoutMs: 3_000,
+      concurrencyPerChain: 1,
+    }),
   /** The keeper role: liquidations and auto-margin Locks, and on a devnet the price mover. Off by default. */
   keeper: z
     .strictObject({

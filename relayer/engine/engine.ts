@@ -29,6 +29,7 @@ export interface RelayerEngineOptions {
     leaseMs: number;
     idleMs: number;
     peerTimeoutMs: number;
+    concurrencyPerChain: number;
   };
   logger: Logger;
   /** What the engine reports as it works (the service turns these into metrics). */
@@ -121,6 +122,7 @@ export class RelayerEngine {
           batchSize: options.delivery.batchSize,
           leaseMs: options.delivery.leaseMs,
           idleMs: options.delivery.idleMs,
+          concurrencyPerChain: options.delivery.concurrencyPerChain,
           events: {
             onDelivered: (message, result) => {
               const latencyMs = Date.now() - message.discoveredAt.getTime();

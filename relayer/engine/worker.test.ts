@@ -150,6 +150,30 @@ describe("DeliveryWorker", () => {
     expect((await store.countByState()).delivered).toBe(4);
   });
 
+  it("pipelines up to concurrencyPerChain deliveries to one chain", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const lane = new ScriptedLane(async () => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      inFlight -= 1;
+      return { status: "delivered", gas: [] };
+    });
+    await store.insertMessages([10, 11, 12, 13, 14].map((n) => message(n)));
+    await new DeliveryWorker({
+      store,
+      lanes: [lane],
+      workerId: "w1",
+      batchSize: 10,
+      leaseMs: 60_000,
+      idleMs: 10,
+      concurrencyPerChain: 3,
+    }).round();
+    expect(most).toBe(3);
+    expect((await store.countByState()).delivered).toBe(5);
+  });
+
   it("stops after the delivery in progress and leaves the rest claimable", async () => {
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => {

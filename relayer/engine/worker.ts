@@ -25,13 +25,19 @@ export interface DeliveryWorkerOptions {
   batchSize: number;
   leaseMs: number;
   idleMs: number;
+  /**
+   * Deliveries in flight per destination chain (default 1). Above 1 the account's transactions are
+   * pipelined through viem's nonce manager; messages of one chain may then land out of discovery order,
+   * which both transports and the protocol accept (commands are applied in cmdNonce order on the spoke).
+   */
+  concurrencyPerChain?: number;
   events?: WorkerEvents;
 }
 
 /**
  * Claims due messages from the store and carries each to its destination through its lane, recording
  * every step (signed, verified, delivered) or the failure with a retry time. Messages to one chain go
- * one at a time (one account, one nonce sequence per chain); different chains proceed in parallel.
+ * `concurrencyPerChain` at a time (one account, one nonce sequence per chain); chains proceed in parallel.
  */
 export class DeliveryWorker {
   private readonly lanes: ReadonlyMap<Transport, Lane>;
@@ -54,14 +60,17 @@ export class DeliveryWorker {
       queue.push(message);
       byDestination.set(message.destinationChainId, queue);
     }
+    const lanesPerChain = this.options.concurrencyPerChain ?? 1;
     await Promise.all(
-      [...byDestination.values()].map(async (queue) => {
-        for (const message of queue) {
-          // On shutdown, what is not started yet goes back to the store (its lease is released by the engine).
-          if (this.stopping) return;
-          await this.work(message);
-        }
-      }),
+      [...byDestination.values()].flatMap((queue) =>
+        Array.from({ length: Math.min(lanesPerChain, queue.length) }, async () => {
+          for (let message = queue.shift(); message; message = queue.shift()) {
+            // On shutdown, what is not started yet goes back to the store (its lease is released by the engine).
+            if (this.stopping) return;
+            await this.work(message);
+          }
+        }),
+      ),
     );
     return claimed.length;
   }
