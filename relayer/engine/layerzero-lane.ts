@@ -1,8 +1,9 @@
-import { decodeAbiParameters, encodeAbiParameters, type Hex, isAddressEqual } from "viem";
+import { decodeAbiParameters, encodeAbiParameters, type Hex, isAddressEqual, recoverMessageAddress } from "viem";
 import type { NewMessage, StoredMessage } from "../storage/index.ts";
 import {
   addressToBytes32,
   createLayerZeroDelivery,
+  type DvnSignature,
   decodePacket,
   type LayerZeroDelivery,
   type PeerSignatureRequester,
@@ -65,7 +66,11 @@ export class LayerZeroLane implements Lane {
       })),
       signatures: async (request) => {
         const signatures = await gather(request);
-        await this.inFlight.get(decodePacket(request.encodedPacket).guid)?.signed(signatures);
+        // Only a quorum of signatures that really are their signers' counts as `signed` (and is kept).
+        const valid = await validSignatures(request.verify.digest, signatures);
+        if (new Set(valid.map((signature) => signature.signer.toLowerCase())).size >= options.threshold) {
+          await this.inFlight.get(decodePacket(request.encodedPacket).guid)?.signed(valid);
+        }
         return signatures;
       },
     });
@@ -121,4 +126,20 @@ export class LayerZeroLane implements Lane {
       this.inFlight.delete(guid);
     }
   }
+}
+
+/** The signatures of `digest` (the verify instruction's) that recover to the signer they name. */
+async function validSignatures(digest: Hex, signatures: readonly DvnSignature[]): Promise<DvnSignature[]> {
+  const checked = await Promise.all(
+    signatures.map(async (signature) => {
+      if (signature.digest.toLowerCase() !== digest.toLowerCase()) return undefined;
+      try {
+        const signer = await recoverMessageAddress({ message: { raw: digest }, signature: signature.signature });
+        return isAddressEqual(signer, signature.signer) ? signature : undefined;
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+  return checked.filter((signature): signature is DvnSignature => signature !== undefined);
 }
