@@ -1,6 +1,6 @@
 import type { SentTransaction } from "../../sdk/actions/internal/transaction.ts";
-import { toJson } from "./format.ts";
-import { DEFAULT_DEPLOYMENT, KEY_ENV } from "./wallet.ts";
+import { parseAmount, toJson } from "./format.ts";
+import { DEFAULT_DEPLOYMENT, KEY_ENV, required, Session } from "./wallet.ts";
 
 /** Options every trader and keeper command takes. */
 export const sessionOptions = {
@@ -10,6 +10,26 @@ export const sessionOptions = {
 } as const;
 
 export const chainOption = { chain: { type: "string" } } as const;
+
+/** A vault's chain and one of its tokens, besides the session's options. */
+export const vaultAssetOptions = { ...sessionOptions, ...chainOption, asset: { type: "string" } } as const;
+
+/** Opens the session and resolves --chain (a chain with a vault) and --asset (one of its tokens). */
+export async function openVaultAsset(values: {
+  deployment?: string | undefined;
+  key?: string | undefined;
+  chain?: string | undefined;
+  asset?: string | undefined;
+}) {
+  const session = await Session.open(values);
+  const chain = session.chain(values.chain, "vault");
+  return { session, chain, token: session.token(chain, values.asset) };
+}
+
+/** --amount in the token's units: required, with no more decimals than the token has. */
+export function parseTokenAmount(raw: string | undefined, token: { decimals: number; symbol: string }): bigint {
+  return parseAmount(required(raw, "--amount"), token.decimals, "--amount", token.symbol);
+}
 
 export const SESSION_HELP = `  --deployment FILE
                     the deployment to use (default ${DEFAULT_DEPLOYMENT}, written by \`xmargin devnet\`)

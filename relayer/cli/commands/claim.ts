@@ -2,8 +2,8 @@ import { parseCommandArgs } from "../args.ts";
 import { requireClaimable } from "../checks.ts";
 import type { Command } from "../command.ts";
 import { formatAmount } from "../format.ts";
-import { chainOption, report, SESSION_HELP, sessionOptions } from "../options.ts";
-import { parseAddress, Session } from "../wallet.ts";
+import { openVaultAsset, report, SESSION_HELP, vaultAssetOptions } from "../options.ts";
+import { parseAddress } from "../wallet.ts";
 
 export const claimCommand: Command = {
   name: "claim",
@@ -22,14 +22,10 @@ ${SESSION_HELP}`,
 
   async run(args) {
     const { values } = parseCommandArgs(args, {
-      ...sessionOptions,
-      ...chainOption,
-      asset: { type: "string" },
+      ...vaultAssetOptions,
       to: { type: "string" },
     });
-    const session = await Session.open(values);
-    const chain = session.chain(values.chain, "vault");
-    const token = session.token(chain, values.asset);
+    const { session, chain, token } = await openVaultAsset(values);
     const to = values.to === undefined ? undefined : parseAddress(values.to, "--to");
     const account = session.signer.address;
 

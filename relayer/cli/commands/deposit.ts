@@ -2,9 +2,8 @@ import { parseCommandArgs } from "../args.ts";
 import { requireWalletBalance } from "../checks.ts";
 import type { Command } from "../command.ts";
 import { followMessages, parseWaitOptions, WAIT_HELP, waitOptions } from "../delivery.ts";
-import { formatAmount, parseAmount } from "../format.ts";
-import { chainOption, report, SESSION_HELP, sessionOptions } from "../options.ts";
-import { required, Session } from "../wallet.ts";
+import { formatAmount } from "../format.ts";
+import { openVaultAsset, parseTokenAmount, report, SESSION_HELP, vaultAssetOptions } from "../options.ts";
 
 export const depositCommand: Command = {
   name: "deposit",
@@ -25,18 +24,14 @@ ${SESSION_HELP}`,
 
   async run(args) {
     const { values } = parseCommandArgs(args, {
-      ...sessionOptions,
-      ...chainOption,
+      ...vaultAssetOptions,
       ...waitOptions,
-      asset: { type: "string" },
       amount: { type: "string" },
       "no-lock": { type: "boolean" },
     });
     const wait = parseWaitOptions(values);
-    const session = await Session.open(values);
-    const chain = session.chain(values.chain, "vault");
-    const token = session.token(chain, values.asset);
-    const amount = parseAmount(required(values.amount, "--amount"), token.decimals, "--amount", token.symbol);
+    const { session, chain, token } = await openVaultAsset(values);
+    const amount = parseTokenAmount(values.amount, token);
     const lock = values["no-lock"] !== true;
     const account = session.signer.address;
 

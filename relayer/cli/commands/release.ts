@@ -3,9 +3,9 @@ import { parseCommandArgs } from "../args.ts";
 import { requireCounted } from "../checks.ts";
 import { type Command, UsageError } from "../command.ts";
 import { followMessages, parseWaitOptions, WAIT_HELP, waitOptions } from "../delivery.ts";
-import { formatAmount, parseAmount } from "../format.ts";
-import { chainOption, report, SESSION_HELP, sessionOptions } from "../options.ts";
-import { parseAddress, required, Session } from "../wallet.ts";
+import { formatAmount } from "../format.ts";
+import { openVaultAsset, parseTokenAmount, report, SESSION_HELP, vaultAssetOptions } from "../options.ts";
+import { parseAddress } from "../wallet.ts";
 
 export const releaseCommand: Command = {
   name: "release",
@@ -27,20 +27,16 @@ ${SESSION_HELP}`,
 
   async run(args) {
     const { values } = parseCommandArgs(args, {
-      ...sessionOptions,
-      ...chainOption,
+      ...vaultAssetOptions,
       ...waitOptions,
-      asset: { type: "string" },
       amount: { type: "string" },
       to: { type: "string" },
       unlock: { type: "boolean" },
     });
     const wait = parseWaitOptions(values);
     if (values.unlock && values.to !== undefined) throw new UsageError("--to and --unlock exclude each other");
-    const session = await Session.open(values);
-    const chain = session.chain(values.chain, "vault");
-    const token = session.token(chain, values.asset);
-    const amount = parseAmount(required(values.amount, "--amount"), token.decimals, "--amount", token.symbol);
+    const { session, chain, token } = await openVaultAsset(values);
+    const amount = parseTokenAmount(values.amount, token);
     const account = session.signer.address;
     const to = values.unlock ? zeroAddress : values.to === undefined ? account : parseAddress(values.to, "--to");
 

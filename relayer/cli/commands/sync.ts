@@ -1,8 +1,8 @@
 import { parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
 import { followMessages, parseWaitOptions, WAIT_HELP, waitOptions } from "../delivery.ts";
-import { chainOption, report, SESSION_HELP, sessionOptions } from "../options.ts";
-import { parseAddress, Session } from "../wallet.ts";
+import { openVaultAsset, report, SESSION_HELP, vaultAssetOptions } from "../options.ts";
+import { parseAddress } from "../wallet.ts";
 
 export const syncCommand: Command = {
   name: "sync",
@@ -24,16 +24,12 @@ ${SESSION_HELP}`,
 
   async run(args) {
     const { values } = parseCommandArgs(args, {
-      ...sessionOptions,
-      ...chainOption,
+      ...vaultAssetOptions,
       ...waitOptions,
-      asset: { type: "string" },
       account: { type: "string" },
     });
     const wait = parseWaitOptions(values);
-    const session = await Session.open(values);
-    const chain = session.chain(values.chain, "vault");
-    const token = session.token(chain, values.asset);
+    const { session, chain, token } = await openVaultAsset(values);
     const account = values.account === undefined ? session.signer.address : parseAddress(values.account, "--account");
 
     const result = await session.wallet(chain).syncBalance({ asset: token.address, account });
