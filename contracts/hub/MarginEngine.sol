@@ -17,7 +17,7 @@ import {Account, AssetRiskSlot, CachedPrice, EngineState, PackedRiskParams} from
 import {AccountRisk} from "./libraries/AccountRisk.sol";
 import {AccountCollateral, CollateralEntry, CollateralLedger, LedgerEntry} from "./libraries/CollateralLedger.sol";
 import {FixedPoint} from "../libraries/FixedPoint.sol";
-import {MarketConfig, MarketState, PerpMarkets, Position} from "./libraries/PerpMarkets.sol";
+import {MarketConfig, MarketState, Position} from "./libraries/PerpMarkets.sol";
 import {OpenMarkets} from "./libraries/OpenMarkets.sol";
 import {ReleaseIntents} from "./libraries/ReleaseIntents.sol";
 import {CollateralLiquidationPlan, LiquidationLogic} from "./logic/LiquidationLogic.sol";
@@ -34,7 +34,6 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
     using FixedPoint for uint256;
     using CollateralLedger for AccountCollateral;
     using CollateralLedger for LedgerEntry;
-    using PerpMarkets for MarketState;
 
     EngineState internal s;
 
