@@ -12,7 +12,8 @@ struct Account {
     /// USD, 18 decimals; negative is debt to the pool.
     int256 settleBalance;
     bool autoMargin;
-    uint256[] openMarkets;
+    /// Markets with an open position, packed by `OpenMarkets` (one word for up to 16 ids).
+    uint256 openMarkets;
     mapping(uint256 marketId => Position) positions;
     AccountCollateral collateral;
 }
@@ -40,8 +41,32 @@ struct EngineState {
     mapping(address provider => uint256) liquidityShares;
     uint256 insuranceFund;
     uint256 socializedLoss;
-    /// The last oracle read of each price id made by a state-changing path or `refreshPrices`.
-    mapping(bytes32 priceId => CachedPrice) prices;
+    /// Price ids of the assets and markets in the order they were first configured: the risk slots and
+    /// the price cache refer to a price id by its number here, 16 bits instead of a word of its own.
+    bytes32[] priceIds;
+    mapping(bytes32 priceId => uint256 numberPlusOne) priceNumbers;
+    /// The last oracle read of each numbered price id made by a state-changing path or `refreshPrices`.
+    mapping(uint256 priceNumber => CachedPrice) prices;
+    /// What a health evaluation needs of each asset and market, one slot each (copies of their configs).
+    mapping(uint256 assetId => AssetRiskSlot) assetRisk;
+    mapping(uint256 marketId => MarketRiskSlot) marketRisk;
+}
+
+/// @notice An asset's weights and price number in one slot (`configureAsset` keeps it with `assets`).
+struct AssetRiskSlot {
+    uint64 weightInit;
+    uint64 weightMaint;
+    uint64 sizeFactor;
+    uint16 priceNumber;
+}
+
+/// @notice A market's margin fractions and price number in one slot (`configureMarket` keeps it with
+/// `marketConfigs`); the lot size, fee and funding parameters are not needed to value a position.
+struct MarketRiskSlot {
+    uint64 marginInit;
+    uint64 marginMaint;
+    uint64 sizeFactor;
+    uint16 priceNumber;
 }
 
 /// @notice `RiskParams` in two slots instead of six: every one is bounded by 1e18 (`setRiskParams`).

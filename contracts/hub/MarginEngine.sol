@@ -13,11 +13,12 @@ import {MessageCodec} from "../messaging/MessageCodec.sol";
 import {MessagingApp} from "../messaging/MessagingApp.sol";
 import {BalanceReport, Command, Envelope, MessageType} from "../types/Messages.sol";
 import {HealthBreakdown, RiskParams} from "../types/RiskTypes.sol";
-import {Account, CachedPrice, EngineState, PackedRiskParams} from "./EngineState.sol";
+import {Account, AssetRiskSlot, CachedPrice, EngineState, PackedRiskParams} from "./EngineState.sol";
 import {AccountRisk} from "./libraries/AccountRisk.sol";
 import {AccountCollateral, CollateralEntry, CollateralLedger, LedgerEntry} from "./libraries/CollateralLedger.sol";
 import {FixedPoint} from "../libraries/FixedPoint.sol";
-import {MarketConfig, MarketState, PerpMarkets, Position} from "./libraries/PerpMarkets.sol";
+import {MarketConfig, MarketState, Position} from "./libraries/PerpMarkets.sol";
+import {OpenMarkets} from "./libraries/OpenMarkets.sol";
 import {ReleaseIntents} from "./libraries/ReleaseIntents.sol";
 import {CollateralLiquidationPlan, LiquidationLogic} from "./logic/LiquidationLogic.sol";
 import {RiskViews} from "./logic/RiskViews.sol";
@@ -33,7 +34,6 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
     using FixedPoint for uint256;
     using CollateralLedger for AccountCollateral;
     using CollateralLedger for LedgerEntry;
-    using PerpMarkets for MarketState;
 
     EngineState internal s;
 
@@ -116,6 +116,12 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
         if (assetId == s.assets.length) s.assets.push(config);
         else if (assetId < s.assets.length) s.assets[assetId] = config;
         else revert UnknownAsset(assetId);
+        s.assetRisk[assetId] = AssetRiskSlot({
+            weightInit: config.weightInit,
+            weightMaint: config.weightMaint,
+            sizeFactor: config.sizeFactor,
+            priceNumber: AccountRisk.priceNumber(s, config.priceId)
+        });
         emit AssetConfigured(assetId, config.priceId, config.weightInit, config.weightMaint, config.sizeFactor);
     }
 
@@ -131,23 +137,7 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
 
     /// @notice Adds (marketId = count) or updates a perp market; funding accrues under the old parameters first.
     function configureMarket(uint256 marketId, MarketConfig calldata config) external onlyOwner {
-        _bounded("marginMaint", config.marginMaint, config.marginInit);
-        _bounded("marginInit", config.marginInit, 1e18);
-        _bounded("marketSizeFactor", config.sizeFactor, 0.1e18);
-        _bounded("takerFee", config.takerFee, 0.01e18);
-        _bounded("maxFundingRatePerSecond", config.maxFundingRatePerSecond, 1e13);
-        if (config.lotSize == 0) revert ParameterOutOfBounds("lotSize", 0);
-        if (marketId == s.marketConfigs.length) {
-            s.marketConfigs.push(config);
-            s.marketStates.push().lastFundingAt = uint64(block.timestamp);
-        } else if (marketId < s.marketConfigs.length) {
-            MarketConfig storage current = s.marketConfigs[marketId];
-            s.marketStates[marketId].accrueFunding(current, s.oracle.getPrice(current.priceId).price);
-            s.marketConfigs[marketId] = config;
-        } else {
-            revert UnknownMarket(marketId);
-        }
-        emit MarketConfigured(marketId, config.priceId);
+        TradingLogic.configureMarket(s, marketId, config);
     }
 
     // ================================================================== settle balance
@@ -334,8 +324,10 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
         return s.maxPriceAge;
     }
 
-    function cachedPrice(bytes32 priceId) external view returns (CachedPrice memory) {
-        return s.prices[priceId];
+    /// @notice The cache entry of `priceId`, empty for an id no asset or market uses.
+    function cachedPrice(bytes32 priceId) external view returns (CachedPrice memory cached) {
+        uint256 numberPlusOne = s.priceNumbers[priceId];
+        if (numberPlusOne != 0) cached = s.prices[numberPlusOne - 1];
     }
 
     function riskParams() external view returns (RiskParams memory) {
@@ -384,7 +376,7 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
     }
 
     function openMarketsOf(address account) external view returns (uint256[] memory) {
-        return s.accounts[account].openMarkets;
+        return OpenMarkets.toArray(s.accounts[account].openMarkets);
     }
 
     function autoMarginEnabled(address account) external view returns (bool) {

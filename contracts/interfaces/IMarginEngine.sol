@@ -71,6 +71,8 @@ interface IMarginEngine {
     error RefundFailed(address to);
     /// @notice `refreshPrices` while `maxPriceAge` is zero (the cache is off: every read is live).
     error PriceCacheDisabled();
+    /// @notice `refreshPrices` of a price id no asset or market uses (the cache keeps only those).
+    error UnusedPriceId(bytes32 priceId);
 
     // ------------------------------------------------------------------ events
 
@@ -163,6 +165,7 @@ interface IMarginEngine {
     // ------------------------------------------------------------------ price cache
 
     /// @notice Reads `priceIds` from the oracle into the engine's price cache, which `healthOf` reads.
+    /// Each must be the price id of a configured asset or market.
     function refreshPrices(bytes32[] calldata priceIds) external;
 
     // ------------------------------------------------------------------ views

@@ -102,6 +102,9 @@ export const DEVNET_MARKETS: readonly {
 ];
 
 const TAKER_FEE = "0.0005";
+/** Seconds `healthOf` trusts a cached price (MarginEngine.setMaxPriceAge, at most 1 h): the cheap view path.
+ * Every trade and release refills the cache; older entries fall back to live oracle reads. */
+export const MAX_PRICE_AGE = 60;
 /** 0.01 % per hour at full skew. */
 const MAX_FUNDING_RATE_PER_SECOND = 27_777_777_778n;
 /** Chainlink-style feeds quote USD with 8 decimals. */
@@ -576,6 +579,13 @@ async function deployHub(
           collateralBonusProtocolShare: wad(risk.params.collateralBonusProtocolShare),
         },
       ],
+    }),
+    call({
+      step: "MarginEngine.setMaxPriceAge",
+      address: engine,
+      abi: marginEngineAbi,
+      functionName: "setMaxPriceAge",
+      args: [MAX_PRICE_AGE],
     }),
     ...options.spokes.map((spoke) =>
       call({

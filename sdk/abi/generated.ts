@@ -586,6 +586,17 @@ export const marginEngineAbi = [
   {
     "inputs": [
       {
+        "internalType": "bytes32",
+        "name": "priceId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "UnusedPriceId",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint64",
         "name": "destination",
         "type": "uint64"
@@ -1516,7 +1527,7 @@ export const marginEngineAbi = [
           }
         ],
         "internalType": "struct CachedPrice",
-        "name": "",
+        "name": "cached",
         "type": "tuple"
       }
     ],
@@ -6781,6 +6792,17 @@ export const xmarginErrorsAbi = [
       }
     ],
     "name": "UnsupportedVersion",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "priceId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "UnusedPriceId",
     "type": "error"
   },
   {

@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import type { Abi, AbiParameter } from "viem";
 import { describe, expect, it } from "vitest";
 import { devnetDeploymentSchema, devnetProtocol } from "../../relayer/devnet/deployment.ts";
-import { DEVNET_ASSETS, DEVNET_MARKETS, DEVNET_RISK } from "../../relayer/infra/protocol.ts";
+import { DEVNET_ASSETS, DEVNET_MARKETS, DEVNET_RISK, MAX_PRICE_AGE } from "../../relayer/infra/protocol.ts";
 import { devnetPriceFeedAbi, messageRouterAbi, testTokenAbi } from "../../relayer/infra/protocol-abi.ts";
 import { loadVectors } from "../vectors/index.ts";
 
@@ -46,6 +46,11 @@ function expectSubset(fragments: Abi, artifact: Abi) {
 }
 
 describe("the protocol deployer's inputs", () => {
+  it("turns the engine's price cache on within setMaxPriceAge's bound (1 h)", () => {
+    expect(MAX_PRICE_AGE).toBeGreaterThan(0);
+    expect(MAX_PRICE_AGE).toBeLessThanOrEqual(3600);
+  });
+
   it("uses the risk parameters of test/vectors/risk.json", () => {
     const [base] = loadVectors<RiskVector[]>("risk.json");
     if (!base) throw new Error("no vectors");

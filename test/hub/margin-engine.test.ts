@@ -99,15 +99,20 @@ describe("MarginEngine", () => {
       const [command] = sentMessages(await hub.publicClient.waitForTransactionReceipt({ hash }), hub.messenger.address);
       expect(command?.decoded).toMatchObject({ type: "Release", amount: parseUnits("400", 6), cmdNonce: 1n });
       expect((await hub.engine.read.collateralOf([trader]))[1]).toEqual([parseUnits("600", 6)]);
+      // healthOf reads an entry's pending decrease only while its key word flags one: it must see it.
+      const countedValue = async () => (await hub.engine.read.healthOf([trader])).collateralValueMaint;
+      expect(await countedValue()).toBe(wad("600"));
 
       // A report made before the spoke executed the command (ack 0) keeps the decrease pending.
       await hub.report(SPOKE_A, "USDC", "1000", { lastCommandNonce: 0n });
       expect((await hub.engine.read.collateralOf([trader]))[1]).toEqual([parseUnits("600", 6)]);
+      expect(await countedValue()).toBe(wad("600"));
       // The acknowledging report replaces it.
       await hub.report(SPOKE_A, "USDC", "600", { lastCommandNonce: 1n });
       const [[entry], counted] = await hub.engine.read.collateralOf([trader]);
       expect(counted).toEqual([parseUnits("600", 6)]);
       expect(entry?.pendingDecrease).toBe(0n);
+      expect(await countedValue()).toBe(wad("600"));
     });
 
     it("refuses to release more than is counted, or what would leave H^init < 0", async () => {

@@ -36,6 +36,17 @@ describe("the engine's price cache (healthOf reads it; state-changing paths read
     expect((await hub.engine.read.cachedPrice([priceId("WETH")])).readAt).toBe(0);
   });
 
+  it("refreshes only the price ids of configured assets and markets", async () => {
+    await hub.engine.write.setMaxPriceAge([MAX_PRICE_AGE]);
+    await hub.connection.viem.assertions.revertWithCustomErrorWithArgs(
+      hub.engine.write.refreshPrices([[priceId("WETH"), priceId("NOT-CONFIGURED")]]),
+      hub.engine,
+      "UnusedPriceId",
+      [priceId("NOT-CONFIGURED")],
+    );
+    expect((await hub.engine.read.cachedPrice([priceId("NOT-CONFIGURED")])).readAt).toBe(0);
+  });
+
   it("bounds maxPriceAge to an hour", async () => {
     await hub.connection.viem.assertions.revertWithCustomError(
       hub.engine.write.setMaxPriceAge([3601]),

@@ -7,16 +7,20 @@ import {RiskMath} from "../../libraries/RiskMath.sol";
 import {
     AssetRisk, CollateralRisk, HealthBreakdown, MarketRisk, PositionRisk, RiskParams
 } from "../../types/RiskTypes.sol";
-import {Account, CachedPrice, EngineState, PackedRiskParams} from "../EngineState.sol";
+import {
+    Account, AssetRiskSlot, CachedPrice, EngineState, MarketRiskSlot, PackedRiskParams
+} from "../EngineState.sol";
 import {AccountCollateral, CollateralLedger, LedgerEntry} from "./CollateralLedger.sol";
 import {FixedPoint} from "../../libraries/FixedPoint.sol";
 import {MarketConfig, MarketState, PerpMarkets, Position, TradeOutcome} from "./PerpMarkets.sol";
+import {OpenMarkets} from "./OpenMarkets.sol";
 
 /// @notice Everything a health evaluation needs, gathered once per call.
 struct RiskView {
     HealthBreakdown health;
     AssetRisk[] assets;
     CollateralRisk[] collateral;
+    /// @dev Their lot sizes are left zero: valuing a position does not need them (liquidation reads its own).
     MarketRisk[] markets;
     PositionRisk[] positions;
     /// Risk asset id of each entry of `assets`.
@@ -32,8 +36,18 @@ struct RiskView {
     uint256 maxCachedPriceAge;
 }
 
+/// @notice The haircut of each chain met so far in an evaluation.
+struct ChainHaircuts {
+    uint256[] chainIds;
+    uint256[] haircuts;
+    uint256 count;
+}
+
 /// @notice One price read, kept for the rest of an evaluation.
 struct PriceQuote {
+    /// Number of the price id (EngineState.priceIds).
+    uint256 priceNumber;
+    /// The price id itself, known for live reads only (cached quotes are never written back).
     bytes32 priceId;
     uint256 price;
     uint256 kInit;
@@ -53,7 +67,6 @@ library AccountRisk {
     using PerpMarkets for Position;
     using PerpMarkets for MarketState;
 
-    uint256 internal constant MAX_OPEN_MARKETS = 16;
 
     /// @notice Everything RiskMath needs for `accountAddress`, at live oracle prices.
     function riskView(EngineState storage s, address accountAddress) internal view returns (RiskView memory risk) {
@@ -72,19 +85,27 @@ library AccountRisk {
         if (s.maxPriceAge == 0) return;
         for (uint256 i; i < risk.quoteCount; ++i) {
             PriceQuote memory quote = risk.quotes[i];
-            if (quote.live) cachePrice(s, quote.priceId, quote.price, quote.kInit, quote.kMaint, quote.stale);
+            if (quote.live) {
+                cachePrice(s, quote.priceNumber, quote.priceId, quote.price, quote.kInit, quote.kMaint, quote.stale);
+            }
         }
     }
 
     /// @notice Stores one oracle read; a read outside the risk domain's bounds is not cached (views read it live).
-    function cachePrice(EngineState storage s, bytes32 priceId, uint256 price, uint256 kInit, uint256 kMaint, bool stale)
-        internal
-    {
+    function cachePrice(
+        EngineState storage s,
+        uint256 priceNumber,
+        bytes32 priceId,
+        uint256 price,
+        uint256 kInit,
+        uint256 kMaint,
+        bool stale
+    ) internal {
         if (price > type(uint96).max || kInit > type(uint64).max || kMaint > type(uint64).max) {
-            delete s.prices[priceId];
+            delete s.prices[priceNumber];
             return;
         }
-        s.prices[priceId] = CachedPrice({
+        s.prices[priceNumber] = CachedPrice({
             price: uint96(price),
             kInit: uint64(kInit),
             kMaint: uint64(kMaint),
@@ -99,15 +120,16 @@ library AccountRisk {
         returns (RiskView memory)
     {
         Account storage account = s.accounts[accountAddress];
-        risk.quotes = new PriceQuote[](account.collateral.entryCount() + account.openMarkets.length);
+        uint256 openMarkets = account.openMarkets;
+        uint256 positionCount = OpenMarkets.count(openMarkets);
+        risk.quotes = new PriceQuote[](account.collateral.entryCount() + positionCount);
         _gatherCollateral(s, account.collateral, risk);
-        uint256[] storage openMarkets = account.openMarkets;
-        risk.markets = new MarketRisk[](openMarkets.length);
-        risk.positions = new PositionRisk[](openMarkets.length);
-        for (uint256 i; i < openMarkets.length; ++i) {
-            uint256 marketId = openMarkets[i];
+        risk.markets = new MarketRisk[](positionCount);
+        risk.positions = new PositionRisk[](positionCount);
+        for (uint256 i; i < positionCount; ++i) {
+            uint256 marketId = OpenMarkets.at(openMarkets, i);
             Position storage position = account.positions[marketId];
-            risk.markets[i] = _marketRisk(s, risk, s.marketConfigs[marketId]);
+            risk.markets[i] = _marketRisk(s, risk, s.marketRisk[marketId]);
             risk.positions[i] = PositionRisk({
                 marketIndex: i,
                 size: position.size,
@@ -116,9 +138,29 @@ library AccountRisk {
             });
         }
         risk.health = RiskMath.healthBreakdown(
-            riskParams(s), risk.assets, risk.markets, risk.collateral, account.settleBalance, risk.positions
+            _healthParams(s), risk.assets, risk.markets, risk.collateral, account.settleBalance, risk.positions
         );
         return risk;
+    }
+
+    /// @dev The parameters `healthBreakdown` reads, all in the first slot of the packed parameters; the
+    /// collateral bonus and its share (second slot) are left zero.
+    function _healthParams(EngineState storage s) private view returns (RiskParams memory params) {
+        params.pnlWeightInit = s.riskParams.pnlWeightInit;
+        params.liquidationBuffer = s.riskParams.liquidationBuffer;
+    }
+
+    /// @notice The number of `priceId` in `priceIds`, numbering it if it is new.
+    function priceNumber(EngineState storage s, bytes32 priceId) internal returns (uint16) {
+        uint256 numberPlusOne = s.priceNumbers[priceId];
+        if (numberPlusOne == 0) {
+            numberPlusOne = s.priceIds.length + 1;
+            // Risk slots keep price numbers in 16 bits.
+            if (numberPlusOne > type(uint16).max) revert IMarginEngine.ParameterOutOfBounds("priceIds", numberPlusOne);
+            s.priceIds.push(priceId);
+            s.priceNumbers[priceId] = numberPlusOne;
+        }
+        return uint16(numberPlusOne - 1);
     }
 
     /// @notice The global risk parameters as RiskMath takes them.
@@ -173,18 +215,20 @@ library AccountRisk {
         s.poolBalance -= settled;
         bool isOpen = position.size != 0;
         if (!wasOpen && isOpen) {
-            if (account.openMarkets.length >= MAX_OPEN_MARKETS) revert IMarginEngine.TooManyPositions(accountAddress);
-            account.openMarkets.push(marketId);
+            uint256 openMarkets = account.openMarkets;
+            if (OpenMarkets.count(openMarkets) >= OpenMarkets.MAX) revert IMarginEngine.TooManyPositions(accountAddress);
+            account.openMarkets = OpenMarkets.push(openMarkets, marketId);
         } else if (wasOpen && !isOpen) {
-            _removeOpenMarket(account.openMarkets, marketId);
+            account.openMarkets = OpenMarkets.remove(account.openMarkets, marketId);
         }
     }
 
     /// @notice Brings the funding index of every market the account trades up to now.
     function accrueAccountFunding(EngineState storage s, address accountAddress) internal {
-        uint256[] storage openMarkets = s.accounts[accountAddress].openMarkets;
-        for (uint256 i; i < openMarkets.length; ++i) {
-            uint256 marketId = openMarkets[i];
+        uint256 openMarkets = s.accounts[accountAddress].openMarkets;
+        uint256 count = OpenMarkets.count(openMarkets);
+        for (uint256 i; i < count; ++i) {
+            uint256 marketId = OpenMarkets.at(openMarkets, i);
             MarketConfig storage config = s.marketConfigs[marketId];
             s.marketStates[marketId].accrueFunding(config, s.oracle.getPrice(config.priceId).price);
         }
@@ -199,18 +243,19 @@ library AccountRisk {
         risk.collateral = new CollateralRisk[](entryCount);
         risk.assets = new AssetRisk[](entryCount);
         risk.assetIds = new uint256[](entryCount);
+        ChainHaircuts memory haircuts =
+            ChainHaircuts({chainIds: new uint256[](entryCount), haircuts: new uint256[](entryCount), count: 0});
         uint256 assetCount;
         uint256 collateralCount;
         for (uint256 i; i < entryCount; ++i) {
-            bytes32 entryKey = ledger.keyAt(i);
-            LedgerEntry storage entry = ledger.entries[entryKey];
-            uint256 amount = entry.counted();
+            (bytes32 entryKey, LedgerEntry storage entry, uint256 amount) = ledger.countedAt(i);
             if (amount == 0) continue;
             if (
                 maxReportAge != 0 && risk.staleReportKey == bytes32(0)
                     && block.timestamp > entry.reportedAt + maxReportAge
             ) risk.staleReportKey = entryKey;
-            (risk.collateral[collateralCount++], assetCount) = _entryRisk(s, risk, entryKey, amount, assetCount);
+            (risk.collateral[collateralCount++], assetCount) =
+                _entryRisk(s, risk, haircuts, entryKey, amount, assetCount);
         }
         AssetRisk[] memory assets = risk.assets;
         CollateralRisk[] memory collateral = risk.collateral;
@@ -225,34 +270,52 @@ library AccountRisk {
 
     /// @return entry The entry's RiskMath input.
     /// @return assetCount The view's asset count, one more when the entry's asset is new to it.
-    function _entryRisk(EngineState storage s, RiskView memory risk, bytes32 entryKey, uint256 amount, uint256 assetCount)
-        private
-        view
-        returns (CollateralRisk memory entry, uint256)
-    {
+    function _entryRisk(
+        EngineState storage s,
+        RiskView memory risk,
+        ChainHaircuts memory haircuts,
+        bytes32 entryKey,
+        uint256 amount,
+        uint256 assetCount
+    ) private view returns (CollateralRisk memory entry, uint256) {
         uint64 chainId = CollateralLedger.chainOf(entryKey);
         IMarginEngine.CollateralToken memory token = s.collateralTokens[chainId][CollateralLedger.assetOf(entryKey)];
         uint256 index;
         while (index < assetCount && risk.assetIds[index] != token.assetId) ++index;
         if (index == assetCount) {
             risk.assetIds[index] = token.assetId;
-            risk.assets[index] = _assetRisk(s, risk, s.assets[token.assetId]);
+            risk.assets[index] = _assetRisk(s, risk, s.assetRisk[token.assetId]);
             ++assetCount;
         }
         entry = CollateralRisk({
             assetIndex: index,
-            haircut: s.spokes[chainId].haircut,
+            haircut: _haircut(s, haircuts, chainId),
             amount: amount.toWadDown(token.decimals)
         });
         return (entry, assetCount);
     }
 
-    function _assetRisk(EngineState storage s, RiskView memory risk, IMarginEngine.AssetConfig storage config)
+    /// @notice δ_c of `chainId`, read once per evaluation however many entries the chain holds.
+    function _haircut(EngineState storage s, ChainHaircuts memory haircuts, uint64 chainId)
+        private
+        view
+        returns (uint256 haircut)
+    {
+        for (uint256 i; i < haircuts.count; ++i) {
+            if (haircuts.chainIds[i] == chainId) return haircuts.haircuts[i];
+        }
+        haircut = s.spokes[chainId].haircut;
+        haircuts.chainIds[haircuts.count] = chainId;
+        haircuts.haircuts[haircuts.count++] = haircut;
+    }
+
+    function _assetRisk(EngineState storage s, RiskView memory risk, AssetRiskSlot storage slot)
         private
         view
         returns (AssetRisk memory)
     {
-        (uint256 price, uint256 kInit, uint256 kMaint) = _readPrice(s, risk, config.priceId);
+        AssetRiskSlot memory config = slot;
+        (uint256 price, uint256 kInit, uint256 kMaint) = _readPrice(s, risk, config.priceNumber);
         return AssetRisk({
             price: price,
             weightInit: config.weightInit,
@@ -263,38 +326,40 @@ library AccountRisk {
         });
     }
 
-    function _marketRisk(EngineState storage s, RiskView memory risk, MarketConfig storage config)
+    function _marketRisk(EngineState storage s, RiskView memory risk, MarketRiskSlot storage slot)
         private
         view
         returns (MarketRisk memory)
     {
-        (uint256 price, uint256 kInit, uint256 kMaint) = _readPrice(s, risk, config.priceId);
+        MarketRiskSlot memory config = slot;
+        (uint256 price, uint256 kInit, uint256 kMaint) = _readPrice(s, risk, config.priceNumber);
         return MarketRisk({
             markPrice: price,
             marginInit: config.marginInit,
             marginMaint: config.marginMaint,
             sizeFactor: config.sizeFactor,
-            lotSize: config.lotSize,
+            lotSize: 0,
             kInit: kInit,
             kMaint: kMaint
         });
     }
 
-    function _readPrice(EngineState storage s, RiskView memory risk, bytes32 priceId)
+    function _readPrice(EngineState storage s, RiskView memory risk, uint256 priceNumber)
         private
         view
         returns (uint256 price, uint256 kInit, uint256 kMaint)
     {
         for (uint256 i; i < risk.quoteCount; ++i) {
             PriceQuote memory quote = risk.quotes[i];
-            if (quote.priceId == priceId) return (quote.price, quote.kInit, quote.kMaint);
+            if (quote.priceNumber == priceNumber) return (quote.price, quote.kInit, quote.kMaint);
         }
         if (risk.maxCachedPriceAge != 0) {
-            CachedPrice memory cached = s.prices[priceId];
+            CachedPrice memory cached = s.prices[priceNumber];
             // A stale read is cached with readAt = 0, so it never counts as fresh here.
             if (cached.readAt != 0 && block.timestamp - cached.readAt <= risk.maxCachedPriceAge) {
                 risk.quotes[risk.quoteCount++] = PriceQuote({
-                    priceId: priceId,
+                    priceNumber: priceNumber,
+                    priceId: bytes32(0),
                     price: cached.price,
                     kInit: cached.kInit,
                     kMaint: cached.kMaint,
@@ -304,10 +369,12 @@ library AccountRisk {
                 return (cached.price, cached.kInit, cached.kMaint);
             }
         }
+        bytes32 priceId = s.priceIds[priceNumber];
         IPriceOracle.PriceRead memory read = s.oracle.getPrice(priceId);
         if (read.stale && risk.stalePriceId == bytes32(0)) risk.stalePriceId = priceId;
         (kInit, kMaint) = s.oracle.volatilityMultipliers(priceId);
         risk.quotes[risk.quoteCount++] = PriceQuote({
+            priceNumber: priceNumber,
             priceId: priceId,
             price: read.price,
             kInit: kInit,
@@ -316,16 +383,5 @@ library AccountRisk {
             live: true
         });
         return (read.price, kInit, kMaint);
-    }
-
-    function _removeOpenMarket(uint256[] storage openMarkets, uint256 marketId) private {
-        uint256 last = openMarkets.length - 1;
-        for (uint256 i; i <= last; ++i) {
-            if (openMarkets[i] == marketId) {
-                openMarkets[i] = openMarkets[last];
-                openMarkets.pop();
-                return;
-            }
-        }
     }
 }

@@ -40,6 +40,8 @@ struct PendingDecrease {
 struct AccountCollateral {
     /// The entries' keys, one per word; word 0 also holds the number of entries above its key's 224 bits,
     /// so an account's first entry costs one fresh slot here rather than an array's length and element.
+    /// The top bit of word i is set while entry i has pending decreases: a health evaluation reads the
+    /// entry's second slot (`pendingDecrease`) only then.
     mapping(uint256 index => uint256) keyWords;
     mapping(bytes32 key => LedgerEntry) entries;
     mapping(bytes32 key => mapping(uint64 index => PendingDecrease)) pending;
@@ -58,6 +60,9 @@ library CollateralLedger {
 
     uint256 private constant KEY_BITS = 224;
     uint256 private constant KEY_MASK = (1 << KEY_BITS) - 1;
+    uint256 private constant PENDING_FLAG = 1 << 255;
+    /// Entry counts stay far below the flag bit (MAX_ENTRIES), so adding to the count never reaches it.
+    uint256 private constant COUNT_MASK = (1 << (255 - KEY_BITS)) - 1;
 
     function key(uint64 chainId, address asset) internal pure returns (bytes32) {
         return bytes32((uint256(chainId) << 160) | uint160(asset));
@@ -73,7 +78,7 @@ library CollateralLedger {
 
     /// @notice Number of entries of the account.
     function entryCount(AccountCollateral storage self) internal view returns (uint256) {
-        return self.keyWords[0] >> KEY_BITS;
+        return (self.keyWords[0] >> KEY_BITS) & COUNT_MASK;
     }
 
     /// @notice Key of entry `index` (< entryCount).
@@ -95,6 +100,19 @@ library CollateralLedger {
             pendingTail: entry.pendingTail,
             reportedAt: entry.reportedAt
         });
+    }
+
+    /// @notice Key of entry `index` (< entryCount) and its counted amount, reading the entry's second slot
+    /// only when decreases are pending.
+    function countedAt(AccountCollateral storage self, uint256 index)
+        internal
+        view
+        returns (bytes32 entryKey, LedgerEntry storage entry, uint256 amount)
+    {
+        uint256 word = self.keyWords[index];
+        entryKey = bytes32(word & KEY_MASK);
+        entry = self.entries[entryKey];
+        amount = word & PENDING_FLAG == 0 ? entry.reportedLocked : counted(entry);
     }
 
     /// @notice Locked balance the hub may count: reported minus pending decreases.
@@ -138,6 +156,8 @@ library CollateralLedger {
         }
         entry.pendingHead = head;
         entry.pendingDecrease -= cleared;
+        // Every decrease acknowledged: nothing is pending (the queue and the sum move together).
+        if (head == tail) _setPendingFlag(self, entryKey, false);
         return true;
     }
 
@@ -150,8 +170,11 @@ library CollateralLedger {
         bytes32 entryKey = key(chainId, asset);
         LedgerEntry storage entry = self.entries[entryKey];
         cmdNonce = ++self.lastCommandNonce[chainId];
-        self.pending[entryKey][entry.pendingTail++] = PendingDecrease({cmdNonce: cmdNonce, amount: amount});
+        uint64 tail = entry.pendingTail;
+        self.pending[entryKey][tail] = PendingDecrease({cmdNonce: cmdNonce, amount: amount});
+        entry.pendingTail = tail + 1;
         entry.pendingDecrease += amount;
+        if (tail == entry.pendingHead) _setPendingFlag(self, entryKey, true);
     }
 
     /// @notice Takes the next command nonce for a command that does not lower counted collateral (Lock).
@@ -159,10 +182,18 @@ library CollateralLedger {
         return ++self.lastCommandNonce[chainId];
     }
 
+    /// @dev The entry exists (decreases are recorded and acknowledged only on existing entries).
+    function _setPendingFlag(AccountCollateral storage self, bytes32 entryKey, bool pending) private {
+        uint256 index;
+        while (self.keyWords[index] & KEY_MASK != uint256(entryKey)) ++index;
+        uint256 word = self.keyWords[index];
+        self.keyWords[index] = pending ? word | PENDING_FLAG : word & ~PENDING_FLAG;
+    }
+
     /// @return added False when the account already has `MAX_ENTRIES` entries.
     function _addKey(AccountCollateral storage self, bytes32 entryKey) private returns (bool added) {
         uint256 first = self.keyWords[0];
-        uint256 count = first >> KEY_BITS;
+        uint256 count = (first >> KEY_BITS) & COUNT_MASK;
         if (count >= MAX_ENTRIES) return false;
         if (count == 0) {
             self.keyWords[0] = (1 << KEY_BITS) | uint256(entryKey);

@@ -3,11 +3,12 @@ pragma solidity 0.8.30;
 
 import {IMarginEngine} from "../../interfaces/IMarginEngine.sol";
 import {RiskMath} from "../../libraries/RiskMath.sol";
-import {CollateralLiquidation, PerpLiquidation} from "../../types/RiskTypes.sol";
+import {CollateralLiquidation, MarketRisk, PerpLiquidation} from "../../types/RiskTypes.sol";
 import {Account, EngineState} from "../EngineState.sol";
 import {AccountRisk, RiskView} from "../libraries/AccountRisk.sol";
 import {AccountCollateral, CollateralLedger, LedgerEntry} from "../libraries/CollateralLedger.sol";
 import {FixedPoint} from "../../libraries/FixedPoint.sol";
+import {OpenMarkets} from "../libraries/OpenMarkets.sol";
 import {Position, TradeOutcome} from "../libraries/PerpMarkets.sol";
 
 /// @notice What a collateral liquidation moves, in token units.
@@ -43,11 +44,10 @@ library LiquidationLogic {
         if (!risk.health.liquidatable) revert IMarginEngine.NotLiquidatable(risk.health.healthMaint);
         AccountRisk.cacheQuotes(s, risk);
 
-        uint256 index;
-        while (account.openMarkets[index] != marketId) ++index;
-        uint256 price = risk.markets[index].markPrice;
+        MarketRisk memory market = _marketInView(s, account.openMarkets, risk, marketId);
+        uint256 price = market.markPrice;
         PerpLiquidation memory liquidation =
-            RiskMath.perpLiquidation(AccountRisk.riskParams(s), risk.markets[index], position.size, risk.health.healthLiquidationEnd);
+            RiskMath.perpLiquidation(AccountRisk.riskParams(s), market, position.size, risk.health.healthLiquidationEnd);
         size = liquidation.size;
         if (size == 0) revert IMarginEngine.NothingToLiquidate();
 
@@ -105,7 +105,7 @@ library LiquidationLogic {
     /// @notice Writes off the debt of an account with no positions and no collateral left.
     function resolveBadDebt(EngineState storage s, address accountAddress) public {
         Account storage account = s.accounts[accountAddress];
-        if (account.openMarkets.length != 0 || account.settleBalance >= 0) {
+        if (OpenMarkets.count(account.openMarkets) != 0 || account.settleBalance >= 0) {
             revert IMarginEngine.NotBankrupt(accountAddress);
         }
         AccountCollateral storage collateral = account.collateral;
@@ -123,6 +123,18 @@ library LiquidationLogic {
         s.poolBalance -= int256(socialized);
         account.settleBalance = 0;
         emit IMarginEngine.BadDebtResolved(accountAddress, debt, covered, socialized);
+    }
+
+    /// @notice The view's input of `marketId` (which the account trades), with the lot size liquidation rounds to.
+    function _marketInView(EngineState storage s, uint256 openMarkets, RiskView memory risk, uint256 marketId)
+        private
+        view
+        returns (MarketRisk memory market)
+    {
+        uint256 index;
+        while (OpenMarkets.at(openMarkets, index) != marketId) ++index;
+        market = risk.markets[index];
+        market.lotSize = s.marketConfigs[marketId].lotSize;
     }
 
     function _collateralLiquidation(

@@ -32,9 +32,12 @@ library RiskViews {
         if (s.maxPriceAge == 0) revert IMarginEngine.PriceCacheDisabled();
         IPriceOracle oracle = s.oracle;
         for (uint256 i; i < priceIds.length; ++i) {
-            IPriceOracle.PriceRead memory read = oracle.getPrice(priceIds[i]);
-            (uint256 kInit, uint256 kMaint) = oracle.volatilityMultipliers(priceIds[i]);
-            AccountRisk.cachePrice(s, priceIds[i], read.price, kInit, kMaint, read.stale);
+            bytes32 priceId = priceIds[i];
+            uint256 numberPlusOne = s.priceNumbers[priceId];
+            if (numberPlusOne == 0) revert IMarginEngine.UnusedPriceId(priceId);
+            IPriceOracle.PriceRead memory read = oracle.getPrice(priceId);
+            (uint256 kInit, uint256 kMaint) = oracle.volatilityMultipliers(priceId);
+            AccountRisk.cachePrice(s, numberPlusOne - 1, priceId, read.price, kInit, kMaint, read.stale);
         }
     }
 }

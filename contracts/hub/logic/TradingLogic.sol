@@ -4,10 +4,11 @@ pragma solidity 0.8.30;
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IMarginEngine} from "../../interfaces/IMarginEngine.sol";
 import {IPriceOracle} from "../../interfaces/IPriceOracle.sol";
-import {EngineState} from "../EngineState.sol";
+import {EngineState, MarketRiskSlot} from "../EngineState.sol";
 import {AccountRisk} from "../libraries/AccountRisk.sol";
 import {FixedPoint} from "../../libraries/FixedPoint.sol";
 import {MarketConfig, MarketState, PerpMarkets, TradeOutcome} from "../libraries/PerpMarkets.sol";
+import {OpenMarkets} from "../libraries/OpenMarkets.sol";
 
 /// @title TradingLogic
 /// @notice The hub's perp venue and its counterparty pool, run by the engine through DELEGATECALL.
@@ -16,6 +17,36 @@ library TradingLogic {
     using FixedPoint for uint256;
     using FixedPoint for int256;
     using PerpMarkets for MarketState;
+
+    /// @notice Adds (marketId = count) or updates a perp market; funding accrues under the old parameters first.
+    /// Bounded like every owner setter; the engine checks the caller.
+    function configureMarket(EngineState storage s, uint256 marketId, MarketConfig calldata config) public {
+        _bounded("marginMaint", config.marginMaint, config.marginInit);
+        _bounded("marginInit", config.marginInit, 1e18);
+        _bounded("marketSizeFactor", config.sizeFactor, 0.1e18);
+        _bounded("takerFee", config.takerFee, 0.01e18);
+        _bounded("maxFundingRatePerSecond", config.maxFundingRatePerSecond, 1e13);
+        if (config.lotSize == 0) revert IMarginEngine.ParameterOutOfBounds("lotSize", 0);
+        // Open-market lists keep ids in 15 bits.
+        _bounded("marketId", marketId, OpenMarkets.ID_LIMIT - 1);
+        if (marketId == s.marketConfigs.length) {
+            s.marketConfigs.push(config);
+            s.marketStates.push().lastFundingAt = uint64(block.timestamp);
+        } else if (marketId < s.marketConfigs.length) {
+            MarketConfig storage current = s.marketConfigs[marketId];
+            s.marketStates[marketId].accrueFunding(current, s.oracle.getPrice(current.priceId).price);
+            s.marketConfigs[marketId] = config;
+        } else {
+            revert IMarginEngine.UnknownMarket(marketId);
+        }
+        s.marketRisk[marketId] = MarketRiskSlot({
+            marginInit: config.marginInit,
+            marginMaint: config.marginMaint,
+            sizeFactor: config.sizeFactor,
+            priceNumber: AccountRisk.priceNumber(s, config.priceId)
+        });
+        emit IMarginEngine.MarketConfigured(marketId, config.priceId);
+    }
 
     /// @notice See IMarginEngine.trade; `trader` is the engine's msg.sender.
     function trade(EngineState storage s, address trader, uint256 marketId, int256 sizeDelta, uint256 limitPrice)
@@ -102,5 +133,9 @@ library TradingLogic {
         s.poolBalance -= int256(amount.toWadDown(s.settleDecimals));
         emit IMarginEngine.LiquidityWithdrawn(provider, to, amount, shares);
         s.settleToken.safeTransfer(to, amount);
+    }
+
+    function _bounded(bytes32 parameter, uint256 value, uint256 max) private pure {
+        if (value > max) revert IMarginEngine.ParameterOutOfBounds(parameter, value);
     }
 }
