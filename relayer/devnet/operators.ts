@@ -21,7 +21,7 @@ const XMARGIN_BIN = fileURLToPath(new URL("../../bin/xmargin.js", import.meta.ur
 const READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 10_000;
 /** How long backup operator i waits (i × this) before delivering what operator 0 has not. */
-export const BACKUP_DELIVERY_DELAY_MS = 2_000;
+export const BACKUP_DELIVERY_DELAY_MS = 5_000;
 
 export interface DevnetOperator {
   index: number;

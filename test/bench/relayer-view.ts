@@ -1,0 +1,171 @@
+/**
+ * What the relayer itself saw of the bench's messages (its API), what its transactions cost (the chains'
+ * blocks), and how much memory its processes hold (/proc).
+ */
+import { readFileSync } from "node:fs";
+import type { Address, Hex } from "viem";
+import type { BenchDevnet } from "./devnet.ts";
+import { median } from "./stats.ts";
+
+interface ApiMessage {
+  transport: string;
+  messageType: string | null;
+  state: string;
+  sourceTxHash: string;
+  deliveryTxHash: string | null;
+  discoveredAt: string;
+  deliveredAt: string | null;
+}
+
+/** Every message an operator's store holds (GET /v1/messages, keyset pages of 1000). */
+export async function relayerMessages(apiUrl: string): Promise<ApiMessage[]> {
+  const messages: ApiMessage[] = [];
+  let cursor: string | undefined;
+  do {
+    const query = new URLSearchParams({ limit: "1000", ...(cursor ? { cursor } : {}) });
+    const response = await fetch(`${apiUrl}/v1/messages?${query}`);
+    if (!response.ok) throw new Error(`GET ${apiUrl}/v1/messages: ${response.status} ${await response.text()}`);
+    const page = (await response.json()) as { messages: ApiMessage[]; nextCursor?: string };
+    messages.push(...page.messages);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return messages;
+}
+
+/** Per source transaction: when the relayer first discovered its messages and when it had delivered all. */
+export function relayerTimes(
+  messages: readonly ApiMessage[],
+): Map<string, { discoveredAt: number; deliveredAt?: number }> {
+  const bySource = new Map<string, { discoveredAt: number; deliveredAt?: number; pending: boolean }>();
+  for (const message of messages) {
+    const key = message.sourceTxHash.toLowerCase();
+    const discovered = Date.parse(message.discoveredAt);
+    const delivered = message.deliveredAt ? Date.parse(message.deliveredAt) : undefined;
+    const entry = bySource.get(key) ?? { discoveredAt: discovered, pending: false };
+    entry.discoveredAt = Math.min(entry.discoveredAt, discovered);
+    if (delivered === undefined) entry.pending = true;
+    else entry.deliveredAt = Math.max(entry.deliveredAt ?? 0, delivered);
+    bySource.set(key, entry);
+  }
+  return new Map(
+    [...bySource].map(([key, entry]) => [
+      key,
+      entry.pending || entry.deliveredAt === undefined
+        ? { discoveredAt: entry.discoveredAt }
+        : { discoveredAt: entry.discoveredAt, deliveredAt: entry.deliveredAt },
+    ]),
+  );
+}
+
+/** How many messages each operator delivered with its own transaction (the others found them delivered). */
+export async function deliveriesByOperator(bench: BenchDevnet): Promise<number[]> {
+  return Promise.all(
+    bench.operators.operators.map(
+      async (operator) => (await relayerMessages(operator.apiUrl)).filter((message) => message.deliveryTxHash).length,
+    ),
+  );
+}
+
+export interface StepGas {
+  destination: string;
+  step:
+    | "LayerZero DVN.execute (verify + commit)"
+    | "LayerZero Executor.execute302 (lzReceive)"
+    | "Hyperlane Mailbox.process";
+  count: number;
+  median: number;
+  min: number;
+  max: number;
+}
+
+/**
+ * The gas of every transaction the operators sent to the transports' delivery contracts, from the chains'
+ * blocks: the DVN (verify, with the commit batched in), the Executor (execute302 → lzReceive → the
+ * application) and the Hyperlane Mailbox (process → ISM check → the application). Medians per destination.
+ */
+export async function transportStepGas(
+  bench: BenchDevnet,
+  fromBlocks: ReadonlyMap<string, bigint>,
+): Promise<StepGas[]> {
+  const operators = new Set((bench.protocol.operators as Address[]).map((operator) => operator.toLowerCase()));
+  const rows: StepGas[] = [];
+  for (const record of [bench.protocol.hub, ...bench.protocol.spokes]) {
+    const { publicClient } = bench.chain(record.name);
+    const steps = new Map<string, StepGas["step"]>([
+      [record.layerZero.dvn.toLowerCase(), "LayerZero DVN.execute (verify + commit)"],
+      [record.layerZero.executor.toLowerCase(), "LayerZero Executor.execute302 (lzReceive)"],
+      [record.hyperlane.mailbox.toLowerCase(), "Hyperlane Mailbox.process"],
+    ]);
+    const head = await publicClient.getBlockNumber();
+    const hashes: { step: StepGas["step"]; hash: Hex }[] = [];
+    const numbers: bigint[] = [];
+    for (let block = fromBlocks.get(record.name) ?? 0n; block <= head; block++) numbers.push(block);
+    for (let start = 0; start < numbers.length; start += 50) {
+      const blocks = await Promise.all(
+        numbers
+          .slice(start, start + 50)
+          .map((blockNumber) => publicClient.getBlock({ blockNumber, includeTransactions: true })),
+      );
+      for (const block of blocks) {
+        for (const transaction of block.transactions) {
+          const step = transaction.to ? steps.get(transaction.to.toLowerCase()) : undefined;
+          if (step && operators.has(transaction.from.toLowerCase())) hashes.push({ step, hash: transaction.hash });
+        }
+      }
+    }
+    const gasByStep = new Map<StepGas["step"], number[]>();
+    for (let start = 0; start < hashes.length; start += 50) {
+      const receipts = await Promise.all(
+        hashes.slice(start, start + 50).map(async ({ step, hash }) => ({
+          step,
+          receipt: await publicClient.getTransactionReceipt({ hash }),
+        })),
+      );
+      for (const { step, receipt } of receipts) {
+        if (receipt.status !== "success") continue;
+        const list = gasByStep.get(step) ?? [];
+        list.push(Number(receipt.gasUsed));
+        gasByStep.set(step, list);
+      }
+    }
+    for (const [step, gas] of gasByStep) {
+      rows.push({
+        destination: record.name,
+        step,
+        count: gas.length,
+        median: median(gas),
+        min: Math.min(...gas),
+        max: Math.max(...gas),
+      });
+    }
+  }
+  return rows;
+}
+
+/** Resident and peak-resident memory (VmRSS, VmHWM) of a process, in MB; undefined once it is gone. */
+export function memoryOf(pid: number): { rssMB: number; peakMB: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? Number.NaN);
+    return { rssMB: field("VmRSS") / 1024, peakMB: field("VmHWM") / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Samples every operator's VmRSS every `intervalMs` until stopped. */
+export function sampleRss(pids: readonly number[], intervalMs: number) {
+  const samples = pids.map(() => [] as number[]);
+  const timer = setInterval(() => {
+    for (const [index, pid] of pids.entries()) {
+      const memory = memoryOf(pid);
+      if (memory) samples[index]?.push(memory.rssMB);
+    }
+  }, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return samples;
+    },
+  };
+}

@@ -1,0 +1,123 @@
+// `npm run bench` (scripts/run npx tsx test/bench/run.ts): gas per operation and the health view's growth,
+// end-to-end latency per transport and in dual mode, throughput and relayer memory under load, each
+// figure beside its target from the issues. Options:
+//   --quick            few messages and one run: a smoke test for CI
+//   --runs N           repeat the latency and throughput measurements N times; figures are the medians
+//   --out FILE         where the JSON report goes (default test/bench/report.json)
+//   --sections LIST    comma-separated subset of gas,latency,throughput
+//   --messages N       timed messages per route per latency run
+//   --load N           messages per throughput run
+import { writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { gasFigures, runGasReport } from "./gas.ts";
+import { latencySection } from "./latency.ts";
+import {
+  type BenchReport,
+  benchReportSchema,
+  type Figure,
+  loadAverageNow,
+  machineNow,
+  renderTable,
+  SECTIONS,
+  type Section,
+  summaryLine,
+} from "./report.ts";
+import { throughputSection } from "./throughput.ts";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    runs: { type: "string" },
+    out: { type: "string", default: join(here, "report.json") },
+    sections: { type: "string", default: SECTIONS.join(",") },
+    messages: { type: "string" },
+    load: { type: "string" },
+  },
+});
+const integer = (name: string, text: string | undefined, fallback: number, min: number, max: number) => {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`--${name} must be an integer in [${min}, ${max}], got ${text}`);
+  }
+  return value;
+};
+const quick = values.quick;
+const runs = integer("runs", values.runs, quick ? 1 : 2, 1, 20);
+const sections = values.sections.split(",").map((name) => {
+  if (!(SECTIONS as readonly string[]).includes(name))
+    throw new Error(`--sections: unknown section ${name} (have ${SECTIONS.join(", ")})`);
+  return name as Section;
+});
+// Defaults sized for ~10 minutes on a loaded 2-core machine, where the relayer delivers about one message
+// per second per destination: 2 runs × 3 routes × 24 timed messages. A pool of ≥ 500 messages takes
+// `--messages 84` (2 × 3 × 84 = 504) and correspondingly longer.
+const messagesPerRoute = integer("messages", values.messages, quick ? 6 : 24, 2, 10_000);
+const loadMessages = integer("load", values.load, quick ? 30 : 90, 6, 100_000);
+
+const machine = machineNow();
+const started = performance.now();
+const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+const progress = (section: string) => (text: string) => console.log(`… [${section}] ${text} (${elapsed()})`);
+console.log(
+  `xmargin bench: ${sections.join(", ")}; ${quick ? "quick, " : ""}${runs} run(s); ${machine.cores} cores, load average ${machine.loadAverageAtStart.join(" ")}`,
+);
+
+const figures: Figure[] = [];
+const details: Record<string, unknown> = {};
+const methods: Record<string, string> = {};
+if (sections.includes("gas")) {
+  const report = runGasReport(progress("gas"));
+  figures.push(...gasFigures(report));
+  details.gas = { growth: report.growth };
+  methods.gas =
+    "test/gas/gas-report.ts on in-process Hardhat chains (test transport): receipt.gasUsed of each transaction ('tx'), or execution = gasUsed − 21000 − calldata for the application alone ('direct') and views ('estimate'); targets from issue 3 compare what the gas report compares. Transport sends and steps come from the latency devnet: receipts of the source transactions, and of every transaction the operators sent to the DVN, the Executor and the Hyperlane Mailbox.";
+}
+if (sections.includes("latency")) {
+  const result = await latencySection({
+    runs,
+    messagesPerRoute,
+    liquidationRounds: quick ? 1 : 2,
+    progress: progress("latency"),
+  });
+  figures.push(...result.figures);
+  details.latency = result.details;
+  methods.latency =
+    "Anvil devnet (automine, 0.25 s empty blocks), 3 relayer operator processes (2 of 3), spokeA LayerZero, spokeB Hyperlane, spokeC dual. Latency = wall clock from eth_sendRawTransaction of the source transaction (signed beforehand) to the bench receiving, over an eth_subscribe websocket, the destination's event: the hub's BalanceReportApplied for the deposit's report seq, or the spoke's CommandExecuted for the Release's command nonce; for liquidations, from the ETH-PERP feed drop to the last Seize executed on the spoke, the liquidator reacting at once. Each route runs a closed loop of one trader (deposit, release, wait for the acknowledging report), the three routes side by side. Percentiles pool every run; 'runs' lists each run's value.";
+}
+if (sections.includes("throughput")) {
+  const result = await throughputSection({
+    runs,
+    messages: loadMessages,
+    tradersPerSpoke: quick ? 4 : 8,
+    progress: progress("throughput"),
+  });
+  figures.push(...result.figures);
+  details.throughput = result.details;
+  methods.throughput =
+    "A fresh devnet like the latency one. Each run: every trader fires its share of deposits and releases without waiting for delivery (its own transactions in nonce order). Applied rate = messages / (last applied − first sent); sustained = the middle 80 % of applications over their time span; latency as in the latency section; RSS from /proc/<pid>/status (VmRSS every 200 ms, VmHWM at the end) of each operator process. Figures are medians over runs.";
+}
+
+const report: BenchReport = benchReportSchema.parse({
+  generatedAt: new Date().toISOString(),
+  durationSeconds: Math.round((performance.now() - started) / 100) / 10,
+  machine: { ...machine, loadAverageAtEnd: loadAverageNow() },
+  options: { quick, runs, sections },
+  methods,
+  figures,
+  details,
+});
+const out = resolve(values.out);
+writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+console.log("");
+console.log(renderTable(figures));
+console.log("");
+console.log(summaryLine(figures));
+console.log(
+  `load average at start ${machine.loadAverageAtStart.join(" ")}, at end ${report.machine.loadAverageAtEnd?.join(" ")}; ${elapsed()}`,
+);
+console.log(`wrote ${relative(process.cwd(), out) || out}`);
+process.exit(0);

@@ -1,0 +1,159 @@
+/**
+ * Throughput section: one devnet; per run, a burst of deposits (spokes → hub) and releases (hub → spokes)
+ * from many funded traders at once, each account sending as fast as its transactions mine. Measures the
+ * offered rate, the rate at which the destinations applied the messages (all of them, and the middle 80 %
+ * as the sustained rate), the latency of each message under that load and the relayer processes' memory.
+ */
+import { BENCH_SPOKES, FIRST_BENCH_ACCOUNT, startBenchDevnet } from "./devnet.ts";
+import { type Sample, Trader } from "./flows.ts";
+import { deliveriesByOperator, memoryOf, sampleRss } from "./relayer-view.ts";
+import { atLeast, atMost, type Figure, figure } from "./report.ts";
+import { distribution, median } from "./stats.ts";
+
+export interface ThroughputOptions {
+  runs: number;
+  /** Messages per run, half deposits and half releases, spread over every trader. */
+  messages: number;
+  tradersPerSpoke: number;
+  progress: (message: string) => void;
+}
+
+export const THROUGHPUT_TARGET = { messagesPerSecond: 500, rssMB: 250, p50: 100, p99: 500, source: "issue 5" } as const;
+const RSS_INTERVAL_MS = 200;
+
+export async function throughputSection(options: ThroughputOptions) {
+  const { runs, messages, tradersPerSpoke, progress } = options;
+  const bench = await startBenchDevnet({ benchAccounts: tradersPerSpoke * BENCH_SPOKES.length, onProgress: progress });
+  try {
+    const traders = BENCH_SPOKES.flatMap((spoke, spokeIndex) =>
+      Array.from(
+        { length: tradersPerSpoke },
+        (_, index) => new Trader(bench, spoke, FIRST_BENCH_ACCOUNT + spokeIndex * tradersPerSpoke + index),
+      ),
+    );
+    progress(`funding ${traders.length} traders (${tradersPerSpoke} per spoke; untimed)`);
+    await Promise.all(traders.map((trader) => trader.fund("1000000")));
+    const pids = bench.operators.operators.map((operator) => operator.pid);
+    const baseline = pids.map((pid) => memoryOf(pid)?.rssMB ?? Number.NaN);
+
+    const perRun: {
+      offeredPerSecond: number;
+      appliedPerSecond: number;
+      sustainedPerSecond: number;
+      latency: ReturnType<typeof distribution>;
+      rssMaxMB: number;
+      seconds: number;
+    }[] = [];
+    const rssSamples: number[][] = pids.map(() => []);
+    for (let run = 0; run < runs; run++) {
+      const rss = sampleRss(pids, RSS_INTERVAL_MS);
+      const perTrader = Math.ceil(messages / traders.length);
+      const pending: Promise<Sample>[] = [];
+      for (const trader of traders) {
+        for (let index = 0; index < perTrader; index++) {
+          pending.push(index % 2 === 0 ? trader.deposit("1") : trader.release("1"));
+        }
+      }
+      const samples = await Promise.all(pending);
+      const runRss = rss.stop();
+      for (const [index, values] of runRss.entries()) rssSamples[index]?.push(...values);
+      const firstSent = Math.min(...samples.map((entry) => entry.sentAt));
+      const lastSent = Math.max(...samples.map((entry) => entry.sentAt));
+      const applied = samples.map((entry) => entry.appliedAt).sort((a, b) => a - b);
+      const lastApplied = applied[applied.length - 1] as number;
+      const low = applied[Math.floor(applied.length * 0.1)] as number;
+      const high = applied[Math.floor(applied.length * 0.9)] as number;
+      const result = {
+        offeredPerSecond: samples.length / Math.max((lastSent - firstSent) / 1000, 1e-3),
+        appliedPerSecond: samples.length / ((lastApplied - firstSent) / 1000),
+        sustainedPerSecond:
+          (Math.floor(applied.length * 0.9) - Math.floor(applied.length * 0.1)) / Math.max((high - low) / 1000, 1e-3),
+        latency: distribution(samples.map((entry) => entry.latencyMs)),
+        rssMaxMB: Math.max(...runRss.flat()),
+        seconds: (lastApplied - firstSent) / 1000,
+      };
+      perRun.push(result);
+      progress(
+        `run ${run + 1}/${runs}: ${samples.length} messages offered at ${result.offeredPerSecond.toFixed(0)}/s, applied at ${result.appliedPerSecond.toFixed(1)}/s (${result.seconds.toFixed(1)} s), p50 ${result.latency.p50.toFixed(0)} ms`,
+      );
+    }
+    const peaks = pids.map((pid) => memoryOf(pid)?.peakMB ?? Number.NaN);
+    const delivered = await deliveriesByOperator(bench);
+    const middle = (select: (entry: (typeof perRun)[number]) => number) => median(perRun.map(select));
+    const runsOf = (select: (entry: (typeof perRun)[number]) => number) => perRun.map(select);
+    const { source } = THROUGHPUT_TARGET;
+    const figures: Figure[] = [
+      figure({
+        section: "throughput",
+        name: `offered load (${messages} messages per run, ${traders.length} traders)`,
+        value: middle((r) => r.offeredPerSecond),
+        unit: "msg/s",
+        runs: runsOf((r) => r.offeredPerSecond),
+      }),
+      figure({
+        section: "throughput",
+        name: "applied, first send → last applied",
+        value: middle((r) => r.appliedPerSecond),
+        unit: "msg/s",
+        runs: runsOf((r) => r.appliedPerSecond),
+        target: atLeast(THROUGHPUT_TARGET.messagesPerSecond, source),
+      }),
+      figure({
+        section: "throughput",
+        name: "sustained (middle 80 % of applications)",
+        value: middle((r) => r.sustainedPerSecond),
+        unit: "msg/s",
+        runs: runsOf((r) => r.sustainedPerSecond),
+        target: atLeast(THROUGHPUT_TARGET.messagesPerSecond, source),
+      }),
+      figure({
+        section: "throughput",
+        name: "latency under load p50",
+        value: middle((r) => r.latency.p50),
+        unit: "ms",
+        runs: runsOf((r) => r.latency.p50),
+        target: atMost(THROUGHPUT_TARGET.p50, source),
+      }),
+      figure({
+        section: "throughput",
+        name: "latency under load p99",
+        value: middle((r) => r.latency.p99),
+        unit: "ms",
+        runs: runsOf((r) => r.latency.p99),
+        target: atMost(THROUGHPUT_TARGET.p99, source),
+      }),
+      figure({
+        section: "throughput",
+        name: "relayer RSS, peak of any operator (VmHWM)",
+        value: Math.max(...peaks),
+        unit: "MB",
+        target: atMost(THROUGHPUT_TARGET.rssMB, source),
+      }),
+      figure({
+        section: "throughput",
+        name: "relayer RSS under load, max sampled",
+        value: Math.max(...rssSamples.flat()),
+        unit: "MB",
+        runs: runsOf((r) => r.rssMaxMB),
+      }),
+    ];
+    return {
+      figures,
+      details: {
+        perRun,
+        operators: bench.operators.operators.map((operator, index) => ({
+          index,
+          pid: operator.pid,
+          rssBeforeLoadMB: baseline[index],
+          rssMedianUnderLoadMB: rssSamples[index]?.length ? median(rssSamples[index]) : undefined,
+          rssMaxUnderLoadMB: rssSamples[index]?.length ? Math.max(...rssSamples[index]) : undefined,
+          peakMB: peaks[index],
+          deliveredWithOwnTransaction: delivered[index],
+        })),
+        relayerConfig: bench.relayerConfig,
+      },
+    };
+  } finally {
+    await bench.stop();
+  }
+}
