@@ -107,7 +107,8 @@ export async function startDevnetOperators(options: StartDevnetOperatorsOptions)
         ),
         chains,
         deployment: resolve(options.deploymentFile),
-        delivery: { delayMs: index * BACKUP_DELIVERY_DELAY_MS },
+        // Messages to one chain from several spokes need not queue behind each other: pipeline a few.
+        delivery: { delayMs: index * BACKUP_DELIVERY_DELAY_MS, concurrencyPerChain: 4 },
         ...options.configFor?.(index),
       };
       const configFile = join(operatorDir, "config.json");

@@ -12,9 +12,9 @@
  * kin) is a race, not a failure: it is reported as skipped. Every transaction is logged and returned in the
  * tick's result with its gas, for the service's metrics.
  */
-import { type Address, type Client, erc20Abi, type Hash, type TransactionReceipt } from "viem";
+import { type Address, type Client, erc20Abi, type Hash, type Hex, type TransactionReceipt, zeroAddress } from "viem";
 import { getBlockNumber, readContract } from "viem/actions";
-import { marginEngineAbi } from "../../sdk/abi/index.ts";
+import { marginEngineAbi, xmarginOracleAbi } from "../../sdk/abi/index.ts";
 import { getAccount } from "../../sdk/actions/getAccount.ts";
 import type { ChainClients, WalletClient } from "../../sdk/actions/internal/context.ts";
 import { engineEvent } from "../../sdk/actions/internal/engine.ts";
@@ -68,6 +68,11 @@ export interface KeeperOptions {
   maxActionsPerAccount?: number | undefined;
   /** Called with every tick's result while `start()`ed (metrics). */
   onTick?: ((result: KeeperTickResult) => void) | undefined;
+  /**
+   * The engine's price ids. When the engine caches prices for its health views, the keeper refreshes the cache
+   * of every id whose oracle price moved before it evaluates accounts, so that a price move is seen at once.
+   */
+  priceIds?: readonly Hex[] | undefined;
 }
 
 export type KeeperActionKind = "liquidatePerp" | "liquidateCollateral" | "resolveBadDebt" | "autoMarginLock";
@@ -109,8 +114,9 @@ export interface KeeperSkip {
 }
 
 export interface KeeperFailure {
+  /** The account concerned; the zero address for `refreshPrices`, which concerns all of them. */
   account: Address;
-  kind: KeeperActionKind | "evaluate";
+  kind: KeeperActionKind | "evaluate" | "refreshPrices";
   error: XmarginError;
 }
 
@@ -509,6 +515,57 @@ export function createKeeper(options: KeeperOptions): Keeper {
     return healths;
   }
 
+  /** Brings the engine's price cache in line with the oracle wherever the oracle moved (one transaction). */
+  async function refreshMovedPrices(log: TickLog): Promise<bigint | undefined> {
+    const priceIds = options.priceIds ?? [];
+    if (priceIds.length === 0) return undefined;
+    try {
+      const maxAge = await readContract(publicClient, {
+        address: engine,
+        abi: marginEngineAbi,
+        functionName: "maxPriceAge",
+      });
+      if (maxAge === 0) return undefined;
+      const oracle = await readContract(publicClient, {
+        address: engine,
+        abi: marginEngineAbi,
+        functionName: "oracle",
+      });
+      const moved: Hex[] = [];
+      await Promise.all(
+        priceIds.map(async (priceId) => {
+          const [live, cached] = await Promise.all([
+            readContract(publicClient, {
+              address: oracle,
+              abi: xmarginOracleAbi,
+              functionName: "getPrice",
+              args: [priceId],
+            }),
+            readContract(publicClient, {
+              address: engine,
+              abi: marginEngineAbi,
+              functionName: "cachedPrice",
+              args: [priceId],
+            }),
+          ]);
+          if (cached.readAt !== 0 && !live.stale && live.price !== cached.price) moved.push(priceId);
+        }),
+      );
+      if (moved.length === 0) return undefined;
+      const sent = await sendContractTransaction(walletClient, {
+        address: engine,
+        abi: marginEngineAbi,
+        functionName: "refreshPrices",
+        args: [moved],
+      });
+      logger.debug({ priceIds: moved, hash: sent.hash }, "refreshed the engine's price cache");
+      return sent.receipt.blockNumber;
+    } catch (error) {
+      recordFailure(log, zeroAddress, "refreshPrices", error);
+      return undefined;
+    }
+  }
+
   async function tick(): Promise<KeeperTickResult> {
     const started = performance.now();
     const log: TickLog = { actions: [], skipped: [], failures: [] };
@@ -520,9 +577,11 @@ export function createKeeper(options: KeeperOptions): Keeper {
 
     let evaluated = 0;
     if (head !== lastEvaluated || named.size > 0 || retry) {
+      // Health views read the cache: evaluate after the refresh, at its block.
+      const refreshedAt = await refreshMovedPrices(log);
       const accounts = [...watched];
       evaluated = accounts.length;
-      const healths = await evaluate(accounts, head, log);
+      const healths = await evaluate(accounts, refreshedAt ?? head, log);
       for (const [account, health] of healths) {
         try {
           if (health.liquidatable) await liquidate(log, account);

@@ -61,6 +61,7 @@ export const keeperService = fp<{ config: RelayerConfig }>(
           ? false
           : { threshold: parseUnits(String(settings.autoMarginThreshold), 18) },
       fromBlock: BigInt(app.protocol.hub.hyperlane.deployBlock),
+      priceIds: Object.values(app.protocol.hub.priceFeeds).map((feed) => feed.priceId as Hex),
       onTick: (result) => {
         for (const action of result.actions) {
           actions.inc({ kind: action.kind });
