@@ -1,7 +1,7 @@
 /**
  * The protocol on a running devnet: deployProtocol over the devnet's chains with its funded accounts, the
- * result merged into the deployments file, and the relay that carries messages until the relayer service
- * takes over. Account roles (indices into the devnet's funded accounts): 0 deploys and owns everything,
+ * result merged into the deployments file, and an in-process relay for tests (the devnet runs the relayer
+ * service's processes, see operators.ts). Account roles (indices into the devnet's funded accounts): 0 deploys and owns everything,
  * 1 trader, 2 liquidator, 3 keeper, 4 spare; operators from 5 on, one account per operator.
  */
 import {

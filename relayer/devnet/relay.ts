@@ -1,8 +1,9 @@
 /**
- * The devnet's relay until the relayer service exists: one process plays all N operators over the real
- * delivery engines. Operator 0 finds and delivers every message; on LayerZero it signs with its own DVN key
+ * An in-process relay over the real delivery engines, for tests that need messages carried without the
+ * relayer service's processes (the devnet itself runs `xmargin relayer start` instances). One process plays
+ * all N operators: operator 0 finds and delivers every message; on LayerZero it signs with its own DVN key
  * and asks operators 1…N−1 for theirs (each checks the packet on its own view of the source chain, as the
- * service's peers will over HTTP); on Hyperlane every operator runs its own validator per origin and the
+ * service's peers do over HTTP); on Hyperlane every operator runs its own validator per origin and the
  * deliverer collects the threshold of checkpoint signatures from them.
  */
 import { setTimeout as delay } from "node:timers/promises";
