@@ -1,5 +1,8 @@
 import { parseUnits } from "viem";
+import { readContract } from "viem/actions";
+import { marginEngineAbi } from "../../../sdk/abi/index.ts";
 import { sendContractTransaction } from "../../../sdk/actions/internal/transaction.ts";
+import { requireContract } from "../../../sdk/deployments.ts";
 import { readDevnetDeployment } from "../../devnet/deployment.ts";
 import { devnetPriceFeedAbi } from "../../infra/protocol-abi.ts";
 import { parseCommandArgs } from "../args.ts";
@@ -15,7 +18,8 @@ export const priceCommand: Command = {
 
 Sets the answer of one of the devnet's price feeds (writable mock Chainlink feeds) to PRICE in USD:
 an asset's (USDC, WETH, WBTC: prices collateral) or a market's mark (ETH-PERP, BTC-PERP: prices
-positions). The oracle reads it at once, so health and liquidation prices move with it. Devnet only.
+positions). The oracle reads it at once; the engine's price cache (which health views read) is
+refreshed in the same step, so health and liquidation prices move with it. Devnet only.
 
 Options:
 ${SESSION_HELP}`,
@@ -42,6 +46,19 @@ ${SESSION_HELP}`,
       functionName: "setAnswer",
       args: [price],
     });
+    // Health views read the engine's price cache when it is on: refresh it so the new price shows at once.
+    const engine = requireContract(session.deployment.hub, "engine");
+    const reader = session.wallet(session.hub);
+    const cacheOn =
+      (await readContract(reader, { address: engine, abi: marginEngineAbi, functionName: "maxPriceAge" })) > 0;
+    if (cacheOn) {
+      await sendContractTransaction(reader, {
+        address: engine,
+        abi: marginEngineAbi,
+        functionName: "refreshPrices",
+        args: [[feed.priceId as `0x${string}`]],
+      });
+    }
     report(values.json, { ...result, feed: name, price: parseUnits(rawPrice, 18) }, () => [
       `${name} price set to ${rawPrice} USD (tx ${result.hash})`,
     ]);
