@@ -1,3 +1,5 @@
+// Chainlink sources: decimals, invalid answers and configuration; staleness is in the adversarial
+// catalogue (test/adversarial/stale-oracle.test.ts).
 import { getAddress } from "viem";
 import { beforeEach, describe, expect, it } from "vitest";
 import { chainlinkConfig, deployOracle, type OracleFixture, priceId } from "./fixtures.ts";
@@ -20,31 +22,6 @@ describe("XmarginOracle: Chainlink sources", () => {
     const feed = await f.deployFeed(decimals, answer);
     await f.oracle.write.addPriceId([ETH, chainlinkConfig(feed.address)]);
     expect(await f.oracle.read.getPrice([ETH])).toEqual({ price, stale: false });
-  });
-
-  it("flags an answer stale exactly when it is older than maxAge", async () => {
-    const feed = await f.deployFeed(8, 2_000n * 10n ** 8n);
-    await f.oracle.write.addPriceId([ETH, chainlinkConfig(feed.address, { maxAge: 3_600 })]);
-    const updatedAt = (await f.now()) + 10n;
-    await f.networkHelpers.time.setNextBlockTimestamp(updatedAt);
-    await feed.write.setRound([2n, 2_000n * 10n ** 8n, updatedAt, updatedAt, 2n]);
-
-    await f.networkHelpers.time.increaseTo(updatedAt + 3_600n);
-    expect((await f.oracle.read.getPrice([ETH])).stale).toBe(false);
-    await f.networkHelpers.time.increase(1);
-    expect(await f.oracle.read.getPrice([ETH])).toEqual({ price: 2_000n * 10n ** 18n, stale: true });
-  });
-
-  it.each([
-    { name: "an incomplete round (updatedAt = 0)", round: 2n, updatedAtOffset: null, answeredInRound: 2n },
-    { name: "an answer carried over from an earlier round", round: 3n, updatedAtOffset: 0n, answeredInRound: 2n },
-    { name: "an updatedAt in the future", round: 2n, updatedAtOffset: 100n, answeredInRound: 2n },
-  ])("flags $name stale", async ({ round, updatedAtOffset, answeredInRound }) => {
-    const feed = await f.deployFeed(8, 2_000n * 10n ** 8n);
-    await f.oracle.write.addPriceId([ETH, chainlinkConfig(feed.address)]);
-    const updatedAt = updatedAtOffset === null ? 0n : (await f.now()) + 1n + updatedAtOffset;
-    await feed.write.setRound([round, 2_000n * 10n ** 8n, updatedAt, updatedAt, answeredInRound]);
-    expect((await f.oracle.read.getPrice([ETH])).stale).toBe(true);
   });
 
   it.each([0n, -5n])("reverts InvalidPrice for an answer of %s", async (answer) => {

@@ -87,3 +87,19 @@ export async function deployOracle() {
 }
 
 export type OracleFixture = Awaited<ReturnType<typeof deployOracle>>;
+
+export const ETH = priceId("ETH");
+export const usd8 = (dollars: bigint) => dollars * 10n ** 8n;
+export const usd18 = (dollars: bigint) => dollars * 10n ** 18n;
+
+/** An oracle with ETH on an 8-decimal feed at $2,000 (20% bound, one-minute confirmation), a minute old. */
+export async function deployEthOracle() {
+  const f = await deployOracle();
+  const feed = await f.deployFeed(8, usd8(2_000n));
+  await f.oracle.write.addPriceId([ETH, chainlinkConfig(feed.address)]);
+  await f.networkHelpers.time.increase(60);
+  const stale = async () => (await f.oracle.read.getPrice([ETH])).stale;
+  return { ...f, feed, stale };
+}
+
+export type EthOracleFixture = Awaited<ReturnType<typeof deployEthOracle>>;
