@@ -27,11 +27,11 @@ const message = (n: number, overrides: Partial<NewMessage> = {}): NewMessage => 
  * then succeed or throw.
  */
 class ScriptedLane implements Lane {
-  readonly transport = "layerzero" as const;
-  readonly delivered: Hex[] = [];
   constructor(
     private readonly script: (message: StoredMessage, progress: DeliveryProgress) => Promise<DeliveryResult>,
+    readonly transport: "layerzero" | "hyperlane" = "layerzero",
   ) {}
+  readonly delivered: Hex[] = [];
   startBlock(): bigint {
     return 0n;
   }
@@ -150,28 +150,48 @@ describe("DeliveryWorker", () => {
     expect((await store.countByState()).delivered).toBe(4);
   });
 
-  it("pipelines up to concurrencyPerChain deliveries to one chain", async () => {
-    let inFlight = 0;
-    let most = 0;
-    const lane = new ScriptedLane(async () => {
-      inFlight += 1;
-      most = Math.max(most, inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      inFlight -= 1;
-      return { status: "delivered", gas: [] };
-    });
-    await store.insertMessages([10, 11, 12, 13, 14].map((n) => message(n)));
-    await new DeliveryWorker({
-      store,
-      lanes: [lane],
-      workerId: "w1",
-      batchSize: 10,
-      leaseMs: 60_000,
-      idleMs: 10,
-      concurrencyPerChain: 3,
-    }).round();
-    expect(most).toBe(3);
-    expect((await store.countByState()).delivered).toBe(5);
+  it("pipelines up to concurrencyPerChain deliveries to one chain, one at a time per LayerZero path", async () => {
+    const pipelined = async (transport: "layerzero" | "hyperlane", messages: NewMessage[]) => {
+      let inFlight = 0;
+      let most = 0;
+      const lane = new ScriptedLane(async () => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        inFlight -= 1;
+        return { status: "delivered", gas: [] };
+      }, transport);
+      await store.insertMessages(messages);
+      await new DeliveryWorker({
+        store,
+        lanes: [lane],
+        workerId: "w1",
+        batchSize: 10,
+        leaseMs: 60_000,
+        idleMs: 10,
+        concurrencyPerChain: 3,
+      }).round();
+      return { most, order: lane.delivered };
+    };
+    // Hyperlane messages are independent: three at once.
+    const hyperlane = await pipelined(
+      "hyperlane",
+      [10, 11, 12, 13, 14].map((n) => message(n, { transport: "hyperlane" })),
+    );
+    expect(hyperlane.most).toBe(3);
+    // LayerZero: two origins' paths to one chain, each in order, the two side by side.
+    const layerZero = await pipelined("layerzero", [
+      message(20),
+      message(21),
+      message(22, { originChainId: 70702 }),
+      message(23),
+      message(24, { originChainId: 70702 }),
+    ]);
+    expect(layerZero.most).toBe(2);
+    expect(layerZero.order.filter((id) => [20, 21, 23].map((n) => message(n).messageId).includes(id))).toEqual(
+      [20, 21, 23].map((n) => message(n).messageId),
+    );
+    expect((await store.countByState()).delivered).toBe(10);
   });
 
   it("stops after the delivery in progress and leaves the rest claimable", async () => {

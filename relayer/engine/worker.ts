@@ -62,15 +62,30 @@ export class DeliveryWorker {
     }
     const lanesPerChain = this.options.concurrencyPerChain ?? 1;
     await Promise.all(
-      [...byDestination.values()].flatMap((queue) =>
-        Array.from({ length: Math.min(lanesPerChain, queue.length) }, async () => {
-          for (let message = queue.shift(); message; message = queue.shift()) {
+      [...byDestination.values()].flatMap((queue) => {
+        const pathsInFlight = new Set<string>();
+        // The next message whose ordered path (if any) has nothing in flight.
+        const next = () => {
+          const index = queue.findIndex((message) => {
+            const path = orderedPath(message);
+            return path === undefined || !pathsInFlight.has(path);
+          });
+          return index < 0 ? undefined : queue.splice(index, 1)[0];
+        };
+        return Array.from({ length: Math.min(lanesPerChain, queue.length) }, async () => {
+          for (let message = next(); message; message = next()) {
             // On shutdown, what is not started yet goes back to the store (its lease is released by the engine).
             if (this.stopping) return;
-            await this.work(message);
+            const path = orderedPath(message);
+            if (path) pathsInFlight.add(path);
+            try {
+              await this.work(message);
+            } finally {
+              if (path) pathsInFlight.delete(path);
+            }
           }
-        }),
-      ),
+        });
+      }),
     );
     return claimed.length;
   }
@@ -149,5 +164,12 @@ export class DeliveryWorker {
     if (moved) events?.onDelivered?.(message, result);
   }
 }
+
+/**
+ * LayerZero executes a path's packets only once every earlier nonce is verified: messages of one
+ * (origin, destination) path go one at a time, in discovery order. Hyperlane messages are independent.
+ */
+const orderedPath = (message: StoredMessage): string | undefined =>
+  message.transport === "layerzero" ? `${message.originChainId}>${message.destinationChainId}` : undefined;
 
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));

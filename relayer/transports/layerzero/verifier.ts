@@ -15,7 +15,7 @@ export interface VerifierView {
   destination: { chainId: number; eid: number; dvn: Address; vid: number; receiveUln302: Address };
   /** The longest instruction lifetime this signer accepts, in seconds from now. */
   maxTtlSeconds?: number;
-  /** The fewest confirmations this signer attests, whatever the request says. */
+  /** How deep the packet must be on this signer's own node before it signs, whatever the request claims. */
   minConfirmations?: bigint;
   now?: () => bigint;
 }
@@ -55,9 +55,10 @@ export async function answerVerificationRequest(
       throw refuse(`the ${name} instruction does not call our receive library`, { target: instruction.target });
     }
   }
-  if (request.confirmations < (view.minConfirmations ?? 1n)) {
-    throw refuse(`asks to attest only ${request.confirmations} confirmations`);
-  }
+  // The instruction attests what the destination requires; this signer's own policy may ask for a deeper
+  // packet on its own node before it signs, which only delays its signature.
+  const minConfirmations = view.minConfirmations ?? 1n;
+  const required = request.confirmations > minConfirmations ? request.confirmations : minConfirmations;
   const now = view.now?.() ?? BigInt(Math.floor(Date.now() / 1000));
   const maxTtl = BigInt(view.maxTtlSeconds ?? DEFAULT_MAX_TTL_SECONDS);
   if (request.expiration > now + maxTtl) throw refuse(`expiration ${request.expiration} is too far ahead`);
@@ -76,8 +77,8 @@ export async function answerVerificationRequest(
   if (sent.packet.dstEid !== destination.eid) throw refuse(`the packet is for eid ${sent.packet.dstEid}`);
   const head = await source.publicClient.getBlockNumber({ cacheTime: 0 });
   const confirmations = head - receipt.blockNumber + 1n;
-  if (confirmations < request.confirmations) {
-    throw refuse(`the packet has ${confirmations} confirmations, ${request.confirmations} claimed`);
+  if (confirmations < required) {
+    throw refuse(`the packet has ${confirmations} confirmations, ${required} required`);
   }
 
   const expected = verificationRequest(sent.packet, {
