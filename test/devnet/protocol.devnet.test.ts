@@ -254,6 +254,12 @@ describe("the protocol on the anvil devnet, relayed over LayerZero, Hyperlane an
       functionName: "setAnswer",
       args: [parseUnits("2750", 8)],
     });
+    // The devnet's engine caches prices for its health views; a keeper refreshes the cache after a move.
+    await send("hub", DEVNET_ACCOUNT_ROLES.keeper, {
+      ...engine(),
+      functionName: "refreshPrices",
+      args: [[protocol.hub.priceFeeds["ETH-PERP"]?.priceId as Hex]],
+    });
     const hubUsdc = protocol.hub.tokens.USDC?.address as Address;
     await send("hub", liquidatorIndex, {
       address: hubUsdc,
