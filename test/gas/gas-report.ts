@@ -297,6 +297,42 @@ withTarget(
 );
 await relay.flush();
 
+progress("other user steps: lock, free withdrawal, trades (account with 1 entry)");
+const locker = walletAddress(13);
+await fundOnSpoke(locker, parseUnits("1000", 6));
+await spokeA.vault.write.deposit([usdcA.address, parseUnits("1000", 6), false], { account: locker });
+await measureTx(
+  spokeA.connection,
+  await spokeA.vault.write.lock([usdcA.address, parseUnits("400", 6)], { account: locker }),
+  "spoke: lock free balance as margin (reports)",
+  "tx",
+);
+await measureTx(
+  spokeA.connection,
+  await spokeA.vault.write.withdrawFree([usdcA.address, parseUnits("300", 6), locker], { account: locker }),
+  "spoke: withdrawFree (pays at once, reports)",
+  "tx",
+);
+await relay.flush();
+await measureTx(
+  hubConnection,
+  await engine.write.trade([0n, wad("0.1"), 0n], { account: locker }),
+  "trade: open a position (1 entry)",
+  "tx",
+);
+await measureTx(
+  hubConnection,
+  await engine.write.trade([0n, wad("0.05"), 0n], { account: locker }),
+  "trade: increase it",
+  "tx",
+);
+await measureTx(
+  hubConnection,
+  await engine.write.trade([0n, wad("-0.15"), 0n], { account: locker }),
+  "trade: close it",
+  "tx",
+);
+
 progress("perp and collateral liquidation (spoke A USDC: 1 entry, 1 position each)");
 // Two accounts, 2000 USDC and 6 ETH long each: one for a partial perp liquidation (ETH at 2700), the
 // other closes at 2600 with more debt than collateral, for a collateral liquidation.
