@@ -37,5 +37,13 @@ export async function loadProtocolDeployment(file: string, config: RelayerConfig
       },
     ]);
   }
+  if (config.threshold !== deployment.threshold) {
+    throw new ConfigError("config", [
+      {
+        field: "threshold",
+        message: `is ${config.threshold}; the deployment's DVNs and ISMs need ${deployment.threshold} signatures`,
+      },
+    ]);
+  }
   return deployment;
 }

@@ -198,7 +198,11 @@ export async function runDevnetUntilSignal(options: RunDevnetOptions = {}): Prom
     });
     let deployment = devnet.deployment;
     // A chain that dies or a Ctrl-C during a startup step stops everything; the step then fails on its own.
-    const unlessInterrupted = async <T>(step: Promise<T>): Promise<T | undefined> => {
+    // `undo` cleans up after a step that finishes after all (e.g. operators that started anyway).
+    const unlessInterrupted = async <T>(
+      step: Promise<T>,
+      undo?: (finished: T) => Promise<unknown>,
+    ): Promise<T | undefined> => {
       const interrupted = await Promise.race([
         step.then(() => undefined),
         stopRequested.then(() => "stop" as const),
@@ -208,7 +212,10 @@ export async function runDevnetUntilSignal(options: RunDevnetOptions = {}): Prom
         throw error;
       });
       if (!interrupted) return step;
-      step.catch(() => {});
+      step.then(
+        (finished) => undo?.(finished),
+        () => {},
+      );
       return undefined;
     };
     if (protocol !== false && !signalReceived) {
@@ -237,7 +244,7 @@ export async function runDevnetUntilSignal(options: RunDevnetOptions = {}): Prom
                         ? {
                             prices: {
                               ...prices,
-                              privateKey: deployment.accounts[DEVNET_ACCOUNT_ROLES.deployer]?.privateKey,
+                              privateKey: deployment.accounts[DEVNET_ACCOUNT_ROLES.priceMover]?.privateKey,
                             },
                           }
                         : {}),
@@ -249,6 +256,7 @@ export async function runDevnetUntilSignal(options: RunDevnetOptions = {}): Prom
               if (line) print(line);
             },
           }),
+          (started) => started.stop(),
         );
       }
     }
@@ -339,7 +347,8 @@ function printSummary(
     const { threshold } = devnet.deployment;
     print(
       `accounts: #${DEVNET_ACCOUNT_ROLES.deployer} deployer/owner, #${DEVNET_ACCOUNT_ROLES.trader} trader, ` +
-        `#${DEVNET_ACCOUNT_ROLES.liquidator} liquidator, #${DEVNET_ACCOUNT_ROLES.keeper} keeper`,
+        `#${DEVNET_ACCOUNT_ROLES.liquidator} liquidator, #${DEVNET_ACCOUNT_ROLES.keeper} keeper, ` +
+        `#${DEVNET_ACCOUNT_ROLES.priceMover} price mover`,
     );
     print(
       `relayer: ${operators.operators.length} operator instances, ${threshold} of ${operators.operators.length} signatures per message`,

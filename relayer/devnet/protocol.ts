@@ -2,7 +2,8 @@
  * The protocol on a running devnet: deployProtocol over the devnet's chains with its funded accounts, the
  * result merged into the deployments file, and an in-process relay for tests (the devnet runs the relayer
  * service's processes, see operators.ts). Account roles (indices into the devnet's funded accounts): 0 deploys and owns everything,
- * 1 trader, 2 liquidator, 3 keeper, 4 spare; operators from 5 on, one account per operator.
+ * 1 trader, 2 liquidator, 3 keeper, 4 price mover (its own nonces, apart from the CLI's default account 0);
+ * operators from 5 on, one account per operator.
  */
 import {
   type Account,
@@ -29,7 +30,7 @@ import {
 } from "./deployment.ts";
 import { ProtocolRelay, type ProtocolRelayOptions } from "./relay.ts";
 
-export const DEVNET_ACCOUNT_ROLES = { deployer: 0, trader: 1, liquidator: 2, keeper: 3 } as const;
+export const DEVNET_ACCOUNT_ROLES = { deployer: 0, trader: 1, liquidator: 2, keeper: 3, priceMover: 4 } as const;
 /** Operator i uses funded account OPERATOR_ACCOUNT_OFFSET + i for its verifier key and its deliveries. */
 export const OPERATOR_ACCOUNT_OFFSET = 5;
 export const DEFAULT_OPERATORS = 3;

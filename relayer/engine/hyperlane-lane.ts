@@ -40,6 +40,7 @@ export class HyperlaneLane implements Lane {
   /** This operator's validator of each origin chain, by chain id; peers ask it for checkpoints too. */
   readonly validators: ReadonlyMap<number, HyperlaneValidator>;
   private readonly peers: CheckpointSignatureSource;
+  private readonly isms = new Map<string, ReturnType<typeof resolveMultisigIsm>>();
 
   constructor(
     private readonly network: EngineNetwork,
@@ -122,7 +123,7 @@ export class HyperlaneLane implements Lane {
       });
     if (await isDelivered()) return { status: "alreadyDelivered", gas: [] };
 
-    const { validators, threshold } = await resolveMultisigIsm(target, raw);
+    const { validators, threshold } = await this.multisigIsmOf(target, parsed, raw);
     const request: CheckpointRequest = {
       origin: origin.record.hyperlane.domain,
       merkleTreeHook: origin.record.hyperlane.merkleTreeHook,
@@ -151,6 +152,7 @@ export class HyperlaneLane implements Lane {
     } catch (error) {
       // A peer operator may have delivered it between our check and our transaction.
       if (await isDelivered()) return { status: "alreadyDelivered", gas: [] };
+      this.isms.delete(ismKey(parsed));
       throw error;
     }
     return {
@@ -160,6 +162,26 @@ export class HyperlaneLane implements Lane {
     };
   }
 
+  /**
+   * The validators and threshold that verify messages of one origin to one recipient: resolved through the
+   * routing ISM once and kept, since every message of that route needs them. A failed delivery forgets the
+   * entry (the owner may have changed the ISM).
+   */
+  private multisigIsmOf(
+    target: Parameters<typeof resolveMultisigIsm>[0],
+    message: { origin: number; destination: number; recipient: Hex },
+    raw: Hex,
+  ): ReturnType<typeof resolveMultisigIsm> {
+    const key = ismKey(message);
+    let resolved = this.isms.get(key);
+    if (!resolved) {
+      resolved = resolveMultisigIsm(target, raw);
+      resolved.catch(() => this.isms.delete(key));
+      this.isms.set(key, resolved);
+    }
+    return resolved;
+  }
+
   /** Whether a checkpoint request names a tree this operator validates. */
   servesOrigin(request: Pick<CheckpointRequest, "origin" | "merkleTreeHook">): HyperlaneValidator | undefined {
     const chain = this.network.byDomain(request.origin);
@@ -167,3 +189,6 @@ export class HyperlaneLane implements Lane {
     return validator && isAddressEqual(validator.merkleTreeHook, request.merkleTreeHook) ? validator : undefined;
   }
 }
+
+const ismKey = (message: { origin: number; destination: number; recipient: Hex }): string =>
+  `${message.origin}>${message.destination}:${message.recipient.toLowerCase()}`;

@@ -67,7 +67,9 @@ export class LayerZeroLane implements Lane {
       signatures: async (request) => {
         const signatures = await gather(request);
         // Only a quorum of signatures that really are their signers' counts as `signed` (and is kept).
-        const valid = await validSignatures(request.verify.digest, signatures);
+        const valid = (await validSignatures(request.verify.digest, signatures)).filter((signature) =>
+          network.deployment.operators.some((operator) => isAddressEqual(operator, signature.signer)),
+        );
         if (new Set(valid.map((signature) => signature.signer.toLowerCase())).size >= options.threshold) {
           await this.inFlight.get(decodePacket(request.encodedPacket).guid)?.signed(valid);
         }
@@ -76,9 +78,9 @@ export class LayerZeroLane implements Lane {
     });
   }
 
-  startBlock(): bigint {
+  startBlock(chain: EngineChain): bigint {
     // The LayerZero stack and the Hyperlane stack are deployed together; the Mailbox's block bounds both.
-    return 0n;
+    return BigInt(chain.record.hyperlane.deployBlock);
   }
 
   async discover(chain: EngineChain, fromBlock: bigint, toBlock: bigint): Promise<NewMessage[]> {

@@ -70,9 +70,10 @@ export function createEngineNetwork(options: {
       name: record.name,
       chainId: record.chainId,
       config,
-      // Receipts of our own deliveries are polled at the chain's pace, not viem's default of 4 s.
-      publicClient: createPublicClient({ chain, transport, pollingInterval: config.pollIntervalMs }),
-      walletClient: createWalletClient({ chain, transport, account, pollingInterval: config.pollIntervalMs }),
+      // Receipts of our own deliveries: a delivery waits on them, so they are polled five times as often as
+      // the watcher polls the head (viem's default is every 4 s).
+      publicClient: createPublicClient({ chain, transport, pollingInterval: receiptPollMs(config) }),
+      walletClient: createWalletClient({ chain, transport, account, pollingInterval: receiptPollMs(config) }),
       record,
     };
   });
@@ -84,3 +85,5 @@ export function createEngineNetwork(options: {
     byDomain: (domain) => chains.find((chain) => chain.record.hyperlane.domain === domain),
   };
 }
+
+const receiptPollMs = (config: ChainConfig): number => Math.max(10, Math.round(config.pollIntervalMs / 5));

@@ -1,9 +1,10 @@
 import { type Address, type Hex, zeroAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
-import type { CheckpointRequest } from "../transports/hyperlane/index.ts";
+import { type CheckpointRequest, signCheckpoint } from "../transports/hyperlane/index.ts";
 import type { VerificationRequest } from "../transports/layerzero/index.ts";
 import { type Peer, PeerClient } from "./peers.ts";
+import { localDigestSigner } from "./signer.ts";
 
 // A stand-in for the network between operators: each peer URL answers with a canned response, after a delay.
 type Answer = { status: number; body: unknown; delayMs?: number } | "unreachable" | "hang";
@@ -24,10 +25,12 @@ function fakeFetch(answers: Record<string, Answer>, calls: string[]): typeof fet
 }
 
 const self = privateKeyToAccount(`0x${"11".repeat(32)}`).address;
-const peerAddress = (n: number) => privateKeyToAccount(`0x${String(n).padStart(2, "0").repeat(32)}` as Hex).address;
-const peer = (n: number): Peer => ({ url: `http://peer-${n}.test`, address: peerAddress(n + 20) });
+const peerKey = (n: number) =>
+  `0x${String(n + 20)
+    .padStart(2, "0")
+    .repeat(32)}` as Hex;
+const peer = (n: number): Peer => ({ url: `http://peer-${n}.test`, address: privateKeyToAccount(peerKey(n)).address });
 const hash = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as Hex;
-const signature = (n: number) => `0x${n.toString(16).padStart(130, "0")}` as Hex;
 
 const layerZeroRequest: VerificationRequest = {
   sourceChainId: 70701,
@@ -50,11 +53,10 @@ const checkpointRequest = (validators: Address[], threshold: number): Checkpoint
   validators,
   threshold,
 });
-const signedCheckpoint = (validator: Address) => ({
-  checkpoint: { origin: 70701, merkleTreeHook: zeroAddress, root: hash(2), index: 0, messageId: hash(1) },
-  validator,
-  signature: signature(3),
-});
+const CHECKPOINT = { origin: 70701, merkleTreeHook: zeroAddress, root: hash(2), index: 0, messageId: hash(1) };
+/** Peer n's real signature of the requested checkpoint, or of another one. */
+const signedCheckpoint = (n: number, checkpoint = CHECKPOINT) =>
+  signCheckpoint(localDigestSigner(peerKey(n)), checkpoint);
 
 describe("PeerClient", () => {
   it("asks every peer at once and returns as soon as the wanted number answered", async () => {
@@ -65,9 +67,9 @@ describe("PeerClient", () => {
       timeoutMs: 5_000,
       fetch: fakeFetch(
         {
-          "http://peer-1.test": { status: 200, body: signedCheckpoint(peer(1).address), delayMs: 5 },
+          "http://peer-1.test": { status: 200, body: await signedCheckpoint(1), delayMs: 5 },
           "http://peer-2.test": "hang",
-          "http://peer-3.test": { status: 200, body: signedCheckpoint(peer(3).address), delayMs: 10 },
+          "http://peer-3.test": { status: 200, body: await signedCheckpoint(3), delayMs: 10 },
         },
         calls,
       ),
@@ -102,7 +104,7 @@ describe("PeerClient", () => {
     expect(await client.hyperlane(checkpointRequest([self], 2))).toEqual([]);
     expect(errors).toHaveLength(4);
     expect(errors.join("\n")).toMatch(/peer-1.*refused \(422\): has not seen message/);
-    expect(errors.join("\n")).toMatch(/peer-2.*malformed answer/);
+    expect(errors.join("\n")).toMatch(/peer-2.*unusable answer/);
     expect(errors.join("\n")).toMatch(/peer-3.*did not answer/);
     expect(errors.join("\n")).toMatch(/peer-4.*did not answer/);
   });
@@ -121,12 +123,39 @@ describe("PeerClient", () => {
     expect(calls).toEqual([]);
   });
 
+  it("does not count a peer's answer that is not its own signature of what was asked", async () => {
+    const errors: string[] = [];
+    const client = new PeerClient({
+      peers: [peer(1), peer(2), peer(3)],
+      self,
+      timeoutMs: 1_000,
+      onPeerError: (failed, error) => errors.push(`${failed.url}: ${error.message}`),
+      fetch: fakeFetch(
+        {
+          // Fast but useless: another message's checkpoint, and peer 1's signature passed off as peer 2's.
+          "http://peer-1.test": { status: 200, body: await signedCheckpoint(1, { ...CHECKPOINT, messageId: hash(8) }) },
+          "http://peer-2.test": { status: 200, body: await signedCheckpoint(1) },
+          "http://peer-3.test": { status: 200, body: await signedCheckpoint(3), delayMs: 30 },
+        },
+        [],
+      ),
+    });
+    const answers = await client.hyperlane(checkpointRequest([self, peer(3).address], 2));
+    expect(answers.map((answer) => answer.validator)).toEqual([peer(3).address]);
+    expect(errors.join("\n")).toMatch(/peer-1.*unusable answer/);
+    expect(errors.join("\n")).toMatch(/peer-2.*unusable answer/);
+  });
+
   it("sends LayerZero requests as JSON and flattens the answers' signatures", async () => {
     let sentBody: unknown;
-    const answer = [
-      { signer: peer(1).address, digest: hash(4), signature: signature(6) },
-      { signer: peer(1).address, digest: hash(5), signature: signature(7) },
-    ];
+    const account = privateKeyToAccount(peerKey(1));
+    const answer = await Promise.all(
+      [hash(4), hash(5)].map(async (digest) => ({
+        signer: account.address,
+        digest,
+        signature: await account.signMessage({ message: { raw: digest } }),
+      })),
+    );
     const client = new PeerClient({
       peers: [peer(1)],
       self,

@@ -1,7 +1,12 @@
-import { type Address, getAddress, type Hex, isAddress, isAddressEqual, isHex } from "viem";
+import { type Address, getAddress, type Hex, isAddress, isAddressEqual, isHex, recoverMessageAddress } from "viem";
 import { z } from "zod/v4";
 import { XmarginError } from "../../sdk/errors.ts";
-import type { CheckpointRequest, CheckpointSignatureSource, SignedCheckpoint } from "../transports/hyperlane/index.ts";
+import {
+  type CheckpointRequest,
+  type CheckpointSignatureSource,
+  isValidCheckpointSignature,
+  type SignedCheckpoint,
+} from "../transports/hyperlane/index.ts";
 import {
   fromVerificationAnswerJson,
   type PeerSignatureRequester,
@@ -76,11 +81,31 @@ export class PeerClient {
   /** LayerZero DVN signatures (one per instruction of the request) from up to `wanted` peers. */
   readonly layerZero: PeerSignatureRequester = async (request, wanted) => {
     if (wanted <= 0) return [];
+    const digests = [request.verify.digest, request.commit?.digest].flatMap((digest) =>
+      digest ? [digest.toLowerCase()] : [],
+    );
     const answers = await this.gather(
       wanted,
       "/v1/attestations/layerzero",
       toVerificationRequestJson(request),
-      fromVerificationAnswerJson,
+      async (json, peer) => {
+        const answer = fromVerificationAnswerJson(json);
+        for (const signature of answer) {
+          const signer = await recoverMessageAddress({
+            message: { raw: signature.digest },
+            signature: signature.signature,
+          }).catch(() => undefined);
+          if (
+            !isAddressEqual(signature.signer, peer.address) ||
+            !digests.includes(signature.digest.toLowerCase()) ||
+            signer === undefined ||
+            !isAddressEqual(signer, peer.address)
+          ) {
+            throw new Error(`a signature that is not ${peer.address}'s of this request's instructions`);
+          }
+        }
+        return answer;
+      },
     );
     return answers.flat();
   };
@@ -90,15 +115,34 @@ export class PeerClient {
     const ownIsInSet = request.validators.some((validator) => isAddressEqual(validator, this.options.self));
     const wanted = request.threshold - (ownIsInSet ? 1 : 0);
     const body = { origin: request.origin, merkleTreeHook: request.merkleTreeHook, messageId: request.messageId };
-    return this.gather(
-      wanted,
-      "/v1/attestations/hyperlane",
-      body,
-      (answer): SignedCheckpoint => signedCheckpointJson.parse(answer),
-    );
+    return this.gather(wanted, "/v1/attestations/hyperlane", body, async (json, peer): Promise<SignedCheckpoint> => {
+      const signed: SignedCheckpoint = signedCheckpointJson.parse(json);
+      const { checkpoint } = signed;
+      if (
+        !isAddressEqual(signed.validator, peer.address) ||
+        checkpoint.origin !== request.origin ||
+        !isAddressEqual(checkpoint.merkleTreeHook, request.merkleTreeHook) ||
+        checkpoint.messageId.toLowerCase() !== request.messageId.toLowerCase() ||
+        checkpoint.index !== request.index ||
+        !(await isValidCheckpointSignature(signed))
+      ) {
+        throw new Error(`not ${peer.address}'s signature of message ${request.messageId} at index ${request.index}`);
+      }
+      return signed;
+    });
   };
 
-  private gather<T>(wanted: number, path: string, body: unknown, parse: (json: unknown) => T): Promise<T[]> {
+  /**
+   * Asks every peer at once; resolves once `wanted` of them gave an answer that `accept` took (it checks
+   * the answer is the peer's own signature of what was asked), or all have answered. A peer whose answer
+   * is refused counts as missing: a faulty peer can neither stall nor fill the quorum.
+   */
+  private gather<T>(
+    wanted: number,
+    path: string,
+    body: unknown,
+    accept: (json: unknown, peer: Peer) => Promise<T>,
+  ): Promise<T[]> {
     const peers = this.options.peers.filter((peer) => !isAddressEqual(peer.address, this.options.self));
     if (wanted <= 0 || peers.length === 0) return Promise.resolve([]);
     return new Promise((resolve) => {
@@ -106,7 +150,7 @@ export class PeerClient {
       let settled = 0;
       const finish = () => resolve(answers.slice());
       for (const peer of peers) {
-        this.ask(peer, path, body, parse)
+        this.ask(peer, path, body, accept)
           .then((answer) => {
             answers.push(answer);
           })
@@ -121,7 +165,12 @@ export class PeerClient {
     });
   }
 
-  private async ask<T>(peer: Peer, path: string, body: unknown, parse: (json: unknown) => T): Promise<T> {
+  private async ask<T>(
+    peer: Peer,
+    path: string,
+    body: unknown,
+    accept: (json: unknown, peer: Peer) => Promise<T>,
+  ): Promise<T> {
     const url = new URL(path, peer.url);
     let response: Response;
     try {
@@ -145,9 +194,9 @@ export class PeerClient {
       throw new PeerRequestError(`peer ${peer.address} refused (${response.status}): ${reason}`);
     }
     try {
-      return parse(JSON.parse(text));
+      return await accept(JSON.parse(text), peer);
     } catch (error) {
-      throw new PeerRequestError(`peer ${peer.address} sent a malformed answer: ${(error as Error).message}`, {
+      throw new PeerRequestError(`peer ${peer.address} sent an unusable answer: ${(error as Error).message}`, {
         cause: error,
       });
     }

@@ -27,8 +27,9 @@ export interface DeliveryWorkerOptions {
   idleMs: number;
   /**
    * Deliveries in flight per destination chain (default 1). Above 1 the account's transactions are
-   * pipelined through viem's nonce manager; messages of one chain may then land out of discovery order,
-   * which both transports and the protocol accept (commands are applied in cmdNonce order on the spoke).
+   * pipelined through viem's nonce manager; messages of one chain may then land out of discovery order
+   * (except a LayerZero path's, which stay in order), which the protocol accepts (reports carry seq,
+   * commands are applied in cmdNonce order on the spoke).
    */
   concurrencyPerChain?: number;
   events?: WorkerEvents;
@@ -60,7 +61,7 @@ export class DeliveryWorker {
       queue.push(message);
       byDestination.set(message.destinationChainId, queue);
     }
-    const lanesPerChain = this.options.concurrencyPerChain ?? 1;
+    const inFlightPerChain = this.options.concurrencyPerChain ?? 1;
     await Promise.all(
       [...byDestination.values()].flatMap((queue) => {
         const pathsInFlight = new Set<string>();
@@ -72,10 +73,12 @@ export class DeliveryWorker {
           });
           return index < 0 ? undefined : queue.splice(index, 1)[0];
         };
-        return Array.from({ length: Math.min(lanesPerChain, queue.length) }, async () => {
+        return Array.from({ length: Math.min(inFlightPerChain, queue.length) }, async () => {
           for (let message = next(); message; message = next()) {
             // On shutdown, what is not started yet goes back to the store (its lease is released by the engine).
             if (this.stopping) return;
+            // Past its lease another instance sharing the store may hold it: leave it to that one.
+            if (message.leaseExpiresAt && message.leaseExpiresAt.getTime() <= Date.now()) continue;
             const path = orderedPath(message);
             if (path) pathsInFlight.add(path);
             try {

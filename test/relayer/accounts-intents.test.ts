@@ -65,6 +65,7 @@ describe("relayer protocol routes on the anvil devnet", () => {
     parseRelayerConfig({
       dataDir: join(dir, `instance-${servers.length}`),
       operator: { privateKey: devnet.deployment.accounts[RELAYER_ACCOUNT]?.privateKey as Hex },
+      threshold: 1,
       chains: [devnet.deployment.hub, ...devnet.deployment.spokes].map(({ name, chainId, rpcUrl }) => ({
         name,
         chainId,

@@ -1,6 +1,6 @@
 import { parseUnits } from "viem";
 import { readContract } from "viem/actions";
-import { marginEngineAbi } from "../../../sdk/abi/index.ts";
+import { marginEngineAbi, xmarginOracleAbi } from "../../../sdk/abi/index.ts";
 import { sendContractTransaction } from "../../../sdk/actions/internal/transaction.ts";
 import { requireContract } from "../../../sdk/deployments.ts";
 import { readDevnetDeployment } from "../../devnet/deployment.ts";
@@ -18,8 +18,9 @@ export const priceCommand: Command = {
 
 Sets the answer of one of the devnet's price feeds (writable mock Chainlink feeds) to PRICE in USD:
 an asset's (USDC, WETH, WBTC: prices collateral) or a market's mark (ETH-PERP, BTC-PERP: prices
-positions). The oracle reads it at once; the engine's price cache (which health views read) is
-refreshed in the same step, so health and liquidation prices move with it. Devnet only.
+positions). Then it pokes the oracle (so that its deviation anchor follows) and refreshes the engine's
+price cache, which health views read (two more transactions), so health and liquidation prices move
+with it at once. Devnet only.
 
 Options:
 ${SESSION_HELP}`,
@@ -46,20 +47,29 @@ ${SESSION_HELP}`,
       functionName: "setAnswer",
       args: [price],
     });
-    // Health views read the engine's price cache when it is on: refresh it so the new price shows at once.
+    // The oracle's anchor follows the feed; health views read the engine's price cache when it is on.
+    const wallet = session.wallet(session.hub);
     const engine = requireContract(session.deployment.hub, "engine");
-    const reader = session.wallet(session.hub);
+    const priceId = feed.priceId as `0x${string}`;
+    const oracle = await readContract(wallet, { address: engine, abi: marginEngineAbi, functionName: "oracle" });
+    const poke = await sendContractTransaction(wallet, {
+      address: oracle,
+      abi: xmarginOracleAbi,
+      functionName: "poke",
+      args: [priceId],
+    });
     const cacheOn =
-      (await readContract(reader, { address: engine, abi: marginEngineAbi, functionName: "maxPriceAge" })) > 0;
-    if (cacheOn) {
-      await sendContractTransaction(reader, {
-        address: engine,
-        abi: marginEngineAbi,
-        functionName: "refreshPrices",
-        args: [[feed.priceId as `0x${string}`]],
-      });
-    }
-    report(values.json, { ...result, feed: name, price: parseUnits(rawPrice, 18) }, () => [
+      (await readContract(wallet, { address: engine, abi: marginEngineAbi, functionName: "maxPriceAge" })) > 0;
+    const refresh = cacheOn
+      ? await sendContractTransaction(wallet, {
+          address: engine,
+          abi: marginEngineAbi,
+          functionName: "refreshPrices",
+          args: [[priceId]],
+        })
+      : undefined;
+    const transactions = { poke: poke.hash, ...(refresh ? { refreshPrices: refresh.hash } : {}) };
+    report(values.json, { ...result, feed: name, price: parseUnits(rawPrice, 18), transactions }, () => [
       `${name} price set to ${rawPrice} USD (tx ${result.hash})`,
     ]);
     return 0;

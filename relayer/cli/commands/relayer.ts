@@ -35,7 +35,7 @@ Options:
     const config = await loadRelayerConfig(values.config);
     const { server, stop } = await startServer(config);
 
-    await new Promise<void>((resolve) => {
+    const stopped = await new Promise<boolean>((resolve) => {
       let stopping = false;
       const onSignal = (signal: NodeJS.Signals) => {
         if (stopping) {
@@ -44,14 +44,16 @@ Options:
         }
         stopping = true;
         server.log.info(`${signal}: stopping (finishing deliveries in progress)`);
-        stop().then(resolve, (error: unknown) => {
-          server.log.error({ err: error }, "shutdown failed");
-          resolve();
-        });
+        stop().then(
+          () => resolve(true),
+          (error: unknown) => {
+            server.log.error({ err: error }, "shutdown failed");
+            resolve(false);
+          },
+        );
       };
       for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
     });
-    for (const signal of STOP_SIGNALS) process.removeAllListeners(signal);
-    return 0;
+    return stopped ? 0 : 1;
   },
 };

@@ -8,13 +8,13 @@ const messageId = z
   .string()
   .refine((value) => isHex(value, { strict: true }) && value.length === 66, "must be 0x + 64 hex digits");
 
-/** Peer operators fetch this operator's attestation of a message here (M-of-N verification). */
+/** The signatures this operator gave for a message (its own attestations), for audit and monitoring. */
 export const signatureRoutes: FastifyPluginAsync<{ signer: `0x${string}` }> = async (app, { signer }) => {
   app.get(
     "/v1/messages/:id/signatures",
     {
       schema: {
-        summary: "This operator's signatures of a message, for peer operators collecting M of N",
+        summary: "This operator's signatures of a message (audit and monitoring)",
         tags: ["operators"],
         params: z.strictObject({ id: messageId }),
         response: {

@@ -1,4 +1,4 @@
-import { type Address, type Hex, isAddressEqual, type PublicClient } from "viem";
+import { type Address, type Hex, isAddressEqual, type PublicClient, TransactionReceiptNotFoundError } from "viem";
 import type { DigestSigner } from "../../engine/signer.ts";
 import { sentPacketsFromLogs } from "./delivery.ts";
 import { LayerZeroError } from "./errors.ts";
@@ -67,7 +67,10 @@ export async function answerVerificationRequest(
   try {
     receipt = await source.publicClient.getTransactionReceipt({ hash: request.transactionHash });
   } catch (error) {
-    throw refuse(`transaction not found on chain ${source.chainId}: ${(error as Error).message}`);
+    // Only "no such transaction" is a refusal; a node that fails is this signer's problem, not the request's,
+    // and its message (which can carry the RPC URL) stays out of the answer.
+    if (!(error instanceof TransactionReceiptNotFoundError)) throw error;
+    throw refuse(`transaction ${request.transactionHash} not found on chain ${source.chainId}`);
   }
   if (receipt.status !== "success") throw refuse("the source transaction reverted");
   const sent = sentPacketsFromLogs(source.chainId, source.endpoint, receipt.logs).find(
