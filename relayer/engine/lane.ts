@@ -39,6 +39,21 @@ export interface Lane {
   deliver(message: StoredMessage, progress: DeliveryProgress): Promise<DeliveryResult>;
 }
 
+/**
+ * The message cannot go yet for a reason that clears on its own soon (e.g. LayerZero: an earlier nonce of
+ * its path is not verified yet): retried after `retryAfterMs` rather than on the growing backoff.
+ */
+export class DeliveryDeferred extends Error {
+  override name = "DeliveryDeferred";
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** The xmargin message type of a payload, or null for bytes that are not one (they are stored, then failed). */
 export function xmarginMessageType(payload: Hex): MessageTypeName | null {
   try {

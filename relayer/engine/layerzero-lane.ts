@@ -6,11 +6,12 @@ import {
   type DvnSignature,
   decodePacket,
   type LayerZeroDelivery,
+  LayerZeroError,
   type PeerSignatureRequester,
   type SentPacket,
   signaturesFromLocalAndPeers,
 } from "../transports/layerzero/index.ts";
-import { type DeliveryProgress, type DeliveryResult, type Lane, xmarginMessageType } from "./lane.ts";
+import { DeliveryDeferred, type DeliveryProgress, type DeliveryResult, type Lane, xmarginMessageType } from "./lane.ts";
 import type { EngineChain, EngineNetwork } from "./network.ts";
 import type { DigestSigner } from "./signer.ts";
 
@@ -37,6 +38,9 @@ export function sentPacketOf(message: StoredMessage): SentPacket {
     sendLibrary,
   };
 }
+
+/** An earlier nonce of the path is delivered by then, by us or a peer: retry soon, not on the growing backoff. */
+const PREDECESSOR_RETRY_MS = 500;
 
 /**
  * LayerZero: `PacketSent` of our gateways, verified by the DVN with M of N operator signatures (ours
@@ -115,7 +119,16 @@ export class LayerZeroLane implements Lane {
     if (status === "committed" || status === "verifiable") await progress.verified();
     this.inFlight.set(guid, progress);
     try {
-      const outcome = await this.delivery.deliver(sent);
+      const outcome = await this.delivery.deliver(sent).catch((error: unknown) => {
+        if (error instanceof LayerZeroError && error.reason?.errorName === "LZ_InvalidNonce") {
+          throw new DeliveryDeferred(
+            `an earlier packet of the path ${message.originChainId} → ${message.destinationChainId} is not verified yet`,
+            PREDECESSOR_RETRY_MS,
+            { cause: error },
+          );
+        }
+        throw error;
+      });
       const destination =
         this.network.byChainId(outcome.destinationChainId)?.name ?? String(outcome.destinationChainId);
       const execution = outcome.steps.find((step) => step.step === "execute");

@@ -7,7 +7,7 @@ import {
   type StoredMessage,
   type Transport,
 } from "../storage/index.ts";
-import type { DeliveryProgress, DeliveryResult, Lane } from "./lane.ts";
+import { DeliveryDeferred, type DeliveryProgress, type DeliveryResult, type Lane } from "./lane.ts";
 
 export interface WorkerEvents {
   onDelivered?(message: StoredMessage, result: DeliveryResult): void;
@@ -134,7 +134,8 @@ export class DeliveryWorker {
     const key = { transport: message.transport, messageId: message.messageId };
     let state: PendingState = message.state as PendingState;
     const fail = async (error: Error, permanent: boolean) => {
-      const recorded = await store.recordFailure(key, error, { workerId, permanent });
+      const retryAt = error instanceof DeliveryDeferred ? new Date(Date.now() + error.retryAfterMs) : undefined;
+      const recorded = await store.recordFailure(key, error, { workerId, permanent, ...(retryAt ? { retryAt } : {}) });
       if (recorded) events?.onFailed?.(message, error, { attempts: recorded.attempts, permanent });
     };
     const lane = this.lanes.get(message.transport);

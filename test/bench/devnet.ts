@@ -88,7 +88,9 @@ export async function startBenchDevnet(options: {
     await observer?.close();
     await operators?.stop();
     await devnet?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    // XMARGIN_BENCH_KEEP=1 keeps the operators' logs and stores for a look after the run.
+    if (process.env.XMARGIN_BENCH_KEEP) console.log(`kept the devnet's operator data in ${dataDir}`);
+    else rmSync(dataDir, { recursive: true, force: true });
   };
   try {
     options.onProgress(`starting anvil hub + ${BENCH_SPOKES.length} spokes`);

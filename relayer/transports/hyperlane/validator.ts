@@ -37,14 +37,10 @@ export class HyperlaneValidator {
   private readonly signer: DigestSigner;
   private readonly confirmations: number;
   private readonly maxBlockRange: bigint;
-  private readonly tree = new IncrementalMerkleTree();
+  private tree = new IncrementalMerkleTree();
   private readonly checkpoints = new Map<string, Checkpoint>();
+  private readonly fromBlock: bigint;
   private nextBlock: bigint;
-  /**
-   * Set once the local tree disagrees with the hook: every checkpoint it would sign could carry a
-   * wrong root (which Hyperlane's fraud proofs treat as misbehaviour), so the validator stops signing.
-   */
-  private fault: HyperlaneTransportError | undefined;
   /** Syncs run one at a time: the tree must see insertions in order exactly once. */
   private syncQueue: Promise<unknown> = Promise.resolve();
 
@@ -56,7 +52,8 @@ export class HyperlaneValidator {
     this.address = options.signer.address;
     this.confirmations = options.confirmations ?? 1;
     this.maxBlockRange = options.maxBlockRange ?? DEFAULT_MAX_BLOCK_RANGE;
-    this.nextBlock = options.fromBlock ?? 0n;
+    this.fromBlock = options.fromBlock ?? 0n;
+    this.nextBlock = this.fromBlock;
   }
 
   /** Leaves in the local tree. */
@@ -78,7 +75,6 @@ export class HyperlaneValidator {
 
   /** Signs the checkpoint of `messageId`, syncing first if the message is not in the local tree yet. */
   async sign(messageId: Hex): Promise<SignedCheckpoint> {
-    if (this.fault) throw this.fault;
     if (!this.checkpointOf(messageId)) await this.sync();
     const checkpoint = this.checkpointOf(messageId);
     if (!checkpoint) {
@@ -92,7 +88,6 @@ export class HyperlaneValidator {
   }
 
   private async syncOnce(): Promise<number> {
-    if (this.fault) throw this.fault;
     const toBlock = await confirmedHead(this.client, this.confirmations);
     if (toBlock === undefined || toBlock < this.nextBlock) return this.tree.count;
     for (const [from, to] of blockRanges(this.nextBlock, toBlock, this.maxBlockRange)) {
@@ -112,7 +107,7 @@ export class HyperlaneValidator {
 
   private insert(messageId: Hex, index: number, blockNumber: bigint): void {
     if (index !== this.tree.count) {
-      throw this.faulted(
+      throw this.discardTree(
         "MerkleTreeMismatch",
         `hook inserted message ${messageId} at index ${index}, the local tree expected index ${this.tree.count}`,
         { details: { origin: this.origin, merkleTreeHook: this.merkleTreeHook, messageId, index, blockNumber } },
@@ -137,7 +132,7 @@ export class HyperlaneValidator {
     ]);
     const localRoot = this.tree.root();
     if (count !== this.tree.count || root !== localRoot) {
-      throw this.faulted(
+      throw this.discardTree(
         "MerkleTreeMismatch",
         `local tree (${this.tree.count} leaves) differs from hook ${this.merkleTreeHook} (${count} leaves) at block ${blockNumber}`,
         {
@@ -155,8 +150,16 @@ export class HyperlaneValidator {
     }
   }
 
-  private faulted(...args: ConstructorParameters<typeof HyperlaneTransportError>): HyperlaneTransportError {
-    this.fault = new HyperlaneTransportError(...args);
-    return this.fault;
+  /**
+   * The local tree disagrees with the hook (a node that served a block's logs incompletely, say): every
+   * checkpoint it would sign could carry a wrong root, which Hyperlane's fraud proofs treat as misbehaviour.
+   * So nothing it holds is signed any more: the tree is dropped and rebuilt from the first block on the next
+   * sync, which is checked against the hook again before anything is signed.
+   */
+  private discardTree(...args: ConstructorParameters<typeof HyperlaneTransportError>): HyperlaneTransportError {
+    this.tree = new IncrementalMerkleTree();
+    this.checkpoints.clear();
+    this.nextBlock = this.fromBlock;
+    return new HyperlaneTransportError(...args);
   }
 }
