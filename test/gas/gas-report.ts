@@ -333,6 +333,47 @@ await measureTx(
   "tx",
 );
 
+progress("hub settle balance, liquidity pool and auto-margin opt-in; a spoke re-report");
+await hub.fund(locker, "10000");
+await measureTx(
+  hubConnection,
+  await engine.write.depositSettle([locker, parseUnits("1000", 6)], { account: locker }),
+  "depositSettle (hub)",
+  "tx",
+);
+await measureTx(
+  hubConnection,
+  await engine.write.withdrawSettle([parseUnits("400", 6), locker], { account: locker }),
+  "withdrawSettle (hub, 1 entry, no position)",
+  "tx",
+);
+await measureTx(
+  hubConnection,
+  await engine.write.depositLiquidity([parseUnits("2000", 6)], { account: locker }),
+  "depositLiquidity (hub)",
+  "tx",
+);
+const lockerShares = await engine.read.liquiditySharesOf([locker]);
+await measureTx(
+  hubConnection,
+  await engine.write.withdrawLiquidity([lockerShares / 2n, locker], { account: locker }),
+  "withdrawLiquidity (hub, half the shares)",
+  "tx",
+);
+await measureTx(
+  hubConnection,
+  await engine.write.setAutoMargin([true], { account: locker }),
+  "setAutoMargin (hub)",
+  "tx",
+);
+await measureTx(
+  spokeA.connection,
+  await spokeA.vault.write.syncBalance([locker, usdcA.address], { account: locker }),
+  "spoke: syncBalance (re-reports an account's balance)",
+  "tx",
+);
+await relay.flush();
+
 progress("perp and collateral liquidation (spoke A USDC: 1 entry, 1 position each)");
 // Two accounts, 2000 USDC and 6 ETH long each: one for a partial perp liquidation (ETH at 2700), the
 // other closes at 2600 with more debt than collateral, for a collateral liquidation.
