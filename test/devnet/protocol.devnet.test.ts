@@ -237,16 +237,23 @@ describe("the protocol on the anvil devnet, relayed over LayerZero, Hyperlane an
     expectRoutesHonoured("Release");
   });
 
-  it("a Seize on each spoke pays the liquidator there", async () => {
+  // A retry (the trade once reverted on a loaded CI machine, not reproduced since) resumes where it stopped:
+  // each trader only tops its position up to 20 ETH.
+  it("a Seize on each spoke pays the liquidator there", { retry: 2 }, async () => {
     const liquidatorIndex = DEVNET_ACCOUNT_ROLES.liquidator;
     const liquidator = addressOf(liquidatorIndex);
     // Each trader goes 20 ETH long; the ETH-PERP mark then falls 8.3 %, more than their margin.
+    const target = parseUnits("20", 18);
     for (const name of SPOKES) {
-      await send("hub", TRADER_ACCOUNT[name] ?? 0, {
+      const account = TRADER_ACCOUNT[name] ?? 0;
+      const { size } = await hubClients().publicClient.readContract({
         ...engine(),
-        functionName: "trade",
-        args: [0n, parseUnits("20", 18), 0n],
+        functionName: "positionOf",
+        args: [addressOf(account), 0n],
       });
+      if (size < target) {
+        await send("hub", account, { ...engine(), functionName: "trade", args: [0n, target - size, 0n] });
+      }
     }
     await send("hub", DEVNET_ACCOUNT_ROLES.keeper, {
       address: protocol.hub.priceFeeds["ETH-PERP"]?.address as Address,
