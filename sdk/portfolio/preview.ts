@@ -66,7 +66,8 @@ export interface Preview {
   state: AccountState;
 }
 
-const MAX_OPEN_MARKETS = 16;
+// OpenMarkets.MAX on the engine: one word holds the count and up to 20 market ids.
+const MAX_OPEN_MARKETS = 20;
 
 const abs = (value: bigint) => (value < 0n ? -value : value);
 const min = (a: bigint, b: bigint) => (a < b ? a : b);

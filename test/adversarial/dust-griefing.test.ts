@@ -6,8 +6,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { connect } from "../helpers/chains.ts";
 import { deployHub, type Hub, SPOKE_A, wad } from "../helpers/hub.ts";
 
-/** AccountRisk.MAX_OPEN_MARKETS. */
-const MAX_OPEN_MARKETS = 16;
+/** OpenMarkets.MAX. */
+const MAX_OPEN_MARKETS = 20;
 
 describe("griefing by dust", () => {
   let hub: Hub;

@@ -418,7 +418,76 @@ await measureTx(
   "tx",
 );
 await relay.flush();
+
+progress("bad debt: the debtor's collateral is all seized and its reports say so; its debt is left");
+const badDebt = -(await engine.read.settleBalanceOf([debtor]));
+const [, , insuranceBeforeBadDebt] = await engine.read.poolAccounts();
+if (badDebt <= 0n) throw new Error("the debtor has no debt left to resolve");
+const insuranceShare =
+  badDebt <= insuranceBeforeBadDebt ? "insurance covers it all" : "insurance pays part, the rest socialised";
+await measureTx(
+  hubConnection,
+  await engine.write.resolveBadDebt([debtor], { account: hub.keeper.account }),
+  `resolveBadDebt (1 emptied entry, 0 positions: ${insuranceShare})`,
+  "tx",
+);
 await hub.setPrice("WETH", "3000");
+
+progress("auto-margin: a keeper locks free spoke balance of an opted-in account below initial health");
+// 1000 USDC locked and 2000 free on spoke A, 6 ETH long at 3000: at 2900 its initial health is negative.
+const autoMargined = walletAddress(14);
+await fundOnSpoke(autoMargined, parseUnits("3000", 6));
+await deposit(autoMargined, "1000");
+await spokeA.vault.write.deposit([usdcA.address, parseUnits("2000", 6), false], { account: autoMargined });
+await relay.flush();
+await engine.write.setAutoMargin([true], { account: autoMargined });
+await engine.write.trade([0n, wad("6"), 0n], { account: autoMargined });
+await hub.setPrice("WETH", "2900");
+const autoMarginHash = await engine.write.autoMarginLock([autoMargined, SPOKE_A, usdcA.address, parseUnits("500", 6)], {
+  account: hub.keeper.account,
+});
+await measureTx(hubConnection, autoMarginHash, "autoMarginLock (1 entry, 1 position, sends Lock)", "tx");
+const [lockCommand] = sentMessages(
+  await hubClient.waitForTransactionReceipt({ hash: autoMarginHash }),
+  hub.messenger.address,
+);
+if (!lockCommand) throw new Error("no Lock command");
+await measureTx(
+  spokeA.connection,
+  await deliver("spokeA", HUB, lockCommand.raw),
+  "spoke: execute Lock of free balance (reports back)",
+  "tx",
+);
+if ((await spokeA.vault.read.balanceOf([autoMargined, usdcA.address])).locked !== parseUnits("1500", 6)) {
+  throw new Error("the auto-margin Lock did not lock the 500 USDC it asked for");
+}
+await relay.flush();
+await hub.setPrice("WETH", "3000");
+
+progress("claim on spoke B: a Release the token refused to pay (blacklisted receiver) became a claim");
+const spokeB = spokes.spokeB;
+const busdB = spokeB.tokens.find((t) => t.blacklistToken);
+if (!busdB?.blacklistToken) throw new Error("no blacklist token on spoke B");
+const blacklisted = walletAddress(15);
+const claimPayee = walletAddress(16);
+await busdB.token.write.mint([blacklisted, parseUnits("500", 6)]);
+await busdB.token.write.approve([spokeB.vault.address, 2n ** 256n - 1n], { account: blacklisted });
+await spokeB.vault.write.deposit([busdB.address, parseUnits("500", 6), true], { account: blacklisted });
+await relay.flush();
+await busdB.blacklistToken.write.setBlacklisted([blacklisted, true]);
+await engine.write.requestRelease([SPOKE_B, busdB.address, parseUnits("200", 6), blacklisted], {
+  account: blacklisted,
+});
+await relay.flush();
+if ((await spokeB.vault.read.claimable([blacklisted, busdB.address])) === 0n) {
+  throw new Error("the refused Release left no claim");
+}
+await measureTx(
+  spokeB.connection,
+  await spokeB.vault.write.claim([busdB.address, claimPayee], { account: blacklisted }),
+  "spoke: claim a payment the token refused (to a wallet without the token)",
+  "tx",
+);
 
 // ---------------------------------------------------------------------------------------------- health views
 
@@ -437,7 +506,7 @@ const feedFor = async (name: string) => {
   await hub.oracle.write.addPriceId([priceId(name), oracleConfig(feed.address)]);
   return priceId(name);
 };
-const MARKET_COUNT = 16;
+const MARKET_COUNT = 20;
 for (let id = 2; id < MARKET_COUNT; id++) {
   await engine.write.configureMarket([
     BigInt(id),
@@ -627,7 +696,7 @@ for (const chainId of CHAINS) {
   }
 }
 
-progress("healthOf growth: 1..16 positions, 1 collateral entry");
+progress(`healthOf growth: 1..${MARKET_COUNT} positions, 1 collateral entry`);
 const positionGrowth: { count: number; estimate: number; viaTx: number }[] = [];
 const positionAccount = walletAddress(11);
 await fakeReport(positionAccount, SPOKE_A, 0, "10000000");
@@ -688,7 +757,7 @@ console.log(
     `  marginal per entry: ${growth.entries.marginalPerEntry} (least squares); steps ${entryDeltas.join(", ")}`,
 );
 console.log(
-  `healthOf growth, positions 1..16 (1 entry): ${positionGrowth.map((p) => p.estimate).join(", ")}\n` +
+  `healthOf growth, positions 1..${MARKET_COUNT} (1 entry): ${positionGrowth.map((p) => p.estimate).join(", ")}\n` +
     `  marginal per position: ${growth.positions.marginalPerPosition} (least squares); steps ${positionDeltas.join(", ")}`,
 );
 

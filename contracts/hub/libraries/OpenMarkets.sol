@@ -2,16 +2,17 @@
 pragma solidity 0.8.30;
 
 /// @title OpenMarkets
-/// @notice An account's open markets in one word: the count in the low 8 bits, then up to 16 market ids
-/// of 15 bits each, so a health evaluation reads one slot for the whole list.
+/// @notice An account's open markets in one word: the count in the low 8 bits, then up to 20 market ids
+/// of 12 bits each (248 bits in all), so a health evaluation reads one slot for the whole list.
 library OpenMarkets {
     /// @notice Positions per account, bounding the gas of every health evaluation.
-    uint256 internal constant MAX = 16;
-    /// @notice Market ids must stay below this to fit their 15 bits (`configureMarket` checks it).
-    uint256 internal constant ID_LIMIT = 1 << 15;
+    uint256 internal constant MAX = 20;
+    /// @notice Market ids must stay below this to fit their 12 bits (`configureMarket` checks it); ids are
+    /// assigned in order from 0, so this caps the engine at 4096 markets.
+    uint256 internal constant ID_LIMIT = 1 << 12;
 
     uint256 private constant COUNT_BITS = 8;
-    uint256 private constant ID_BITS = 15;
+    uint256 private constant ID_BITS = 12;
     uint256 private constant ID_MASK = ID_LIMIT - 1;
 
     function count(uint256 list) internal pure returns (uint256) {

@@ -27,7 +27,7 @@ library TradingLogic {
         _bounded("takerFee", config.takerFee, 0.01e18);
         _bounded("maxFundingRatePerSecond", config.maxFundingRatePerSecond, 1e13);
         if (config.lotSize == 0) revert IMarginEngine.ParameterOutOfBounds("lotSize", 0);
-        // Open-market lists keep ids in 15 bits.
+        // Open-market lists keep ids in 12 bits.
         _bounded("marketId", marketId, OpenMarkets.ID_LIMIT - 1);
         if (marketId == s.marketConfigs.length) {
             s.marketConfigs.push(config);
