@@ -246,8 +246,11 @@ const randomWalkSchema = z
 
 export type RandomWalkOptions = z.input<typeof randomWalkSchema>;
 
-/** mulberry32: a small, fast 32-bit generator; the same seed gives the same stream everywhere. */
-function mulberry32(seed: number): () => number {
+/**
+ * mulberry32: a small, fast 32-bit generator; the same seed gives the same stream everywhere. Each call
+ * returns the next 32-bit word divided by 2^32 (exactly: a word times 2^32 is the word again).
+ */
+export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -1,5 +1,4 @@
 import type { Address } from "viem";
-import { marginEngineAbi } from "../abi/generated.ts";
 import { requireContract } from "../deployments.ts";
 import {
   type ClientError,
@@ -9,8 +8,8 @@ import {
   type RpcRequestError,
 } from "../errors.ts";
 import { requireAccount, requireHubClient, type WalletClient, type XmarginParameters } from "./internal/context.ts";
-import { engineEvent } from "./internal/engine.ts";
-import { type SentTransaction, sendContractTransaction } from "./internal/transaction.ts";
+import { sendEngineWithdrawal } from "./internal/engine.ts";
+import type { SentTransaction } from "./internal/transaction.ts";
 
 export interface WithdrawLiquidityParameters extends XmarginParameters {
   /** LP shares to redeem. */
@@ -41,11 +40,12 @@ export async function withdrawLiquidity(
   requireHubClient(client, deployment, "withdrawLiquidity");
   const engine = requireContract(deployment.hub, "engine");
   if (shares <= 0n) throw new InvalidParameterError("shares must be positive", { details: { shares } });
-  const sent = await sendContractTransaction(client, {
-    address: engine,
-    abi: marginEngineAbi,
-    functionName: "withdrawLiquidity",
-    args: [shares, parameters.to ?? account],
-  });
-  return { ...sent, amount: engineEvent(sent.receipt, engine, "LiquidityWithdrawn").amount };
+  const { sent, event } = await sendEngineWithdrawal(
+    client,
+    engine,
+    "withdrawLiquidity",
+    shares,
+    parameters.to ?? account,
+  );
+  return { ...sent, amount: event.amount };
 }

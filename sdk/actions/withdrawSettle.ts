@@ -9,8 +9,8 @@ import {
   type RpcRequestError,
 } from "../errors.ts";
 import { requireAccount, requireHubClient, type WalletClient, type XmarginParameters } from "./internal/context.ts";
-import { engineEvent } from "./internal/engine.ts";
-import { read, type SentTransaction, sendContractTransaction } from "./internal/transaction.ts";
+import { sendEngineWithdrawal } from "./internal/engine.ts";
+import { read, type SentTransaction } from "./internal/transaction.ts";
 
 export interface WithdrawSettleParameters extends XmarginParameters {
   /** Settle-token units. */
@@ -47,13 +47,13 @@ export async function withdrawSettle(
   requireHubClient(client, deployment, "withdrawSettle");
   const engine = requireContract(deployment.hub, "engine");
   if (amount <= 0n) throw new InvalidParameterError("settle withdrawal must be positive", { details: { amount } });
-  const sent = await sendContractTransaction(client, {
-    address: engine,
-    abi: marginEngineAbi,
-    functionName: "withdrawSettle",
-    args: [amount, parameters.to ?? account],
-  });
-  const withdrawn = engineEvent(sent.receipt, engine, "SettleWithdrawn");
+  const { sent, event: withdrawn } = await sendEngineWithdrawal(
+    client,
+    engine,
+    "withdrawSettle",
+    amount,
+    parameters.to ?? account,
+  );
   const settleBalance = await read(client, {
     address: engine,
     abi: marginEngineAbi,

@@ -4,35 +4,30 @@
 // everywhere. The app has a store and no deployment, and its one chain does not answer. Whatever comes in,
 // the answer is never a 5xx the route does not document, and every error is the JSON error body.
 // Reproduce a failure with XMARGIN_FUZZ_SEED=<the seed in its message>.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import Fastify, { type FastifyInstance, type HTTPMethods, type RouteOptions } from "fastify";
 import { getAddress, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod/v4";
 import { relayerApp } from "../../relayer/app.ts";
-import { parseRelayerConfig } from "../../relayer/config/load.ts";
 import { errorBodySchema } from "../../relayer/http/errors.ts";
+import { mulberry32 } from "../helpers/random.ts";
+import {
+  MESSAGE_ID,
+  type OfflineRelayerConfig,
+  offlineRelayerConfig,
+  storeDiscoveredMessage,
+} from "../helpers/relayer-api.ts";
 
 const SEED = Number(process.env.XMARGIN_FUZZ_SEED ?? 20_251_203);
 const REQUESTS_PER_ROUTE = 60;
 /** Requests in flight at once: a route waiting on the dead chain must not hold the others up. */
 const CONCURRENCY = 20;
-const OPERATOR_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
-const MESSAGE_ID = `0x${"ab".repeat(32)}` as const;
 const ADDRESS = getAddress("0x70997970c51812dc3a010c7d01b50e9d17dc79c8");
 
-/** mulberry32: small, fast and good enough to pick inputs. */
+/** Input picks, each from one 32-bit word of mulberry32. */
 function random(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const next32 = mulberry32(seed);
+  const next = () => next32() / 4_294_967_296;
   const int = (max: number) => Math.floor(next() * max);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
   const hex = (bytes: number) => toHex(Uint8Array.from({ length: bytes }, () => int(256)));
@@ -252,41 +247,25 @@ function documentedServerErrors(route: FuzzRoute): number[] {
 }
 
 describe("relayer API under random requests", () => {
-  let dir: string;
+  let offline: OfflineRelayerConfig;
   let server: FastifyInstance;
   const routes: FuzzRoute[] = [];
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "xmargin-api-fuzz-"));
-    const config = parseRelayerConfig({
-      dataDir: dir,
-      operator: { privateKey: OPERATOR_KEY },
-      chains: [{ name: "hub", chainId: 70700, rpcUrl: "http://127.0.0.1:9" }],
-      log: { level: "fatal" },
-    });
+    offline = await offlineRelayerConfig("xmargin-api-fuzz-");
     // As buildServer assembles it, with the route table recorded as the app fills it.
     server = Fastify({ logger: false });
     server.addHook("onRoute", (route) => {
       for (const method of [route.method].flat()) routes.push({ method, url: route.url, schema: route.schema });
     });
-    await server.register(relayerApp, { config });
+    await server.register(relayerApp, { config: offline.config });
     await server.ready();
-    await server.store.insertMessage({
-      transport: "layerzero",
-      messageId: MESSAGE_ID,
-      originChainId: 70701,
-      destinationChainId: 70700,
-      sourceTxHash: `0x${"cd".repeat(32)}`,
-      blockNumber: 12n,
-      logIndex: 3,
-      payload: "0x01",
-      messageType: "BalanceReport",
-    });
+    await storeDiscoveredMessage(server.store);
   });
 
   afterAll(async () => {
     await server?.close();
-    await rm(dir, { recursive: true, force: true });
+    await offline.removeDataDir();
   });
 
   it("knows every route, the protocol ones included", () => {

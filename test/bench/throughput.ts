@@ -7,7 +7,7 @@
 import { BENCH_SPOKES, FIRST_BENCH_ACCOUNT, startBenchDevnet } from "./devnet.ts";
 import { type Sample, Trader } from "./flows.ts";
 import { deliveriesByOperator, memoryOf, sampleRss } from "./relayer-view.ts";
-import { atLeast, atMost, type Figure, figure } from "./report.ts";
+import { atLeast, atMost, type Figure, figure, type Target } from "./report.ts";
 import { distribution, median } from "./stats.ts";
 
 export interface ThroughputOptions {
@@ -79,49 +79,43 @@ export async function throughputSection(options: ThroughputOptions) {
     }
     const peaks = pids.map((pid) => memoryOf(pid)?.peakMB ?? Number.NaN);
     const delivered = await deliveriesByOperator(bench);
-    const middle = (select: (entry: (typeof perRun)[number]) => number) => median(perRun.map(select));
     const runsOf = (select: (entry: (typeof perRun)[number]) => number) => perRun.map(select);
+    /** A figure whose value is the median over the runs, with each run's value beside it. */
+    const medianFigure = (
+      name: string,
+      unit: string,
+      select: (entry: (typeof perRun)[number]) => number,
+      target?: Target,
+    ) =>
+      figure({
+        section: "throughput",
+        name,
+        value: median(runsOf(select)),
+        unit,
+        runs: runsOf(select),
+        ...(target && { target }),
+      });
     const { source } = THROUGHPUT_TARGET;
     const figures: Figure[] = [
-      figure({
-        section: "throughput",
-        name: `offered load (${messages} messages per run, ${traders.length} traders)`,
-        value: middle((r) => r.offeredPerSecond),
-        unit: "msg/s",
-        runs: runsOf((r) => r.offeredPerSecond),
-      }),
-      figure({
-        section: "throughput",
-        name: "applied, first send → last applied",
-        value: middle((r) => r.appliedPerSecond),
-        unit: "msg/s",
-        runs: runsOf((r) => r.appliedPerSecond),
-        target: atLeast(THROUGHPUT_TARGET.messagesPerSecond, source),
-      }),
-      figure({
-        section: "throughput",
-        name: "sustained (middle 80 % of applications)",
-        value: middle((r) => r.sustainedPerSecond),
-        unit: "msg/s",
-        runs: runsOf((r) => r.sustainedPerSecond),
-        target: atLeast(THROUGHPUT_TARGET.messagesPerSecond, source),
-      }),
-      figure({
-        section: "throughput",
-        name: "latency under load p50",
-        value: middle((r) => r.latency.p50),
-        unit: "ms",
-        runs: runsOf((r) => r.latency.p50),
-        target: atMost(THROUGHPUT_TARGET.p50, source),
-      }),
-      figure({
-        section: "throughput",
-        name: "latency under load p99",
-        value: middle((r) => r.latency.p99),
-        unit: "ms",
-        runs: runsOf((r) => r.latency.p99),
-        target: atMost(THROUGHPUT_TARGET.p99, source),
-      }),
+      medianFigure(
+        `offered load (${messages} messages per run, ${traders.length} traders)`,
+        "msg/s",
+        (r) => r.offeredPerSecond,
+      ),
+      medianFigure(
+        "applied, first send → last applied",
+        "msg/s",
+        (r) => r.appliedPerSecond,
+        atLeast(THROUGHPUT_TARGET.messagesPerSecond, source),
+      ),
+      medianFigure(
+        "sustained (middle 80 % of applications)",
+        "msg/s",
+        (r) => r.sustainedPerSecond,
+        atLeast(THROUGHPUT_TARGET.messagesPerSecond, source),
+      ),
+      medianFigure("latency under load p50", "ms", (r) => r.latency.p50, atMost(THROUGHPUT_TARGET.p50, source)),
+      medianFigure("latency under load p99", "ms", (r) => r.latency.p99, atMost(THROUGHPUT_TARGET.p99, source)),
       figure({
         section: "throughput",
         name: "relayer RSS, peak of any operator (VmHWM)",

@@ -45,6 +45,7 @@ import type { ProtocolDeployment, SpokeRecord, TransportRoute } from "../../rela
 import { testTokenAbi } from "../../relayer/infra/protocol-abi.ts";
 import { collateralVaultAbi, marginEngineAbi } from "../../sdk/abi/index.ts";
 import { decodeMessage } from "../../sdk/codec/index.ts";
+import { seededUniform } from "../helpers/random.ts";
 import { RpcProxy } from "./rpc-proxy.ts";
 
 export type ChaosScale = "short" | "full";
@@ -55,16 +56,7 @@ export const CHAOS_SCALE: ChaosScale = process.env.XMARGIN_CHAOS_SCALE === "full
 export const byScale = <T>(values: Record<ChaosScale, T>): T => values[CHAOS_SCALE];
 
 /** A seeded generator (mulberry32), so a failing run can be replayed with XMARGIN_CHAOS_SEED. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export const seededRandom = seededUniform;
 
 export const CHAOS_SEED = Number(process.env.XMARGIN_CHAOS_SEED ?? Date.now() % 1_000_000);
 

@@ -1,5 +1,6 @@
 import hre from "hardhat";
 import { beforeAll, describe, expect, it } from "vitest";
+import { seededUniform } from "../helpers/random.ts";
 import { WAD } from "./fixtures.ts";
 
 async function deployHarness() {
@@ -8,16 +9,7 @@ async function deployHarness() {
 }
 
 /** Deterministic PRNG (mulberry32) so a failure reproduces. */
-function random(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+const random = seededUniform;
 
 /** A bigint drawn log-uniformly from [10^lo, 10^hi]. */
 function logUniform(next: () => number, lo: number, hi: number): bigint {

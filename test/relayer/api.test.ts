@@ -1,51 +1,35 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseRelayerConfig } from "../../relayer/config/load.ts";
 import { buildServer } from "../../relayer/server.ts";
-
-const OPERATOR_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
-const ID = `0x${"ab".repeat(32)}` as const;
+import {
+  MESSAGE_ID,
+  type OfflineRelayerConfig,
+  OPERATOR_KEY,
+  offlineRelayerConfig,
+  storeDiscoveredMessage,
+} from "../helpers/relayer-api.ts";
 
 describe("relayer API", () => {
-  let dir: string;
+  let offline: OfflineRelayerConfig;
   let server: FastifyInstance;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "xmargin-api-"));
-    const config = parseRelayerConfig({
-      dataDir: dir,
-      operator: { privateKey: OPERATOR_KEY },
-      // Nothing listens on port 9: the health check must report the chain as unreachable, not fail.
-      chains: [{ name: "hub", chainId: 70700, rpcUrl: "http://127.0.0.1:9" }],
-      log: { level: "fatal" },
-    });
-    server = await buildServer(config);
-    await server.store.insertMessage({
-      transport: "layerzero",
-      messageId: ID,
-      originChainId: 70701,
-      destinationChainId: 70700,
-      sourceTxHash: `0x${"cd".repeat(32)}`,
-      blockNumber: 12n,
-      logIndex: 3,
-      payload: "0x01",
-      messageType: "BalanceReport",
-    });
+    offline = await offlineRelayerConfig("xmargin-api-");
+    server = await buildServer(offline.config);
+    await storeDiscoveredMessage(server.store);
   });
 
   afterAll(async () => {
     await server.close();
-    await rm(dir, { recursive: true, force: true });
+    await offline.removeDataDir();
   });
 
   it("lists and finds messages", async () => {
     const list = await server.inject({ method: "GET", url: "/v1/messages?state=discovered&limit=10" });
     expect(list.statusCode).toBe(200);
-    expect(list.json().messages).toMatchObject([{ messageId: ID, blockNumber: "12", state: "discovered" }]);
-    const one = await server.inject({ method: "GET", url: `/v1/messages/${ID}` });
+    expect(list.json().messages).toMatchObject([{ messageId: MESSAGE_ID, blockNumber: "12", state: "discovered" }]);
+    const one = await server.inject({ method: "GET", url: `/v1/messages/${MESSAGE_ID}` });
     expect(one.json()).toMatchObject({ transport: "layerzero", messageType: "BalanceReport" });
   });
 
@@ -88,7 +72,7 @@ describe("relayer API", () => {
   });
 
   it("serves its own signatures for peers and an OpenAPI document", async () => {
-    const signatures = await server.inject({ method: "GET", url: `/v1/messages/${ID}/signatures` });
+    const signatures = await server.inject({ method: "GET", url: `/v1/messages/${MESSAGE_ID}/signatures` });
     expect(signatures.json()).toMatchObject({ signatures: [] });
     const openapi = await server.inject({ method: "GET", url: "/openapi.json" });
     expect(Object.keys(openapi.json().paths)).toEqual(

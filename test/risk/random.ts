@@ -7,6 +7,7 @@ import type {
   RiskInputs,
   RiskParams,
 } from "../../sdk/risk/types.ts";
+import { mulberry32 } from "../helpers/random.ts";
 
 /** Seed for the random suites: `RISK_SEED=<n>` reproduces a reported failure. */
 export const riskSeed = (): number =>
@@ -14,16 +15,13 @@ export const riskSeed = (): number =>
 
 export type Random = ReturnType<typeof createRandom>;
 
-/** mulberry32: small, fast and fully determined by its 32-bit seed. */
+/**
+ * Exact bigint and WAD draws on mulberry32. `int` and `chance` use whole 32-bit words, unlike the float
+ * draws of helpers/random.ts, and must stay so: a reported RISK_SEED or INVARIANT_SEED replays only while
+ * every draw takes the same words.
+ */
 export function createRandom(seed: number) {
-  let state = seed >>> 0;
-  const next32 = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
+  const next32 = mulberry32(seed);
   /** Uniform in [min, max] (the modulo bias of a spare 32 bits is irrelevant here). */
   const bigint = (min: bigint, max: bigint): bigint => {
     const span = max - min + 1n;

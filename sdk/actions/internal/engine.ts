@@ -12,8 +12,9 @@ import { marginEngineAbi } from "../../abi/generated.ts";
 import { encodeMessage } from "../../codec/index.ts";
 import { type Deployment, requireContract } from "../../deployments.ts";
 import { XmarginError } from "../../errors.ts";
+import type { WalletClient } from "./context.ts";
 import { quoteMessage } from "./messages.ts";
-import { read } from "./transaction.ts";
+import { read, type SentTransaction, sendContractTransaction } from "./transaction.ts";
 
 /** A command the engine will send in the transaction being prepared. */
 export interface PlannedCommand {
@@ -98,4 +99,26 @@ export function engineEvent<eventName extends EngineEventName>(
     throw new XmarginError(`transaction ${receipt.transactionHash} has no ${eventName} event of the engine`);
   }
   return event;
+}
+
+/** The engine's withdrawals on the hub, each with the event it emits for the payout. */
+const WITHDRAWAL_EVENTS = { withdrawSettle: "SettleWithdrawn", withdrawLiquidity: "LiquidityWithdrawn" } as const;
+type EngineWithdrawal = keyof typeof WITHDRAWAL_EVENTS;
+
+/** Sends one of the engine's withdrawals of `value` to `to`, waits for it and decodes its payout event. */
+export async function sendEngineWithdrawal<functionName extends EngineWithdrawal>(
+  client: WalletClient,
+  engine: Address,
+  functionName: functionName,
+  value: bigint,
+  to: Address,
+): Promise<{ sent: SentTransaction; event: EngineEventArgs<(typeof WITHDRAWAL_EVENTS)[functionName]> }> {
+  // Both take (value, recipient); naming the union lets the arguments type-check for either.
+  const sent = await sendContractTransaction<typeof marginEngineAbi, EngineWithdrawal>(client, {
+    address: engine,
+    abi: marginEngineAbi,
+    functionName,
+    args: [value, to],
+  });
+  return { sent, event: engineEvent(sent.receipt, engine, WITHDRAWAL_EVENTS[functionName]) };
 }

@@ -11,8 +11,8 @@
  *   (each side a coin flip), 30% hedged (alternating sides, longs and shorts of equal notional).
  */
 import { formatWad, WAD } from "../../../sdk/risk/index.ts";
+import { createRandom, type Random } from "../../helpers/random.ts";
 import type { BacktestMarket, CollateralAssetConfig } from "./market.ts";
-import { createRandom, type Random } from "./random.ts";
 import {
   BacktestInputError,
   openingBreakdown,

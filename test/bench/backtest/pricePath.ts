@@ -16,7 +16,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod/v4";
 import { XmarginError } from "../../../sdk/errors.ts";
 import { MAX_PRICE, parseWad } from "../../../sdk/risk/index.ts";
-import { createRandom } from "./random.ts";
+import { createRandom } from "../../helpers/random.ts";
 
 export const PRICE_PATH_FORMAT = "xmargin-price-path/1";
 const SECONDS_PER_YEAR = 365 * 24 * 3600;

@@ -1,18 +1,25 @@
+import { mulberry32 as uniformMulberry32 } from "../../relayer/keeper/price-path.ts";
+
+/** mulberry32 in [0, 1): the keeper's random walk and the tests draw from the same generator. */
+export const seededUniform = uniformMulberry32;
+
 /**
- * The seeded generator behind the price path and the portfolio set: mulberry32, small, fast and fully
- * determined by its 32-bit seed, so a seed reproduces a run on any machine.
+ * mulberry32, the tests' seeded generator: small, fast and fully determined by its 32-bit seed, so a seed
+ * reproduces a run on any machine. Each call returns the next unsigned 32-bit word of the stream.
  */
+export function mulberry32(seed: number): () => number {
+  const next = uniformMulberry32(seed);
+  return () => next() * 4_294_967_296;
+}
+
 export type Random = ReturnType<typeof createRandom>;
 
+/**
+ * Floating-point draws on mulberry32, behind the backtest's price path and portfolio set. The shipped
+ * price-path.json depends on how many words each draw takes, so a change here must leave that file as it is.
+ */
 export function createRandom(seed: number) {
-  let state = seed >>> 0;
-  const next32 = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
+  const next32 = mulberry32(seed);
   /** Uniform in [0, 1) with 53 random bits. */
   const uniform = () => (next32() * 2 ** 21 + (next32() >>> 11)) / 2 ** 53;
   const between = (min: number, max: number) => min + (max - min) * uniform();
