@@ -13,10 +13,16 @@ const httpUrl = z
     "must be an http(s) URL",
   );
 
+const wsUrl = z
+  .string()
+  .refine((value) => URL.canParse(value) && ["ws:", "wss:"].includes(new URL(value).protocol), "must be a ws(s) URL");
+
 export const chainConfigSchema = z.strictObject({
   name: z.string().min(1),
   chainId: z.number().int().positive(),
   rpcUrl: httpUrl,
+  /** A websocket endpoint of the same node: the watcher reads logs as soon as the node announces a block. */
+  wsUrl: wsUrl.optional(),
   /** Blocks a log must be buried under before the relayer acts on it. */
   confirmations: z.number().int().min(0).max(1000).default(1),
   pollIntervalMs: z.number().int().min(50).max(60_000).default(500),

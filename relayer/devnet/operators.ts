@@ -64,9 +64,10 @@ export async function startDevnetOperators(options: StartDevnetOperatorsOptions)
     name: chain.name,
     chainId: chain.chainId,
     rpcUrl: chain.rpcUrl,
+    // Anvil serves websockets on its HTTP port: each block is announced, the poll is only the fallback.
+    wsUrl: chain.rpcUrl.replace(/^http/, "ws"),
     confirmations: 1,
-    // Local chains answer in a millisecond: poll the head often, logs are read only when it moves.
-    pollIntervalMs: 50,
+    pollIntervalMs: 250,
   }));
 
   const children: ChildProcess[] = [];

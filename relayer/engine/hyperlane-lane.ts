@@ -76,6 +76,13 @@ export class HyperlaneLane implements Lane {
       fromBlock,
       toBlock,
     });
+    // Whoever delivers will ask every validator for these checkpoints: have them in the tree by then. A
+    // failed sync is not lost: signing syncs again and reports it.
+    if (dispatched.length > 0)
+      this.validators
+        .get(chain.chainId)
+        ?.sync()
+        .catch(() => {});
     return dispatched.flatMap((found): NewMessage[] => {
       const destination = this.network.byDomain(found.message.destination);
       if (found.message.sender.toLowerCase() !== gateway || !destination) return [];
@@ -113,6 +120,7 @@ export class HyperlaneLane implements Lane {
       publicClient: destination.publicClient,
       walletClient: destination.walletClient,
       mailbox: destination.record.hyperlane.mailbox,
+      submit: destination.submit,
     };
     const isDelivered = () =>
       destination.publicClient.readContract({

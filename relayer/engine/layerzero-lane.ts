@@ -1,4 +1,4 @@
-import { decodeAbiParameters, encodeAbiParameters, type Hex, isAddressEqual, recoverMessageAddress } from "viem";
+import { decodeAbiParameters, encodeAbiParameters, type Hex, isAddressEqual } from "viem";
 import type { NewMessage, StoredMessage } from "../storage/index.ts";
 import {
   addressToBytes32,
@@ -13,7 +13,7 @@ import {
 } from "../transports/layerzero/index.ts";
 import { DeliveryDeferred, type DeliveryProgress, type DeliveryResult, type Lane, xmarginMessageType } from "./lane.ts";
 import type { EngineChain, EngineNetwork } from "./network.ts";
-import type { DigestSigner } from "./signer.ts";
+import { type DigestSigner, recoverDigestSigner } from "./signer.ts";
 
 // What `PacketSent` carries besides the packet; stored as the message payload so the worker can rebuild
 // the sent packet without going back to the source chain.
@@ -67,6 +67,7 @@ export class LayerZeroLane implements Lane {
         publicClient: chain.publicClient,
         walletClient: chain.walletClient,
         contracts: chain.record.layerZero,
+        submit: chain.submit,
       })),
       signatures: async (request) => {
         const signatures = await gather(request);
@@ -119,7 +120,7 @@ export class LayerZeroLane implements Lane {
     if (status === "committed" || status === "verifiable") await progress.verified();
     this.inFlight.set(guid, progress);
     try {
-      const outcome = await this.delivery.deliver(sent).catch((error: unknown) => {
+      const outcome = await this.delivery.deliver(sent, { status }).catch((error: unknown) => {
         if (error instanceof LayerZeroError && error.reason?.errorName === "LZ_InvalidNonce") {
           throw new DeliveryDeferred(
             `an earlier packet of the path ${message.originChainId} → ${message.destinationChainId} is not verified yet`,
@@ -149,7 +150,7 @@ async function validSignatures(digest: Hex, signatures: readonly DvnSignature[])
     signatures.map(async (signature) => {
       if (signature.digest.toLowerCase() !== digest.toLowerCase()) return undefined;
       try {
-        const signer = await recoverMessageAddress({ message: { raw: digest }, signature: signature.signature });
+        const signer = await recoverDigestSigner(digest, signature.signature);
         return isAddressEqual(signer, signature.signer) ? signature : undefined;
       } catch {
         return undefined;

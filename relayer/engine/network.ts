@@ -6,7 +6,6 @@ import {
   defineChain,
   type Hex,
   http,
-  nonceManager,
   type PublicClient,
   type Transport,
   type WalletClient,
@@ -15,6 +14,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { XmarginError } from "../../sdk/errors.ts";
 import type { ChainConfig } from "../config/schema.ts";
 import type { HubRecord, ProtocolDeployment, SpokeRecord } from "../infra/protocol.ts";
+import { fastSubmitter, operatorNonceManager, type SubmitTransaction } from "../transports/submit.ts";
 
 export class EngineConfigurationError extends XmarginError {
   override name = "EngineConfigurationError";
@@ -28,6 +28,8 @@ export interface EngineChain {
   publicClient: PublicClient;
   /** The operator's account: it pays for the deliveries this instance sends to the chain. */
   walletClient: WalletClient<Transport, Chain, Account>;
+  /** Sends the operator's transactions: signed locally, one round trip each where the node allows. */
+  submit: SubmitTransaction;
   record: HubRecord | SpokeRecord;
 }
 
@@ -52,7 +54,7 @@ export function createEngineNetwork(options: {
 }): EngineNetwork {
   const { deployment } = options;
   // The shared nonce manager: the API's intent submissions use the same account on the hub.
-  const account = privateKeyToAccount(options.operatorKey, { nonceManager });
+  const account = privateKeyToAccount(options.operatorKey, { nonceManager: operatorNonceManager });
   const chains = [deployment.hub, ...deployment.spokes].map((record): EngineChain => {
     const config = options.chains.find((candidate) => candidate.chainId === record.chainId);
     if (!config) {
@@ -66,14 +68,18 @@ export function createEngineNetwork(options: {
     });
     // Each request fails fast: the watcher and the worker own the retry policy, not the transport.
     const transport = options.transportFor?.(config) ?? http(config.rpcUrl, { timeout: 10_000, retryCount: 0 });
+    // Receipts of our own deliveries (where the node cannot answer a send with its receipt): a delivery
+    // waits on them, so they are polled five times as often as the watcher polls the head (viem's default
+    // is every 4 s).
+    const publicClient = createPublicClient({ chain, transport, pollingInterval: receiptPollMs(config) });
+    const walletClient = createWalletClient({ chain, transport, account, pollingInterval: receiptPollMs(config) });
     return {
       name: record.name,
       chainId: record.chainId,
       config,
-      // Receipts of our own deliveries: a delivery waits on them, so they are polled five times as often as
-      // the watcher polls the head (viem's default is every 4 s).
-      publicClient: createPublicClient({ chain, transport, pollingInterval: receiptPollMs(config) }),
-      walletClient: createWalletClient({ chain, transport, account, pollingInterval: receiptPollMs(config) }),
+      publicClient,
+      walletClient,
+      submit: fastSubmitter({ publicClient, walletClient }),
       record,
     };
   });
@@ -86,4 +92,5 @@ export function createEngineNetwork(options: {
   };
 }
 
-const receiptPollMs = (config: ChainConfig): number => Math.max(10, Math.round(config.pollIntervalMs / 5));
+/** How often receipts of the operator's own transactions are polled: five times as often as the head. */
+export const receiptPollMs = (config: ChainConfig): number => Math.max(10, Math.round(config.pollIntervalMs / 5));

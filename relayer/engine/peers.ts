@@ -1,4 +1,4 @@
-import { type Address, getAddress, type Hex, isAddress, isAddressEqual, isHex, recoverMessageAddress } from "viem";
+import { type Address, getAddress, type Hex, isAddress, isAddressEqual, isHex } from "viem";
 import { z } from "zod/v4";
 import { XmarginError } from "../../sdk/errors.ts";
 import {
@@ -12,6 +12,7 @@ import {
   type PeerSignatureRequester,
   toVerificationRequestJson,
 } from "../transports/layerzero/index.ts";
+import { recoverDigestSigner } from "./signer.ts";
 
 const address = z
   .string()
@@ -91,10 +92,7 @@ export class PeerClient {
       async (json, peer) => {
         const answer = fromVerificationAnswerJson(json);
         for (const signature of answer) {
-          const signer = await recoverMessageAddress({
-            message: { raw: signature.digest },
-            signature: signature.signature,
-          }).catch(() => undefined);
+          const signer = await recoverDigestSigner(signature.digest, signature.signature).catch(() => undefined);
           if (
             !isAddressEqual(signature.signer, peer.address) ||
             !digests.includes(signature.digest.toLowerCase()) ||

@@ -1,4 +1,4 @@
-import type { Address, Hex } from "viem";
+import { type Address, type Hex, recoverMessageAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
 /**
@@ -17,6 +17,35 @@ export function localDigestSigner(privateKey: Hex): DigestSigner {
   const account = privateKeyToAccount(privateKey);
   return {
     address: account.address,
-    signDigest: (digest) => account.signMessage({ message: { raw: digest } }),
+    async signDigest(digest) {
+      const signature = await account.signMessage({ message: { raw: digest } });
+      remember(recoveryKey(digest, signature), account.address);
+      return signature;
+    },
   };
+}
+
+// Recovered signers by (digest, signature): a quorum's signatures are checked where they arrive (peer
+// answers), where they are kept, and where they are assembled; each is recovered once. Bounded: the
+// oldest entries go first.
+const RECOVERED_LIMIT = 4_096;
+const recovered = new Map<string, Address>();
+const recoveryKey = (digest: Hex, signature: Hex) => `${digest.toLowerCase()}:${signature.toLowerCase()}`;
+
+function remember(key: string, signer: Address): void {
+  if (recovered.size >= RECOVERED_LIMIT) {
+    const oldest = recovered.keys().next().value;
+    if (oldest !== undefined) recovered.delete(oldest);
+  }
+  recovered.set(key, signer);
+}
+
+/** The address whose EIP-191 signature of the 32-byte `digest` this is; throws for a malformed signature. */
+export async function recoverDigestSigner(digest: Hex, signature: Hex): Promise<Address> {
+  const key = recoveryKey(digest, signature);
+  const known = recovered.get(key);
+  if (known) return known;
+  const signer = await recoverMessageAddress({ message: { raw: digest }, signature });
+  remember(key, signer);
+  return signer;
 }

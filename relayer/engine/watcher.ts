@@ -1,4 +1,5 @@
 import { setTimeout as delay } from "node:timers/promises";
+import { createPublicClient, webSocket } from "viem";
 import type { MessageStore, NewMessage } from "../storage/index.ts";
 import type { Lane } from "./lane.ts";
 import type { EngineChain } from "./network.ts";
@@ -31,13 +32,19 @@ export interface WatcherEvents {
 /**
  * Reads one chain's logs for every lane from the cursors persisted in the store, `confirmations` blocks
  * behind the head, and stores each message before moving the cursor: a crash re-reads at most one range,
- * and inserting is idempotent. RPC failures back off and retry; nothing is skipped.
+ * and inserting is idempotent. RPC failures back off and retry; nothing is skipped. With a websocket
+ * endpoint configured, a new head starts the next poll at once (the interval stays as the fallback).
  */
 export class ChainWatcher {
   readonly status: WatcherStatus;
   private running: Promise<void> | undefined;
   private stopping = false;
   private wake = new AbortController();
+  /** Aborted when the node announces a block: the pause between polls ends early. */
+  private nextHead = new AbortController();
+  private unwatchHeads: (() => Promise<void>) | undefined;
+  /** The head of the last poll that read every lane to the end. */
+  private readThrough: bigint | undefined;
 
   constructor(
     private readonly chain: EngineChain,
@@ -52,33 +59,39 @@ export class ChainWatcher {
   async poll(): Promise<number> {
     const head = await this.chain.publicClient.getBlockNumber({ cacheTime: 0 });
     this.status.head = head;
+    // Every lane read up to this head already: nothing to look at until the chain moves.
+    if (head === this.readThrough) return 0;
     const confirmed = head - BigInt(Math.max(1, this.chain.config.confirmations) - 1);
     let found = 0;
-    for (const lane of this.lanes) {
-      const stored = await this.store.getCursor(this.chain.chainId, lane.transport);
-      let from = stored === undefined ? lane.startBlock(this.chain) : stored + 1n;
-      while (from <= confirmed) {
-        const to = from + MAX_BLOCK_RANGE - 1n < confirmed ? from + MAX_BLOCK_RANGE - 1n : confirmed;
-        const messages = await lane.discover(this.chain, from, to);
-        const inserted = await this.store.insertMessages(messages, {
-          dueAt: new Date(Date.now() + this.options.dueDelayMs),
-        });
-        await this.store.setCursor(this.chain.chainId, lane.transport, to);
-        this.status.cursors[lane.transport] = to;
-        found += messages.length;
-        if (messages.length > 0) this.options.events?.onDiscovered?.(this.chain, messages, inserted);
-        from = to + 1n;
-      }
-      if (stored !== undefined && this.status.cursors[lane.transport] === undefined) {
-        this.status.cursors[lane.transport] = stored;
-      }
-    }
+    // Lanes keep their own cursors: each reads its logs alongside the others.
+    await Promise.all(
+      this.lanes.map(async (lane) => {
+        const stored = await this.store.getCursor(this.chain.chainId, lane.transport);
+        let from = stored === undefined ? lane.startBlock(this.chain) : stored + 1n;
+        while (from <= confirmed) {
+          const to = from + MAX_BLOCK_RANGE - 1n < confirmed ? from + MAX_BLOCK_RANGE - 1n : confirmed;
+          const messages = await lane.discover(this.chain, from, to);
+          const inserted = await this.store.insertMessages(messages, {
+            dueAt: new Date(Date.now() + this.options.dueDelayMs),
+          });
+          await this.store.setCursor(this.chain.chainId, lane.transport, to);
+          this.status.cursors[lane.transport] = to;
+          found += messages.length;
+          if (messages.length > 0) this.options.events?.onDiscovered?.(this.chain, messages, inserted);
+          from = to + 1n;
+        }
+        if (stored !== undefined && this.status.cursors[lane.transport] === undefined) {
+          this.status.cursors[lane.transport] = stored;
+        }
+      }),
+    );
     const cursors = Object.values(this.status.cursors);
     const slowest = cursors.reduce<bigint | undefined>(
       (min, block) => (min === undefined || block < min ? block : min),
       undefined,
     );
     this.status.lag = slowest === undefined ? undefined : head - slowest;
+    this.readThrough = head;
     return found;
   }
 
@@ -86,19 +99,43 @@ export class ChainWatcher {
     if (this.running) return;
     this.stopping = false;
     this.wake = new AbortController();
+    this.unwatchHeads = this.watchHeads();
     this.running = this.loop();
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake.abort();
+    await this.unwatchHeads?.();
+    this.unwatchHeads = undefined;
     await this.running;
     this.running = undefined;
+  }
+
+  private watchHeads(): (() => Promise<void>) | undefined {
+    const { wsUrl } = this.chain.config;
+    if (!wsUrl) return undefined;
+    const client = createPublicClient({
+      transport: webSocket(wsUrl, { retryCount: 0, reconnect: { attempts: Number.MAX_SAFE_INTEGER, delay: 1_000 } }),
+    });
+    const unwatch = client.watchBlockNumber({
+      onBlockNumber: () => this.nextHead.abort(),
+      onError: (error) => {
+        const failure = new Error(`head subscription: ${error.message.split("\n")[0]}`, { cause: error });
+        this.options.events?.onPollError?.(this.chain, failure);
+      },
+    });
+    return async () => {
+      unwatch();
+      (await client.transport.getRpcClient()).close();
+    };
   }
 
   private async loop(): Promise<void> {
     while (!this.stopping) {
       let pause = this.chain.config.pollIntervalMs;
+      // Renewed before reading: a head announced while this poll runs calls for the next one at once.
+      this.nextHead = new AbortController();
       try {
         await this.poll();
         this.status.consecutiveErrors = 0;
@@ -110,7 +147,11 @@ export class ChainWatcher {
         this.options.events?.onPollError?.(this.chain, failure);
         pause = Math.min(MAX_BACKOFF_MS, pause * 2 ** Math.min(this.status.consecutiveErrors, 10));
       }
-      await delay(pause, undefined, { signal: this.wake.signal }).catch(() => {});
+      const stopOrHead =
+        this.status.consecutiveErrors > 0
+          ? this.wake.signal
+          : AbortSignal.any([this.wake.signal, this.nextHead.signal]);
+      await delay(pause, undefined, { signal: stopOrHead }).catch(() => {});
     }
   }
 }

@@ -194,6 +194,30 @@ describe("DeliveryWorker", () => {
     expect((await store.countByState()).delivered).toBe(10);
   });
 
+  it("starts a message found while another chain's delivery hangs, without waiting for that batch", async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const lane = new ScriptedLane(async (stored) => {
+      if (stored.destinationChainId === 70701) await gate;
+      return { status: "delivered", gas: [] };
+    });
+    await store.insertMessages([message(30, { destinationChainId: 70701 }), message(31)]);
+    const running = worker(lane);
+    running.start();
+    try {
+      await expect.poll(() => lane.delivered, { timeout: 2_000 }).toEqual([id(31)]);
+      await store.insertMessage(message(32));
+      running.wakeUp();
+      await expect.poll(() => lane.delivered, { timeout: 2_000 }).toEqual([id(31), id(32)]);
+    } finally {
+      release();
+      await running.stop();
+    }
+    expect(lane.delivered).toEqual([id(31), id(32), id(30)]);
+  });
+
   it("stops after the delivery in progress and leaves the rest claimable", async () => {
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => {

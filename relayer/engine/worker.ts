@@ -35,13 +35,27 @@ export interface DeliveryWorkerOptions {
   events?: WorkerEvents;
 }
 
+/** A claimed message waiting for its chain (and its LayerZero path) to have room. */
+interface Queued {
+  message: StoredMessage;
+  /** Resolves once the message was worked on, or left (lease gone, shutting down). */
+  settle(): void;
+  settled: Promise<void>;
+}
+
 /**
  * Claims due messages from the store and carries each to its destination through its lane, recording
  * every step (signed, verified, delivered) or the failure with a retry time. Messages to one chain go
  * `concurrencyPerChain` at a time (one account, one nonce sequence per chain); chains proceed in parallel.
+ * Claiming never waits for a batch to finish: whenever fewer than `batchSize` claimed messages wait for
+ * room, more are claimed, so a message found while others are in flight starts as soon as a slot frees.
  */
 export class DeliveryWorker {
   private readonly lanes: ReadonlyMap<Transport, Lane>;
+  private readonly waiting = new Map<number, Queued[]>();
+  private readonly inFlightPerChain = new Map<number, number>();
+  private readonly pathsInFlight = new Set<string>();
+  private readonly inFlight = new Set<Promise<void>>();
   private running: Promise<void> | undefined;
   private stopping = false;
   private wake = new AbortController();
@@ -53,43 +67,8 @@ export class DeliveryWorker {
 
   /** Claims one batch and works through it; returns how many messages it claimed. */
   async round(): Promise<number> {
-    const { store, workerId, batchSize, leaseMs } = this.options;
-    const claimed = await store.claimDue(workerId, { states: PENDING_STATES, limit: batchSize, leaseMs });
-    const byDestination = new Map<number, StoredMessage[]>();
-    for (const message of claimed) {
-      const queue = byDestination.get(message.destinationChainId) ?? [];
-      queue.push(message);
-      byDestination.set(message.destinationChainId, queue);
-    }
-    const inFlightPerChain = this.options.concurrencyPerChain ?? 1;
-    await Promise.all(
-      [...byDestination.values()].flatMap((queue) => {
-        const pathsInFlight = new Set<string>();
-        // The next message whose ordered path (if any) has nothing in flight.
-        const next = () => {
-          const index = queue.findIndex((message) => {
-            const path = orderedPath(message);
-            return path === undefined || !pathsInFlight.has(path);
-          });
-          return index < 0 ? undefined : queue.splice(index, 1)[0];
-        };
-        return Array.from({ length: Math.min(inFlightPerChain, queue.length) }, async () => {
-          for (let message = next(); message; message = next()) {
-            // On shutdown, what is not started yet goes back to the store (its lease is released by the engine).
-            if (this.stopping) return;
-            // Past its lease another instance sharing the store may hold it: leave it to that one.
-            if (message.leaseExpiresAt && message.leaseExpiresAt.getTime() <= Date.now()) continue;
-            const path = orderedPath(message);
-            if (path) pathsInFlight.add(path);
-            try {
-              await this.work(message);
-            } finally {
-              if (path) pathsInFlight.delete(path);
-            }
-          }
-        });
-      }),
-    );
+    const claimed = await this.claim(this.options.batchSize);
+    await Promise.all(claimed.map((queued) => queued.settled));
     return claimed.length;
   }
 
@@ -105,28 +84,94 @@ export class DeliveryWorker {
     this.idle.abort();
   }
 
-  /** Finishes the messages in progress, leaves the rest of the batch, and stops. */
+  /** Finishes the messages in progress, leaves the claimed ones not started yet, and stops. */
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake.abort();
     await this.running;
+    await Promise.all(this.inFlight);
+    for (const queue of this.waiting.values()) for (const queued of queue.splice(0)) queued.settle();
     this.running = undefined;
   }
 
   private async loop(): Promise<void> {
     while (!this.stopping) {
+      const room = this.options.batchSize - this.waitingCount();
       let claimed = 0;
-      try {
-        claimed = await this.round();
-      } catch (error) {
-        this.options.events?.onRoundError?.(asError(error));
+      if (room > 0) {
+        try {
+          claimed = (await this.claim(room)).length;
+        } catch (error) {
+          this.options.events?.onRoundError?.(asError(error));
+        }
       }
       if (claimed === 0 && !this.stopping) {
+        // Until the pause ends, new work is stored (wakeUp) or a delivery frees a slot.
         this.idle = new AbortController();
         const stopOrWork = AbortSignal.any([this.wake.signal, this.idle.signal]);
         await delay(this.options.idleMs, undefined, { signal: stopOrWork }).catch(() => {});
       }
     }
+  }
+
+  private async claim(limit: number): Promise<Queued[]> {
+    const { store, workerId, leaseMs } = this.options;
+    const claimed = await store.claimDue(workerId, { states: PENDING_STATES, limit, leaseMs });
+    const queued = claimed.map((message): Queued => {
+      let settle: () => void = () => {};
+      const settled = new Promise<void>((resolve) => {
+        settle = resolve;
+      });
+      return { message, settle, settled };
+    });
+    for (const entry of queued) {
+      const queue = this.waiting.get(entry.message.destinationChainId) ?? [];
+      queue.push(entry);
+      this.waiting.set(entry.message.destinationChainId, queue);
+    }
+    this.startWhatFits();
+    return queued;
+  }
+
+  /** Starts waiting messages while their chain has a free slot and their ordered path (if any) is idle. */
+  private startWhatFits(): void {
+    const perChain = this.options.concurrencyPerChain ?? 1;
+    for (const [chainId, queue] of this.waiting) {
+      while ((this.inFlightPerChain.get(chainId) ?? 0) < perChain && !this.stopping) {
+        const index = queue.findIndex((queued) => {
+          const path = orderedPath(queued.message);
+          return path === undefined || !this.pathsInFlight.has(path);
+        });
+        if (index < 0) break;
+        const [queued] = queue.splice(index, 1) as [Queued];
+        const { message } = queued;
+        // Past its lease another instance sharing the store may hold it: leave it to that one.
+        if (message.leaseExpiresAt && message.leaseExpiresAt.getTime() <= Date.now()) {
+          queued.settle();
+          continue;
+        }
+        const path = orderedPath(message);
+        if (path) this.pathsInFlight.add(path);
+        this.inFlightPerChain.set(chainId, (this.inFlightPerChain.get(chainId) ?? 0) + 1);
+        const working: Promise<void> = this.work(message)
+          .catch((error: unknown) => this.options.events?.onRoundError?.(asError(error)))
+          .finally(() => {
+            if (path) this.pathsInFlight.delete(path);
+            this.inFlightPerChain.set(chainId, (this.inFlightPerChain.get(chainId) ?? 1) - 1);
+            this.inFlight.delete(working);
+            queued.settle();
+            this.startWhatFits();
+            this.idle.abort();
+          });
+        this.inFlight.add(working);
+      }
+    }
+  }
+
+  private waitingCount(): number {
+    let count = 0;
+    for (const queue of this.waiting.values()) count += queue.length;
+    return count;
   }
 
   private async work(message: StoredMessage): Promise<void> {

@@ -8,14 +8,15 @@ import {
   createWalletClient,
   type Hex,
   http,
-  nonceManager,
   type Transport,
   type WalletClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { type Deployment, deploymentChains, parseDeployment, toViemChain } from "../../sdk/deployments.ts";
 import type { RelayerConfig } from "../config/schema.ts";
+import { receiptPollMs } from "../engine/network.ts";
 import type { ProtocolDeployment } from "../infra/protocol.ts";
+import { operatorNonceManager } from "../transports/submit.ts";
 
 /** What the protocol routes need to read every chain and to send on the hub. */
 export interface HubAccess {
@@ -74,8 +75,8 @@ export const hubService = fp<{ config: RelayerConfig }>(
       chain: toViemChain(deployment.hub, deployment.network),
       transport: http(deployment.hub.rpcUrl, RPC_OPTIONS),
       // viem's default assumes 12 s blocks and polls for receipts every 4 s.
-      pollingInterval: hubConfig?.pollIntervalMs,
-      account: privateKeyToAccount(config.operator.privateKey as Hex, { nonceManager }),
+      pollingInterval: hubConfig ? receiptPollMs(hubConfig) : undefined,
+      account: privateKeyToAccount(config.operator.privateKey as Hex, { nonceManager: operatorNonceManager }),
     });
     app.decorate("hub", { deployment, readClient: (chainId: number) => readClients.get(chainId), wallet });
   },

@@ -1,9 +1,10 @@
 import fp from "fastify-plugin";
 import { Counter } from "prom-client";
-import { type Client, createWalletClient, type Hex, http, nonceManager, parseUnits } from "viem";
+import { type Client, createWalletClient, type Hex, http, parseUnits } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { toViemChain } from "../../sdk/deployments.ts";
 import type { RelayerConfig } from "../config/schema.ts";
+import { receiptPollMs } from "../engine/network.ts";
 import {
   createKeeper,
   createPriceMover,
@@ -14,6 +15,7 @@ import {
   pathSchedule,
   protocolPriceFeeds,
 } from "../keeper/index.ts";
+import { operatorNonceManager } from "../transports/submit.ts";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -41,8 +43,8 @@ export const keeperService = fp<{ config: RelayerConfig }>(
       createWalletClient({
         chain: toViemChain(deployment.hub, deployment.network),
         transport: http(deployment.hub.rpcUrl, { timeout: 10_000, retryCount: 1 }),
-        pollingInterval: hubConfig?.pollIntervalMs,
-        account: privateKeyToAccount(key, { nonceManager }),
+        pollingInterval: hubConfig ? receiptPollMs(hubConfig) : undefined,
+        account: privateKeyToAccount(key, { nonceManager: operatorNonceManager }),
       });
     const keeperKey = (settings.privateKey ?? config.operator.privateKey) as Hex;
     const actions = new Counter({

@@ -6,11 +6,10 @@ import {
   isAddressEqual,
   keccak256,
   numberToHex,
-  recoverMessageAddress,
   size,
   stringToHex,
 } from "viem";
-import type { DigestSigner } from "../../engine/signer.ts";
+import { type DigestSigner, recoverDigestSigner } from "../../engine/signer.ts";
 import { HyperlaneTransportError } from "./errors.ts";
 import { addressToBytes32 } from "./message.ts";
 
@@ -66,10 +65,7 @@ export async function signCheckpoint(signer: DigestSigner, checkpoint: Checkpoin
 export async function recoverCheckpointSigner(signed: SignedCheckpoint): Promise<Address | undefined> {
   if (size(signed.signature) !== SIGNATURE_LENGTH) return undefined;
   try {
-    return await recoverMessageAddress({
-      message: { raw: checkpointDigest(signed.checkpoint) },
-      signature: signed.signature,
-    });
+    return await recoverDigestSigner(checkpointDigest(signed.checkpoint), signed.signature);
   } catch {
     return undefined;
   }

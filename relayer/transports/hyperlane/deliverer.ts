@@ -5,12 +5,14 @@ import {
   BaseError,
   type Chain,
   ContractFunctionRevertedError,
+  encodeFunctionData,
   type Hex,
   isAddressEqual,
   type PublicClient,
   type Transport,
   type WalletClient,
 } from "viem";
+import { type SubmitTransaction, viemSubmitter } from "../submit.ts";
 import {
   hyperlaneGatewayAbi,
   ISM_MODULE_TYPE,
@@ -42,6 +44,8 @@ export interface HyperlaneDestination {
   publicClient: PublicClient;
   walletClient: WalletClient<Transport, Chain | undefined, Account>;
   mailbox: Address;
+  /** How transactions are sent (default: viem's `sendTransaction`, then receipt polling). */
+  submit?: SubmitTransaction;
 }
 
 /** A message found in the origin's logs, with where the merkle tree hook put it. */
@@ -195,9 +199,9 @@ export function revertReason(error: unknown): { reason?: string; args?: readonly
 }
 
 /**
- * Calls `Mailbox.process(metadata, message)` on the destination: simulated first so that a revert
- * surfaces decoded (with the Mailbox's, the gateway's, the messaging apps' and `errorAbi`'s errors)
- * and costs no gas.
+ * Calls `Mailbox.process(metadata, message)` on the destination. The gas estimate doubles as the
+ * simulation: a revert surfaces there decoded (with the Mailbox's, the gateway's, the messaging apps'
+ * and `errorAbi`'s errors) and costs no gas.
  */
 export async function processHyperlaneMessage(params: {
   destination: HyperlaneDestination;
@@ -222,20 +226,27 @@ export async function processHyperlaneMessage(params: {
     functionName: "process",
     args: [metadata, raw],
     account: destination.walletClient.account,
-    chain: destination.walletClient.chain,
   } as const;
+  let estimate: bigint;
   try {
-    await destination.publicClient.simulateContract(call);
+    estimate = await destination.publicClient.estimateContractGas(call);
   } catch (error) {
     throw failed(error);
   }
-  const transactionHash = await destination.walletClient.writeContract(call);
-  const receipt = await destination.publicClient.waitForTransactionReceipt({ hash: transactionHash });
+  const submit = destination.submit ?? viemSubmitter(destination.publicClient, destination.walletClient);
+  const receipt = await submit({
+    to: destination.mailbox,
+    data: encodeFunctionData(call),
+    gas: estimate + (estimate * PROCESS_GAS_MARGIN_PERCENT) / 100n,
+  });
   if (receipt.status !== "success") {
-    throw failed(new Error("the process transaction reverted after a successful simulation"), transactionHash);
+    throw failed(new Error("the process transaction reverted after a successful estimate"), receipt.transactionHash);
   }
-  return { transactionHash, gasUsed: receipt.gasUsed };
+  return { transactionHash: receipt.transactionHash, gasUsed: receipt.gasUsed };
 }
+
+// The estimate is exact for the state it ran on; the margin covers state that moves before inclusion.
+const PROCESS_GAS_MARGIN_PERCENT = 20n;
 
 export interface HyperlaneDelivererOptions {
   origin: HyperlaneOrigin;

@@ -1,4 +1,5 @@
 import type { Account, Address, Chain, PublicClient, Transport, WalletClient } from "viem";
+import type { SubmitTransaction } from "../submit.ts";
 
 /** The LayerZero contracts on one chain that delivery touches (a subset of the deployment record). */
 export interface LayerZeroEndpointContracts {
@@ -18,4 +19,6 @@ export interface LayerZeroChain {
   publicClient: PublicClient;
   walletClient: WalletClient<Transport, Chain | undefined, Account>;
   contracts: LayerZeroEndpointContracts;
+  /** How transactions are sent (default: viem's `sendTransaction`, then receipt polling). */
+  submit?: SubmitTransaction;
 }

@@ -12,6 +12,7 @@ import {
   parseEventLogs,
   type TransactionReceipt,
 } from "viem";
+import { viemSubmitter } from "../submit.ts";
 import { dvnAbi, endpointV2Abi, executorAbi, receiveUln302Abi } from "./abi.ts";
 import type { LayerZeroChain } from "./chain.ts";
 import { decodeRevertReason, describeReason, LayerZeroError, type RevertReason, revertDataOf } from "./errors.ts";
@@ -91,8 +92,11 @@ export interface LayerZeroDelivery {
   /** `PacketSent` events of one transaction. */
   sentPacketsInReceipt(sourceChainId: number, receipt: TransactionReceipt): SentPacket[];
   status(sent: SentPacket): Promise<PacketStatus>;
-  /** Verifies, commits and executes `sent` as far as it still needs; safe to repeat and to race. */
-  deliver(sent: SentPacket): Promise<DeliveryOutcome>;
+  /**
+   * Verifies, commits and executes `sent` as far as it still needs; safe to repeat and to race. `known`
+   * saves reading the status again when the caller just did.
+   */
+  deliver(sent: SentPacket, known?: { status: PacketStatus }): Promise<DeliveryOutcome>;
   /**
    * The DVN instructions for `sent`, once the source has the confirmations the destination requires:
    * verify, and commit when this DVN's verification completes the quorum of the destination's ULN config.
@@ -116,6 +120,7 @@ const PACKET_SENT = getAbiItem({ abi: endpointV2Abi, name: "PacketSent" });
 const DEFAULT_INSTRUCTION_TTL_SECONDS = 600;
 const DEFAULT_CONFIRMATION_POLL_MS = 250;
 const DEFAULT_CONFIRMATION_TIMEOUT_MS = 120_000;
+const ULN_CONFIG_TTL_MS = 10_000;
 // DVN.execute and Executor.execute302 catch the failure of their inner call, so a node's gas estimate
 // may stop where the inner call runs out of gas and the outer one still succeeds: their gas is fixed.
 const DVN_EXECUTE_GAS_PER_INSTRUCTION = 400_000n;
@@ -167,24 +172,39 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
     return committee;
   };
 
-  const ulnConfigOf = (destination: LayerZeroChain, packet: Packet) =>
+  const readUlnConfig = (destination: LayerZeroChain, packet: Packet) =>
     destination.publicClient.readContract({
       address: destination.contracts.receiveUln302,
       abi: receiveUln302Abi,
       functionName: "getUlnConfig",
       args: [packet.receiver, packet.srcEid],
     });
+  type UlnConfig = Awaited<ReturnType<typeof readUlnConfig>>;
+  const ulnConfigs = new Map<string, { readAt: number; config: Promise<UlnConfig> }>();
+  const ulnConfigKey = (destination: LayerZeroChain, packet: Packet) =>
+    `${destination.chainId}:${packet.receiver.toLowerCase()}:${packet.srcEid}`;
+  /**
+   * The path's receive-library config, read once per `ULN_CONFIG_TTL_MS` (every delivery step needs it, the
+   * OApp owner rarely changes it); a failed delivery forgets it so the retry reads it afresh.
+   */
+  const ulnConfigOf = (destination: LayerZeroChain, packet: Packet): Promise<UlnConfig> => {
+    const key = ulnConfigKey(destination, packet);
+    const cached = ulnConfigs.get(key);
+    if (cached && Date.now() - cached.readAt < ULN_CONFIG_TTL_MS) return cached.config;
+    const entry = { readAt: Date.now(), config: readUlnConfig(destination, packet) };
+    entry.config.catch(() => {
+      if (ulnConfigs.get(key) === entry) ulnConfigs.delete(key);
+    });
+    ulnConfigs.set(key, entry);
+    return entry.config;
+  };
 
   /**
    * Whether the packet is verifiable at the receive library once this DVN has verified it (mirrors
    * `ReceiveUlnBase._checkVerifiable`): every required DVN has, and enough optional ones to reach the
    * threshold; a DVN outside both lists completes nothing.
    */
-  async function completesQuorum(
-    destination: LayerZeroChain,
-    packet: Packet,
-    config: Awaited<ReturnType<typeof ulnConfigOf>>,
-  ): Promise<boolean> {
+  async function completesQuorum(destination: LayerZeroChain, packet: Packet, config: UlnConfig): Promise<boolean> {
     const ours = (dvn: Address) => isAddressEqual(dvn, destination.contracts.dvn);
     if (!config.requiredDVNs.some(ours) && !config.optionalDVNs.some(ours)) return false;
     const headerHash = keccak256(packet.header);
@@ -210,7 +230,8 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
     const destination = destinationOf(sent);
     const { packet } = sent;
     const endpoint = { address: destination.contracts.endpoint, abi: endpointV2Abi } as const;
-    const [storedHash, lazyNonce] = await Promise.all([
+    // All three at once: one round trip when the path's config is cached.
+    const [storedHash, lazyNonce, verifiable] = await Promise.all([
       destination.publicClient.readContract({
         ...endpoint,
         functionName: "inboundPayloadHash",
@@ -221,15 +242,17 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
         functionName: "lazyInboundNonce",
         args: [packet.receiver, packet.srcEid, packet.sender],
       }),
+      ulnConfigOf(destination, packet).then((config) =>
+        destination.publicClient.readContract({
+          address: destination.contracts.receiveUln302,
+          abi: receiveUln302Abi,
+          functionName: "verifiable",
+          args: [config, keccak256(packet.header), packet.payloadHash],
+        }),
+      ),
     ]);
     if (storedHash === packet.payloadHash) return "committed";
     if (BigInt(storedHash) === 0n && packet.nonce <= lazyNonce) return "delivered";
-    const verifiable = await destination.publicClient.readContract({
-      address: destination.contracts.receiveUln302,
-      abi: receiveUln302Abi,
-      functionName: "verifiable",
-      args: [await ulnConfigOf(destination, packet), keccak256(packet.header), packet.payloadHash],
-    });
     return verifiable ? "verifiable" : "unverified";
   }
 
@@ -252,12 +275,13 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
 
   async function buildVerificationRequest(sent: SentPacket): Promise<VerificationRequest> {
     const destination = destinationOf(sent);
+    const pathConfig = ulnConfigOf(destination, sent.packet);
     const [{ vid }, config, block] = await Promise.all([
       committeeOf(destination),
-      ulnConfigOf(destination, sent.packet),
+      pathConfig,
       destination.publicClient.getBlock({ blockTag: "latest" }),
+      pathConfig.then((config) => waitForConfirmations(sent, config.confirmations)),
     ]);
-    await waitForConfirmations(sent, config.confirmations);
     return verificationRequest(sent.packet, {
       sourceChainId: sent.sourceChainId,
       destinationChainId: destination.chainId,
@@ -437,7 +461,16 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
     }
   }
 
-  async function deliver(sent: SentPacket): Promise<DeliveryOutcome> {
+  async function deliver(sent: SentPacket, known?: { status: PacketStatus }): Promise<DeliveryOutcome> {
+    try {
+      return await deliverFrom(sent, known?.status ?? (await status(sent)));
+    } catch (error) {
+      ulnConfigs.delete(ulnConfigKey(destinationOf(sent), sent.packet));
+      throw error;
+    }
+  }
+
+  async function deliverFrom(sent: SentPacket, initial: PacketStatus): Promise<DeliveryOutcome> {
     const destination = destinationOf(sent);
     const outcome = (result: DeliveryOutcome["status"], steps: StepReceipt[]): DeliveryOutcome => ({
       guid: sent.packet.guid,
@@ -447,7 +480,6 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
       status: result,
       steps,
     });
-    const initial = await status(sent);
     if (initial === "delivered") return outcome("alreadyDelivered", []);
 
     const steps: StepReceipt[] = [];
@@ -546,9 +578,10 @@ const stepReceipt = (step: DeliveryStep, receipt: TransactionReceipt): StepRecei
 });
 
 /**
- * Sends `data` to `to` from the chain's operator account. Without `gas`, the estimate (plus a margin)
- * is the limit and a revert surfaces there; with `gas`, a call at that limit checks first. Either way
- * a revert becomes a typed error carrying the decoded reason.
+ * Sends `data` to `to` from the chain's operator account. Without `gas`, the estimate (plus a margin) is
+ * the limit and a revert surfaces there; a fixed `gas` (calls that catch their inner failure) goes
+ * straight out, and only a reverted receipt is replayed as a call to learn why. Either way a revert
+ * becomes a typed error carrying the decoded reason.
  */
 async function transact(
   chain: LayerZeroChain,
@@ -566,28 +599,27 @@ async function transact(
       reason,
       details: { ...packetDetails(sent), to, ...(transactionHash ? { transactionHash } : {}) },
     });
-  let gas: bigint;
-  try {
-    if (fixedGas === undefined) {
+  const reasonOf = (error: unknown) => {
+    const revertData = revertDataOf(error);
+    return revertData === undefined ? undefined : decodeRevertReason(revertData);
+  };
+  let gas = fixedGas;
+  if (gas === undefined) {
+    try {
       const estimate = await chain.publicClient.estimateGas({ account, to, data, value });
       gas = estimate + (estimate * ESTIMATE_MARGIN_PERCENT) / 100n;
-    } else {
-      await chain.publicClient.call({ account, to, data, value, gas: fixedGas });
-      gas = fixedGas;
+    } catch (error) {
+      throw reverted(reasonOf(error), error);
     }
-  } catch (error) {
-    const revertData = revertDataOf(error);
-    throw reverted(revertData === undefined ? undefined : decodeRevertReason(revertData), error);
   }
-  const hash = await chain.walletClient.sendTransaction({
-    account,
-    chain: chain.walletClient.chain,
-    to,
-    data,
-    value,
-    gas,
-  });
-  const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
-  if (receipt.status !== "success") throw reverted(undefined, undefined, hash);
+  const submit = chain.submit ?? viemSubmitter(chain.publicClient, chain.walletClient);
+  const receipt = await submit({ to, data, gas, value });
+  if (receipt.status !== "success") {
+    const reason = await chain.publicClient.call({ account, to, data, value, gas }).then(
+      () => undefined,
+      (error: unknown) => reasonOf(error),
+    );
+    throw reverted(reason, undefined, receipt.transactionHash);
+  }
   return receipt;
 }

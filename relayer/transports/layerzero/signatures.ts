@@ -8,9 +8,8 @@ import {
   hexToBigInt,
   isAddressEqual,
   keccak256,
-  recoverMessageAddress,
 } from "viem";
-import type { DigestSigner } from "../../engine/signer.ts";
+import { type DigestSigner, recoverDigestSigner } from "../../engine/signer.ts";
 import { receiveUln302Abi } from "./abi.ts";
 import { LayerZeroError } from "./errors.ts";
 import type { Packet } from "./packet.ts";
@@ -224,7 +223,7 @@ async function validSignatures(
     if (!committee.some((member) => isAddressEqual(member, candidate.signer))) continue;
     let recovered: Address;
     try {
-      recovered = await recoverMessageAddress({ message: { raw: digest }, signature: candidate.signature });
+      recovered = await recoverDigestSigner(digest, candidate.signature);
     } catch {
       continue;
     }

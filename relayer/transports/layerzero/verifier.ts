@@ -64,8 +64,13 @@ export async function answerVerificationRequest(
   if (request.expiration > now + maxTtl) throw refuse(`expiration ${request.expiration} is too far ahead`);
 
   let receipt: Awaited<ReturnType<PublicClient["getTransactionReceipt"]>>;
+  let head: bigint;
   try {
-    receipt = await source.publicClient.getTransactionReceipt({ hash: request.transactionHash });
+    // The head is read alongside: the packet is deep in it by the time another operator asks.
+    [receipt, head] = await Promise.all([
+      source.publicClient.getTransactionReceipt({ hash: request.transactionHash }),
+      source.publicClient.getBlockNumber({ cacheTime: 0 }),
+    ]);
   } catch (error) {
     // Only "no such transaction" is a refusal; a node that fails is this signer's problem, not the request's,
     // and its message (which can carry the RPC URL) stays out of the answer.
@@ -78,7 +83,6 @@ export async function answerVerificationRequest(
   );
   if (!sent) throw refuse("the source transaction sent no such packet");
   if (sent.packet.dstEid !== destination.eid) throw refuse(`the packet is for eid ${sent.packet.dstEid}`);
-  const head = await source.publicClient.getBlockNumber({ cacheTime: 0 });
   const confirmations = head - receipt.blockNumber + 1n;
   if (confirmations < required) {
     throw refuse(`the packet has ${confirmations} confirmations, ${required} required`);

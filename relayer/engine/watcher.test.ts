@@ -1,0 +1,85 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { createPublicClient, http } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ChainConfig } from "../config/schema.ts";
+import { type AnvilHandle, startAnvil } from "../devnet/anvil.ts";
+import { type MessageStore, type NewMessage, openStore } from "../storage/index.ts";
+import type { Lane } from "./lane.ts";
+import type { EngineChain } from "./network.ts";
+import { ChainWatcher } from "./watcher.ts";
+
+const CHAIN_ID = 70_991;
+
+/** A lane double (no contracts behind it): it records the block ranges the watcher asks it to read. */
+class RecordingLane implements Lane {
+  readonly transport = "hyperlane" as const;
+  readonly ranges: [bigint, bigint][] = [];
+  startBlock(): bigint {
+    return 1n;
+  }
+  async discover(_chain: EngineChain, fromBlock: bigint, toBlock: bigint): Promise<NewMessage[]> {
+    this.ranges.push([fromBlock, toBlock]);
+    return [];
+  }
+  async deliver(): Promise<never> {
+    throw new Error("the watcher never delivers");
+  }
+}
+
+describe("ChainWatcher over a websocket", () => {
+  let anvil: AnvilHandle;
+  let directory: string;
+  let store: MessageStore;
+
+  beforeAll(async () => {
+    anvil = await startAnvil({
+      chainId: CHAIN_ID,
+      mnemonic: "test test test test test test test test test test test junk",
+      accounts: 1,
+      blockTime: 3_600,
+    });
+    directory = await mkdtemp(join(tmpdir(), "xmargin-watcher-"));
+    store = await openStore(
+      { kind: "sqlite", path: join(directory, "relayer.db") },
+      { logger: pino({ level: "warn" }) },
+    );
+  });
+  afterAll(async () => {
+    await store?.close();
+    await anvil?.stop();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it("reads a new block when the node announces it, long before the next poll", async () => {
+    const config: ChainConfig = {
+      name: "hub",
+      chainId: CHAIN_ID,
+      rpcUrl: anvil.rpcUrl,
+      wsUrl: anvil.rpcUrl.replace(/^http/, "ws"),
+      confirmations: 1,
+      pollIntervalMs: 60_000,
+    };
+    const publicClient = createPublicClient({ transport: http(anvil.rpcUrl) });
+    const chain = { name: "hub", chainId: CHAIN_ID, config, publicClient } as unknown as EngineChain;
+    const lane = new RecordingLane();
+    const watcher = new ChainWatcher(chain, [lane], store, { dueDelayMs: 0 });
+    await publicClient.request({ method: "anvil_mine" as never, params: ["0x1"] as never });
+    watcher.start();
+    try {
+      await expect.poll(() => lane.ranges.at(-1)?.[1], { timeout: 5_000 }).toBe(1n);
+      await publicClient.request({ method: "anvil_mine" as never, params: ["0x1"] as never });
+      // The poll interval is a minute: only the announced head can bring this read.
+      await expect.poll(() => lane.ranges.at(-1)?.[1], { timeout: 5_000 }).toBe(2n);
+    } finally {
+      await watcher.stop();
+    }
+    expect(lane.ranges).toEqual([
+      [1n, 1n],
+      [2n, 2n],
+    ]);
+    expect(await store.getCursor(CHAIN_ID, "hyperlane")).toBe(2n);
+  });
+});
