@@ -324,15 +324,12 @@ library AccountRisk {
             CachedPrice memory cached = s.prices[priceNumber];
             // A stale read is cached with readAt = 0, so it never counts as fresh here.
             if (cached.readAt != 0 && block.timestamp - cached.readAt <= risk.maxCachedPriceAge) {
-                risk.quotes[risk.quoteCount++] = PriceQuote({
-                    priceNumber: priceNumber,
-                    priceId: bytes32(0),
-                    price: cached.price,
-                    kInit: cached.kInit,
-                    kMaint: cached.kMaint,
-                    stale: false,
-                    live: false
-                });
+                // Filled in place: `priceId`, `stale` and `live` stay as `new` zeroed them.
+                PriceQuote memory cachedQuote = risk.quotes[risk.quoteCount++];
+                cachedQuote.priceNumber = priceNumber;
+                cachedQuote.price = cached.price;
+                cachedQuote.kInit = cached.kInit;
+                cachedQuote.kMaint = cached.kMaint;
                 return (cached.price, cached.kInit, cached.kMaint);
             }
         }
@@ -340,15 +337,14 @@ library AccountRisk {
         IPriceOracle.PriceRead memory read = s.oracle.getPrice(priceId);
         if (read.stale && risk.stalePriceId == bytes32(0)) risk.stalePriceId = priceId;
         (kInit, kMaint) = s.oracle.volatilityMultipliers(priceId);
-        risk.quotes[risk.quoteCount++] = PriceQuote({
-            priceNumber: priceNumber,
-            priceId: priceId,
-            price: read.price,
-            kInit: kInit,
-            kMaint: kMaint,
-            stale: read.stale,
-            live: true
-        });
+        PriceQuote memory quote = risk.quotes[risk.quoteCount++];
+        quote.priceNumber = priceNumber;
+        quote.priceId = priceId;
+        quote.price = read.price;
+        quote.kInit = kInit;
+        quote.kMaint = kMaint;
+        quote.stale = read.stale;
+        quote.live = true;
         return (read.price, kInit, kMaint);
     }
 }
