@@ -30,7 +30,9 @@ struct EngineState {
     uint32 maxPriceAge;
     PackedRiskParams riskParams;
     mapping(uint64 chainId => IMarginEngine.SpokeConfig) spokes;
-    mapping(uint64 chainId => mapping(address token => IMarginEngine.CollateralToken)) collateralTokens;
+    mapping(uint64 chainId => mapping(address token => CollateralTokenSlot)) collateralTokens;
+    /// Every token ever configured on a chain, so `registerSpoke` can update the haircut copies.
+    mapping(uint64 chainId => address[]) chainTokens;
     IMarginEngine.AssetConfig[] assets;
     MarketConfig[] marketConfigs;
     MarketState[] marketStates;
@@ -50,6 +52,18 @@ struct EngineState {
     /// What a health evaluation needs of each asset and market, one slot each (copies of their configs).
     mapping(uint256 assetId => AssetRiskSlot) assetRisk;
     mapping(uint256 marketId => MarketRiskSlot) marketRisk;
+}
+
+/// @notice `IMarginEngine.CollateralToken` in storage, with a copy of its chain's haircut: a health
+/// evaluation reads each entry's token anyway, so the haircut costs no slot of its own.
+struct CollateralTokenSlot {
+    bool enabled;
+    uint8 decimals;
+    uint16 assetId;
+    /// Set once the token is in `chainTokens`.
+    bool listed;
+    /// δ_c of the token's chain (`spokes`), kept equal to it by `registerSpoke`.
+    uint64 haircut;
 }
 
 /// @notice An asset's weights and price number in one slot (`configureAsset` keeps it with `assets`).

@@ -13,7 +13,9 @@ import {MessageCodec} from "../messaging/MessageCodec.sol";
 import {MessagingApp} from "../messaging/MessagingApp.sol";
 import {BalanceReport, Command, Envelope, MessageType} from "../types/Messages.sol";
 import {HealthBreakdown, RiskParams} from "../types/RiskTypes.sol";
-import {Account, AssetRiskSlot, CachedPrice, EngineState, PackedRiskParams} from "./EngineState.sol";
+import {
+    Account, AssetRiskSlot, CachedPrice, CollateralTokenSlot, EngineState, PackedRiskParams
+} from "./EngineState.sol";
 import {AccountRisk} from "./libraries/AccountRisk.sol";
 import {AccountCollateral, CollateralEntry, CollateralLedger, LedgerEntry} from "./libraries/CollateralLedger.sol";
 import {FixedPoint} from "../libraries/FixedPoint.sol";
@@ -102,9 +104,14 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
         emit RiskParamsSet();
     }
 
+    /// @dev Also updates the haircut copy of every token configured on the chain (owner-bounded list).
     function registerSpoke(uint64 chainId, uint64 haircut) external onlyOwner {
         _bounded("haircut", haircut, 0.5e18);
         s.spokes[chainId] = SpokeConfig({registered: true, haircut: haircut});
+        address[] storage tokens = s.chainTokens[chainId];
+        for (uint256 i; i < tokens.length; ++i) {
+            s.collateralTokens[chainId][tokens[i]].haircut = haircut;
+        }
         emit SpokeRegistered(chainId, haircut);
     }
 
@@ -131,7 +138,15 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
     {
         if (!s.spokes[chainId].registered) revert UnknownSpoke(chainId);
         if (assetId >= s.assets.length) revert UnknownAsset(assetId);
-        s.collateralTokens[chainId][token] = CollateralToken({enabled: enabled, decimals: decimals, assetId: assetId});
+        CollateralTokenSlot storage slot = s.collateralTokens[chainId][token];
+        if (!slot.listed) s.chainTokens[chainId].push(token);
+        s.collateralTokens[chainId][token] = CollateralTokenSlot({
+            enabled: enabled,
+            decimals: decimals,
+            assetId: assetId,
+            listed: true,
+            haircut: s.spokes[chainId].haircut
+        });
         emit CollateralTokenConfigured(chainId, token, assetId, decimals, enabled);
     }
 
@@ -339,7 +354,8 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
     }
 
     function collateralToken(uint64 chainId, address token) external view returns (CollateralToken memory) {
-        return s.collateralTokens[chainId][token];
+        CollateralTokenSlot memory slot = s.collateralTokens[chainId][token];
+        return CollateralToken({enabled: slot.enabled, decimals: slot.decimals, assetId: slot.assetId});
     }
 
     function assetConfig(uint256 assetId) external view returns (AssetConfig memory) {

@@ -15,7 +15,9 @@ import {BalanceReport, Command, Envelope, MessageType} from "../types/Messages.s
 /// @notice Spoke side of xmargin. The hub is the controller: locked funds move only on its commands,
 /// which run strictly in `cmdNonce` order per account. A command that cannot pay never blocks the
 /// ones after it: its funds become claimable by the intended recipient.
-contract CollateralVault is ICollateralVault, MessagingApp, Ownable2Step, Pausable, ReentrancyGuardTransient {
+/// @dev `Pausable` comes before `Ownable2Step` so that its flag shares the messenger's slot: a deposit's
+/// pause check then warms the slot its report reads the messenger from.
+contract CollateralVault is ICollateralVault, MessagingApp, Pausable, Ownable2Step, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     /// @notice Commands beyond this many parked ones wait for `executeParkedCommands`, bounding delivery gas.

@@ -31,6 +31,16 @@ describe("MarginEngine", () => {
       expect(health.liquidatable).toBe(false);
     });
 
+    it("values collateral at the haircut a spoke is registered with now, not when its token was configured", async () => {
+      await hub.report(SPOKE_A, "USDC", "10000");
+      const before = (await hub.engine.read.healthOf([trader])).collateralValueMaint;
+      await hub.engine.write.registerSpoke([SPOKE_A, wad("0.1")]);
+      const after = (await hub.engine.read.healthOf([trader])).collateralValueMaint;
+      const expected = (before * 9n) / 10n;
+      const difference = after - expected;
+      expect(difference < 0n ? -difference : difference, `${after} vs ${expected}`).toBeLessThanOrEqual(10n ** 9n);
+    });
+
     it("ignores reports of assets the hub does not price", async () => {
       const unknown = "0x00000000000000000000000000000000000000aa";
       const { encodeMessage } = await import("../../sdk/codec/index.ts");

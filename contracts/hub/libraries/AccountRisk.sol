@@ -8,7 +8,7 @@ import {
     AssetRisk, CollateralRisk, HealthBreakdown, MarketRisk, PositionRisk, RiskParams
 } from "../../types/RiskTypes.sol";
 import {
-    Account, AssetRiskSlot, CachedPrice, EngineState, MarketRiskSlot, PackedRiskParams
+    Account, AssetRiskSlot, CachedPrice, CollateralTokenSlot, EngineState, MarketRiskSlot, PackedRiskParams
 } from "../EngineState.sol";
 import {AccountCollateral, CollateralLedger, LedgerEntry} from "./CollateralLedger.sol";
 import {FixedPoint} from "../../libraries/FixedPoint.sol";
@@ -34,13 +34,6 @@ struct RiskView {
     uint256 quoteCount;
     /// Nonzero: prices come from the engine's cache when read at most this many seconds ago (views only).
     uint256 maxCachedPriceAge;
-}
-
-/// @notice The haircut of each chain met so far in an evaluation.
-struct ChainHaircuts {
-    uint256[] chainIds;
-    uint256[] haircuts;
-    uint256 count;
 }
 
 /// @notice One price read, kept for the rest of an evaluation.
@@ -124,18 +117,19 @@ library AccountRisk {
         uint256 positionCount = OpenMarkets.count(openMarkets);
         risk.quotes = new PriceQuote[](account.collateral.entryCount() + positionCount);
         _gatherCollateral(s, account.collateral, risk);
-        risk.markets = new MarketRisk[](positionCount);
-        risk.positions = new PositionRisk[](positionCount);
+        MarketRisk[] memory markets = new MarketRisk[](positionCount);
+        PositionRisk[] memory positions = new PositionRisk[](positionCount);
+        risk.markets = markets;
+        risk.positions = positions;
         for (uint256 i; i < positionCount; ++i) {
             uint256 marketId = OpenMarkets.at(openMarkets, i);
             Position storage position = account.positions[marketId];
-            risk.markets[i] = _marketRisk(s, risk, s.marketRisk[marketId]);
-            risk.positions[i] = PositionRisk({
-                marketIndex: i,
-                size: position.size,
-                entryPrice: position.entryPrice,
-                fundingOwed: position.fundingOwed(s.marketStates[marketId])
-            });
+            _fillMarketRisk(s, risk, s.marketRisk[marketId], markets[i]);
+            PositionRisk memory positionRisk = positions[i];
+            positionRisk.marketIndex = i;
+            positionRisk.size = position.size;
+            positionRisk.entryPrice = position.entryPrice;
+            positionRisk.fundingOwed = position.fundingOwed(s.marketStates[marketId]);
         }
         risk.health = RiskMath.healthBreakdown(
             _healthParams(s), risk.assets, risk.markets, risk.collateral, account.settleBalance, risk.positions
@@ -240,11 +234,12 @@ library AccountRisk {
     {
         uint256 entryCount = ledger.entryCount();
         uint256 maxReportAge = s.maxReportAge;
-        risk.collateral = new CollateralRisk[](entryCount);
-        risk.assets = new AssetRisk[](entryCount);
-        risk.assetIds = new uint256[](entryCount);
-        ChainHaircuts memory haircuts =
-            ChainHaircuts({chainIds: new uint256[](entryCount), haircuts: new uint256[](entryCount), count: 0});
+        CollateralRisk[] memory collateral = new CollateralRisk[](entryCount);
+        AssetRisk[] memory assets = new AssetRisk[](entryCount);
+        uint256[] memory assetIds = new uint256[](entryCount);
+        risk.collateral = collateral;
+        risk.assets = assets;
+        risk.assetIds = assetIds;
         uint256 assetCount;
         uint256 collateralCount;
         for (uint256 i; i < entryCount; ++i) {
@@ -254,12 +249,8 @@ library AccountRisk {
                 maxReportAge != 0 && risk.staleReportKey == bytes32(0)
                     && block.timestamp > entry.reportedAt + maxReportAge
             ) risk.staleReportKey = entryKey;
-            (risk.collateral[collateralCount++], assetCount) =
-                _entryRisk(s, risk, haircuts, entryKey, amount, assetCount);
+            assetCount = _fillEntryRisk(s, risk, entryKey, amount, collateral[collateralCount++], assetCount);
         }
-        AssetRisk[] memory assets = risk.assets;
-        CollateralRisk[] memory collateral = risk.collateral;
-        uint256[] memory assetIds = risk.assetIds;
         // Shrink the arrays to what was filled (entries with nothing counted are skipped).
         assembly ("memory-safe") {
             mstore(assets, assetCount)
@@ -268,80 +259,56 @@ library AccountRisk {
         }
     }
 
-    /// @return entry The entry's RiskMath input.
-    /// @return assetCount The view's asset count, one more when the entry's asset is new to it.
-    function _entryRisk(
+    /// @notice Fills `entryRisk` (one of the zeroed entries `new` allocated, filled in place rather than
+    /// replaced) and the entry's asset when it is new to the view.
+    /// @return The view's asset count, one more when the entry's asset is new to it.
+    function _fillEntryRisk(
         EngineState storage s,
         RiskView memory risk,
-        ChainHaircuts memory haircuts,
         bytes32 entryKey,
         uint256 amount,
+        CollateralRisk memory entryRisk,
         uint256 assetCount
-    ) private view returns (CollateralRisk memory entry, uint256) {
-        uint64 chainId = CollateralLedger.chainOf(entryKey);
-        IMarginEngine.CollateralToken memory token = s.collateralTokens[chainId][CollateralLedger.assetOf(entryKey)];
+    ) private view returns (uint256) {
+        CollateralTokenSlot memory token =
+            s.collateralTokens[CollateralLedger.chainOf(entryKey)][CollateralLedger.assetOf(entryKey)];
+        uint256[] memory assetIds = risk.assetIds;
         uint256 index;
-        while (index < assetCount && risk.assetIds[index] != token.assetId) ++index;
+        while (index < assetCount && assetIds[index] != token.assetId) ++index;
         if (index == assetCount) {
-            risk.assetIds[index] = token.assetId;
-            risk.assets[index] = _assetRisk(s, risk, s.assetRisk[token.assetId]);
+            assetIds[index] = token.assetId;
+            _fillAssetRisk(s, risk, s.assetRisk[token.assetId], risk.assets[index]);
             ++assetCount;
         }
-        entry = CollateralRisk({
-            assetIndex: index,
-            haircut: _haircut(s, haircuts, chainId),
-            amount: amount.toWadDown(token.decimals)
-        });
-        return (entry, assetCount);
+        entryRisk.assetIndex = index;
+        entryRisk.haircut = token.haircut;
+        entryRisk.amount = amount.toWadDown(token.decimals);
+        return assetCount;
     }
 
-    /// @notice δ_c of `chainId`, read once per evaluation however many entries the chain holds.
-    function _haircut(EngineState storage s, ChainHaircuts memory haircuts, uint64 chainId)
+    function _fillAssetRisk(EngineState storage s, RiskView memory risk, AssetRiskSlot storage slot, AssetRisk memory asset)
         private
         view
-        returns (uint256 haircut)
-    {
-        for (uint256 i; i < haircuts.count; ++i) {
-            if (haircuts.chainIds[i] == chainId) return haircuts.haircuts[i];
-        }
-        haircut = s.spokes[chainId].haircut;
-        haircuts.chainIds[haircuts.count] = chainId;
-        haircuts.haircuts[haircuts.count++] = haircut;
-    }
-
-    function _assetRisk(EngineState storage s, RiskView memory risk, AssetRiskSlot storage slot)
-        private
-        view
-        returns (AssetRisk memory)
     {
         AssetRiskSlot memory config = slot;
-        (uint256 price, uint256 kInit, uint256 kMaint) = _readPrice(s, risk, config.priceNumber);
-        return AssetRisk({
-            price: price,
-            weightInit: config.weightInit,
-            weightMaint: config.weightMaint,
-            sizeFactor: config.sizeFactor,
-            kInit: kInit,
-            kMaint: kMaint
-        });
+        (asset.price, asset.kInit, asset.kMaint) = _readPrice(s, risk, config.priceNumber);
+        asset.weightInit = config.weightInit;
+        asset.weightMaint = config.weightMaint;
+        asset.sizeFactor = config.sizeFactor;
     }
 
-    function _marketRisk(EngineState storage s, RiskView memory risk, MarketRiskSlot storage slot)
-        private
-        view
-        returns (MarketRisk memory)
-    {
+    /// @dev The lot size is left zero: valuing a position does not need it.
+    function _fillMarketRisk(
+        EngineState storage s,
+        RiskView memory risk,
+        MarketRiskSlot storage slot,
+        MarketRisk memory market
+    ) private view {
         MarketRiskSlot memory config = slot;
-        (uint256 price, uint256 kInit, uint256 kMaint) = _readPrice(s, risk, config.priceNumber);
-        return MarketRisk({
-            markPrice: price,
-            marginInit: config.marginInit,
-            marginMaint: config.marginMaint,
-            sizeFactor: config.sizeFactor,
-            lotSize: 0,
-            kInit: kInit,
-            kMaint: kMaint
-        });
+        (market.markPrice, market.kInit, market.kMaint) = _readPrice(s, risk, config.priceNumber);
+        market.marginInit = config.marginInit;
+        market.marginMaint = config.marginMaint;
+        market.sizeFactor = config.sizeFactor;
     }
 
     function _readPrice(EngineState storage s, RiskView memory risk, uint256 priceNumber)
@@ -357,15 +324,12 @@ library AccountRisk {
             CachedPrice memory cached = s.prices[priceNumber];
             // A stale read is cached with readAt = 0, so it never counts as fresh here.
             if (cached.readAt != 0 && block.timestamp - cached.readAt <= risk.maxCachedPriceAge) {
-                risk.quotes[risk.quoteCount++] = PriceQuote({
-                    priceNumber: priceNumber,
-                    priceId: bytes32(0),
-                    price: cached.price,
-                    kInit: cached.kInit,
-                    kMaint: cached.kMaint,
-                    stale: false,
-                    live: false
-                });
+                // Filled in place: `priceId`, `stale` and `live` stay as `new` zeroed them.
+                PriceQuote memory cachedQuote = risk.quotes[risk.quoteCount++];
+                cachedQuote.priceNumber = priceNumber;
+                cachedQuote.price = cached.price;
+                cachedQuote.kInit = cached.kInit;
+                cachedQuote.kMaint = cached.kMaint;
                 return (cached.price, cached.kInit, cached.kMaint);
             }
         }
@@ -373,15 +337,14 @@ library AccountRisk {
         IPriceOracle.PriceRead memory read = s.oracle.getPrice(priceId);
         if (read.stale && risk.stalePriceId == bytes32(0)) risk.stalePriceId = priceId;
         (kInit, kMaint) = s.oracle.volatilityMultipliers(priceId);
-        risk.quotes[risk.quoteCount++] = PriceQuote({
-            priceNumber: priceNumber,
-            priceId: priceId,
-            price: read.price,
-            kInit: kInit,
-            kMaint: kMaint,
-            stale: read.stale,
-            live: true
-        });
+        PriceQuote memory quote = risk.quotes[risk.quoteCount++];
+        quote.priceNumber = priceNumber;
+        quote.priceId = priceId;
+        quote.price = read.price;
+        quote.kInit = kInit;
+        quote.kMaint = kMaint;
+        quote.stale = read.stale;
+        quote.live = true;
         return (read.price, kInit, kMaint);
     }
 }

@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {IMarginEngine} from "../../interfaces/IMarginEngine.sol";
 import {RiskMath} from "../../libraries/RiskMath.sol";
 import {CollateralLiquidation, MarketRisk, PerpLiquidation} from "../../types/RiskTypes.sol";
-import {Account, EngineState} from "../EngineState.sol";
+import {Account, CollateralTokenSlot, EngineState} from "../EngineState.sol";
 import {AccountRisk, RiskView} from "../libraries/AccountRisk.sol";
 import {AccountCollateral, CollateralLedger, LedgerEntry} from "../libraries/CollateralLedger.sol";
 import {FixedPoint} from "../../libraries/FixedPoint.sol";
@@ -72,7 +72,7 @@ library LiquidationLogic {
         address asset,
         uint256 maxRepay
     ) public returns (CollateralLiquidationPlan memory plan) {
-        IMarginEngine.CollateralToken memory token = s.collateralTokens[chainId][asset];
+        CollateralTokenSlot memory token = s.collateralTokens[chainId][asset];
         if (!token.enabled) revert IMarginEngine.UnknownCollateral(chainId, asset);
         AccountRisk.accrueAccountFunding(s, accountAddress);
         RiskView memory risk = AccountRisk.riskView(s, accountAddress);
@@ -83,7 +83,7 @@ library LiquidationLogic {
         uint256 counted =
             s.accounts[accountAddress].collateral.entries[CollateralLedger.key(chainId, asset)].counted();
         CollateralLiquidation memory liquidation =
-            _collateralLiquidation(s, risk, token, s.spokes[chainId].haircut, counted.toWadDown(token.decimals));
+            _collateralLiquidation(s, risk, token, counted.toWadDown(token.decimals));
         if (maxRepay != 0 && liquidation.repay > maxRepay) liquidation = _scaled(liquidation, maxRepay);
         if (liquidation.repay == 0) revert IMarginEngine.NothingToLiquidate();
 
@@ -140,8 +140,7 @@ library LiquidationLogic {
     function _collateralLiquidation(
         EngineState storage s,
         RiskView memory risk,
-        IMarginEngine.CollateralToken memory token,
-        uint256 haircut,
+        CollateralTokenSlot memory token,
         uint256 amount
     ) private view returns (CollateralLiquidation memory) {
         (uint256 index, uint256 assetTotal) = AccountRisk.assetInView(risk, token.assetId);
@@ -149,7 +148,7 @@ library LiquidationLogic {
             AccountRisk.riskParams(s),
             risk.assets[index],
             assetTotal,
-            haircut,
+            token.haircut,
             amount,
             risk.health.debt,
             risk.health.healthLiquidationEnd
