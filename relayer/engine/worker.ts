@@ -27,15 +27,15 @@ export interface DeliveryWorkerOptions {
   idleMs: number;
   /**
    * Deliveries in flight per destination chain (default 1). Above 1 the account's transactions are
-   * pipelined through viem's nonce manager; messages of one chain may then land out of discovery order
-   * (except a LayerZero path's, which stay in order), which the protocol accepts (reports carry seq,
-   * commands are applied in cmdNonce order on the spoke).
+   * pipelined through its nonce manager; messages of one chain may then land out of discovery order,
+   * which the protocol accepts (reports carry seq, commands are applied in cmdNonce order on the spoke),
+   * and a LayerZero packet's execution waits, in its lane, until its path's earlier nonces are verified.
    */
   concurrencyPerChain?: number;
   events?: WorkerEvents;
 }
 
-/** A claimed message waiting for its chain (and its LayerZero path) to have room. */
+/** A claimed message waiting for its chain to have room. */
 interface Queued {
   message: StoredMessage;
   /** Resolves once the message was worked on, or left (lease gone, shutting down). */
@@ -54,7 +54,6 @@ export class DeliveryWorker {
   private readonly lanes: ReadonlyMap<Transport, Lane>;
   private readonly waiting = new Map<number, Queued[]>();
   private readonly inFlightPerChain = new Map<number, number>();
-  private readonly pathsInFlight = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
   private running: Promise<void> | undefined;
   private stopping = false;
@@ -133,30 +132,23 @@ export class DeliveryWorker {
     return queued;
   }
 
-  /** Starts waiting messages while their chain has a free slot and their ordered path (if any) is idle. */
+  /** Starts waiting messages, oldest first, while their chain has a free slot. */
   private startWhatFits(): void {
     const perChain = this.options.concurrencyPerChain ?? 1;
     for (const [chainId, queue] of this.waiting) {
       while ((this.inFlightPerChain.get(chainId) ?? 0) < perChain && !this.stopping) {
-        const index = queue.findIndex((queued) => {
-          const path = orderedPath(queued.message);
-          return path === undefined || !this.pathsInFlight.has(path);
-        });
-        if (index < 0) break;
-        const [queued] = queue.splice(index, 1) as [Queued];
+        const queued = queue.shift();
+        if (!queued) break;
         const { message } = queued;
         // Past its lease another instance sharing the store may hold it: leave it to that one.
         if (message.leaseExpiresAt && message.leaseExpiresAt.getTime() <= Date.now()) {
           queued.settle();
           continue;
         }
-        const path = orderedPath(message);
-        if (path) this.pathsInFlight.add(path);
         this.inFlightPerChain.set(chainId, (this.inFlightPerChain.get(chainId) ?? 0) + 1);
         const working: Promise<void> = this.work(message)
           .catch((error: unknown) => this.options.events?.onRoundError?.(asError(error)))
           .finally(() => {
-            if (path) this.pathsInFlight.delete(path);
             this.inFlightPerChain.set(chainId, (this.inFlightPerChain.get(chainId) ?? 1) - 1);
             this.inFlight.delete(working);
             queued.settle();
@@ -213,12 +205,5 @@ export class DeliveryWorker {
     if (moved) events?.onDelivered?.(message, result);
   }
 }
-
-/**
- * LayerZero executes a path's packets only once every earlier nonce is verified: messages of one
- * (origin, destination) path go one at a time, in discovery order. Hyperlane messages are independent.
- */
-const orderedPath = (message: StoredMessage): string | undefined =>
-  message.transport === "layerzero" ? `${message.originChainId}>${message.destinationChainId}` : undefined;
 
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));

@@ -19,6 +19,7 @@ export const endpointV2Abi = parseAbi([
   "function lzReceive(Origin origin, address receiver, bytes32 guid, bytes message, bytes extraData) payable",
   "function inboundPayloadHash(address receiver, uint32 srcEid, bytes32 sender, uint64 nonce) view returns (bytes32)",
   "function lazyInboundNonce(address receiver, uint32 srcEid, bytes32 sender) view returns (uint64)",
+  "function inboundNonce(address receiver, uint32 srcEid, bytes32 sender) view returns (uint64)",
   "function registerLibrary(address lib)",
   "function setDefaultSendLibrary(uint32 eid, address newLib)",
   "function setDefaultReceiveLibrary(uint32 eid, address newLib, uint256 gracePeriod)",

@@ -121,6 +121,10 @@ const DEFAULT_INSTRUCTION_TTL_SECONDS = 600;
 const DEFAULT_CONFIRMATION_POLL_MS = 250;
 const DEFAULT_CONFIRMATION_TIMEOUT_MS = 120_000;
 const ULN_CONFIG_TTL_MS = 10_000;
+// A packet executes only once every earlier nonce of its path is verified: how long to wait for the
+// predecessors (their deliveries run alongside) before trying anyway, and how often to look again.
+const PREDECESSOR_WAIT_MS = 2_000;
+const PREDECESSOR_RECHECK_MS = 250;
 // DVN.execute and Executor.execute302 catch the failure of their inner call, so a node's gas estimate
 // may stop where the inner call runs out of gas and the outer one still succeeds: their gas is fixed.
 const DVN_EXECUTE_GAS_PER_INSTRUCTION = 400_000n;
@@ -447,6 +451,41 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
     return stepReceipt("execute", receipt);
   }
 
+  // Deliveries of one path run side by side: each verification this instance lands may be what a waiting
+  // execution needs, so it wakes the waiters to look again.
+  const verificationWaiters = new Set<() => void>();
+  const announceVerification = () => {
+    for (const wake of [...verificationWaiters]) wake();
+  };
+
+  /**
+   * Resolves once the endpoint counts every nonce up to the packet's as verified (its `inboundNonce`), or
+   * after `PREDECESSOR_WAIT_MS`: then the execution is tried anyway and reports what is missing.
+   */
+  async function predecessorsVerified(sent: SentPacket): Promise<void> {
+    const destination = destinationOf(sent);
+    const { packet } = sent;
+    const deadline = Date.now() + PREDECESSOR_WAIT_MS;
+    for (;;) {
+      const verifiedThrough = await destination.publicClient.readContract({
+        address: destination.contracts.endpoint,
+        abi: endpointV2Abi,
+        functionName: "inboundNonce",
+        args: [packet.receiver, packet.srcEid, packet.sender],
+      });
+      if (verifiedThrough >= packet.nonce || Date.now() >= deadline) return;
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          verificationWaiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, PREDECESSOR_RECHECK_MS);
+        verificationWaiters.add(wake);
+      });
+    }
+  }
+
   /** Runs `step`; if it fails because someone else moved the packet past `passed`, that is success. */
   async function unlessAlreadyPast(
     sent: SentPacket,
@@ -500,6 +539,8 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
     if (initial !== "committed" && steps.at(-1)?.step !== "verifyAndCommit") {
       record(await unlessAlreadyPast(sent, ["committed", "delivered"], () => commit(sent)));
     }
+    if (steps.length > 0) announceVerification();
+    await predecessorsVerified(sent);
     record(await unlessAlreadyPast(sent, ["delivered"], () => execute(sent)));
     return outcome(steps.some((step) => step.step === "execute") ? "delivered" : "alreadyDelivered", steps);
   }
