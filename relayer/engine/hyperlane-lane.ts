@@ -1,4 +1,5 @@
 import { decodeAbiParameters, encodeAbiParameters, type Hex, isAddressEqual } from "viem";
+import { MESSAGE_TYPE, type MessageTypeName } from "../../sdk/codec/index.ts";
 import type { NewMessage, StoredMessage } from "../storage/index.ts";
 import {
   addressToBytes32,
@@ -8,6 +9,7 @@ import {
   collectQuorum,
   findDispatchedMessages,
   HyperlaneValidator,
+  hyperlaneGatewayAbi,
   hyperlaneMessageId,
   mailboxAbi,
   messageIdMultisigMetadata,
@@ -41,6 +43,7 @@ export class HyperlaneLane implements Lane {
   readonly validators: ReadonlyMap<number, HyperlaneValidator>;
   private readonly peers: CheckpointSignatureSource;
   private readonly isms = new Map<string, ReturnType<typeof resolveMultisigIsm>>();
+  private readonly destinationGas = new Map<string, Promise<bigint>>();
 
   constructor(
     private readonly network: EngineNetwork,
@@ -156,6 +159,7 @@ export class HyperlaneLane implements Lane {
         destination: target,
         metadata: messageIdMultisigMetadata(quorum.checkpoint, quorum.signatures),
         raw,
+        recipientGasAllowance: await this.destinationGasOf(origin, message),
       });
     } catch (error) {
       // A peer operator may have delivered it between our check and our transaction.
@@ -188,6 +192,29 @@ export class HyperlaneLane implements Lane {
       this.isms.set(key, resolved);
     }
     return resolved;
+  }
+
+  /**
+   * The gas the origin gateway's owner set for applying this type of message at its destination (what the
+   * sender paid for): a delivery's limit covers it whatever the estimate saw. Read once per origin and type.
+   */
+  private destinationGasOf(origin: EngineChain, message: StoredMessage): Promise<bigint> {
+    const type = message.messageType as MessageTypeName;
+    const key = `${origin.chainId}:${type}`;
+    let gas = this.destinationGas.get(key);
+    if (!gas) {
+      gas = origin.publicClient
+        .readContract({
+          address: origin.record.hyperlane.gateway,
+          abi: hyperlaneGatewayAbi,
+          functionName: "destinationGas",
+          args: [MESSAGE_TYPE[type]],
+        })
+        .then((value) => BigInt(value));
+      gas.catch(() => this.destinationGas.delete(key));
+      this.destinationGas.set(key, gas);
+    }
+    return gas;
   }
 
   /** Whether a checkpoint request names a tree this operator validates. */

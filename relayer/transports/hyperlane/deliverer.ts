@@ -208,6 +208,12 @@ export async function processHyperlaneMessage(params: {
   metadata: Hex;
   raw: Hex;
   errorAbi?: Abi;
+  /**
+   * Gas the recipient may need beyond what the estimate saw, added to the limit: in dual mode the other
+   * transport's copy can land between the estimate and this transaction, and this delivery then applies
+   * the message instead of only recording it.
+   */
+  recipientGasAllowance?: bigint;
 }): Promise<{ transactionHash: Hex; gasUsed: bigint }> {
   const { destination, metadata, raw } = params;
   const id = hyperlaneMessageId(raw);
@@ -237,7 +243,7 @@ export async function processHyperlaneMessage(params: {
   const receipt = await submit({
     to: destination.mailbox,
     data: encodeFunctionData(call),
-    gas: estimate + (estimate * PROCESS_GAS_MARGIN_PERCENT) / 100n,
+    gas: estimate + (estimate * PROCESS_GAS_MARGIN_PERCENT) / 100n + (params.recipientGasAllowance ?? 0n),
   });
   if (receipt.status !== "success") {
     throw failed(new Error("the process transaction reverted after a successful estimate"), receipt.transactionHash);
