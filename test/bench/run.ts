@@ -7,10 +7,10 @@
 //   --sections LIST    comma-separated subset of gas,latency,throughput
 //   --messages N       timed messages per route per latency run (default 67: ≥ 200 per transport, ≥ 500 pooled)
 //   --load N           messages per throughput run
-import { writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { writeFormattedJson } from "../helpers/formatted-json.ts";
 import { gasFigures, runGasReport } from "./gas.ts";
 import { latencySection } from "./latency.ts";
 import {
@@ -110,7 +110,7 @@ const report: BenchReport = benchReportSchema.parse({
   details,
 });
 const out = resolve(values.out);
-writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+writeFormattedJson(out, report);
 console.log("");
 console.log(renderTable(figures));
 console.log("");

@@ -12,14 +12,13 @@
 //   estimate estimateGas − intrinsic, for views (the issue's health view).
 //   view-tx  the view sent as a transaction, receipt.gasUsed − intrinsic (cross-check of estimate:
 //            estimateGas is the smallest gas limit that succeeds, which the 63/64 rule may lift above use).
-import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Address, encodeFunctionData, type Hex, hexToBytes, parseUnits } from "viem";
 import { CHAIN_IDS } from "../../sdk/chains.ts";
 import { encodeMessage } from "../../sdk/codec/index.ts";
 import type { Connection } from "../helpers/chains.ts";
+import { writeFormattedJson } from "../helpers/formatted-json.ts";
 import { HUB, priceId, SPOKE_A, SPOKE_B, SPOKE_C, WAD, wad } from "../helpers/hub.ts";
 import { sentMessages } from "../helpers/messaging.ts";
 import { deployProtocol } from "../helpers/protocol.ts";
@@ -783,14 +782,6 @@ const report = {
   growth,
 };
 const output = join(here, "gas-report.json");
-writeFileSync(output, `${JSON.stringify(report, null, 2)}\n`);
-// In the repository's format, so `biome check .` stays clean after a run.
-try {
-  execFileSync(join(here, "..", "..", "node_modules", ".bin", "biome"), ["format", "--write", output], {
-    stdio: "ignore",
-  });
-} catch {
-  console.log("(biome not found: gas-report.json left as JSON.stringify wrote it)");
-}
+writeFormattedJson(output, report);
 console.log(`\nwrote ${join("test", "gas", "gas-report.json")}`);
 process.exit(0);
