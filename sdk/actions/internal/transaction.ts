@@ -9,7 +9,14 @@ import type {
   SimulateContractParameters,
   TransactionReceipt,
 } from "viem";
-import { readContract, simulateContract, waitForTransactionReceipt, writeContract } from "viem/actions";
+import {
+  type EstimateContractGasParameters,
+  estimateContractGas,
+  readContract,
+  simulateContract,
+  waitForTransactionReceipt,
+  writeContract,
+} from "viem/actions";
 import { toXmarginError } from "../../contract-errors.ts";
 import { type CallContext, ContractRevertError } from "../../errors.ts";
 import type { WalletClient } from "./context.ts";
@@ -25,6 +32,9 @@ export interface ContractWrite<abi extends Abi, functionName extends WriteFuncti
   value?: bigint | undefined;
 }
 
+// The margin over the estimate: a fifth, rounded down.
+const GAS_MARGIN_DIVISOR = 5n;
+
 export interface SentTransaction {
   hash: Hash;
   receipt: TransactionReceipt;
@@ -32,21 +42,26 @@ export interface SentTransaction {
 
 /**
  * Simulates, sends and waits for one contract call. The simulation turns a revert into a decoded
- * ContractRevertError before anything is signed; any other failure becomes an RpcRequestError.
+ * ContractRevertError before anything is signed; any other failure becomes an RpcRequestError. The gas
+ * limit is the estimate plus a fifth: a relayed message landing in between (a report, a command) can
+ * make the same call dearer than the state the estimate saw.
  */
 export async function sendContractTransaction<const abi extends Abi, functionName extends WriteFunctionName<abi>>(
   client: WalletClient,
   write: ContractWrite<abi, functionName>,
 ): Promise<SentTransaction> {
   const call = { chainId: client.chain.id, contract: write.address, functionName: write.functionName };
+  const parameters = { ...write, account: client.account, chain: client.chain };
   const { request } = await rpc(write.functionName, call, () =>
-    simulateContract(client, {
-      ...write,
-      account: client.account,
-      chain: client.chain,
-    } as unknown as SimulateContractParameters),
+    simulateContract(client, parameters as unknown as SimulateContractParameters),
   );
-  const hash = await rpc(write.functionName, call, () => writeContract(client, request as never));
+  const estimate = await rpc(write.functionName, call, () =>
+    estimateContractGas(client, parameters as unknown as EstimateContractGasParameters),
+  );
+  const gas = estimate + estimate / GAS_MARGIN_DIVISOR;
+  const hash = await rpc(write.functionName, call, () =>
+    writeContract(client, { ...(request as object), gas } as never),
+  );
   const receipt = await rpc(`waiting for ${write.functionName} (${hash})`, call, () =>
     waitForTransactionReceipt(client, { hash }),
   );
