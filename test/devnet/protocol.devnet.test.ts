@@ -110,11 +110,27 @@ describe("the protocol on the anvil devnet, relayed over LayerZero, Hyperlane an
       functionName: request.functionName,
       args: request.args,
     } as EncodeFunctionDataParameters);
-    const hash = await chain
-      .walletFor(key(account))
-      .sendTransaction({ to: request.address, data, value: request.value });
+    const wallet = chain.walletFor(key(account));
+    // A fifth over the estimate: the relay delivers in the background, and a message landing between
+    // estimate and inclusion can make the call dearer than the state the estimate saw.
+    const estimate = await chain.publicClient.estimateGas({
+      account: wallet.account,
+      to: request.address,
+      data,
+      value: request.value,
+    });
+    const hash = await wallet.sendTransaction({
+      to: request.address,
+      data,
+      value: request.value,
+      gas: estimate + estimate / 5n,
+    });
     const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") throw new Error(`${request.functionName} on ${chainName} reverted`);
+    if (receipt.status !== "success") {
+      throw new Error(
+        `${request.functionName} on ${chainName} reverted (gas used ${receipt.gasUsed} of ${estimate + estimate / 5n})`,
+      );
+    }
     return receipt;
   }
 
