@@ -6,14 +6,12 @@ import type {
   ContractFunctionName,
   ContractFunctionReturnType,
   Hash,
-  SimulateContractParameters,
   TransactionReceipt,
 } from "viem";
 import {
   type EstimateContractGasParameters,
   estimateContractGas,
   readContract,
-  simulateContract,
   waitForTransactionReceipt,
   writeContract,
 } from "viem/actions";
@@ -41,10 +39,10 @@ export interface SentTransaction {
 }
 
 /**
- * Simulates, sends and waits for one contract call. The simulation turns a revert into a decoded
- * ContractRevertError before anything is signed; any other failure becomes an RpcRequestError. The gas
- * limit is the estimate plus a fifth: a relayed message landing in between (a report, a command) can
- * make the same call dearer than the state the estimate saw.
+ * Estimates, sends and waits for one contract call. The estimate runs the call, so a revert becomes a
+ * decoded ContractRevertError before anything is signed; any other failure becomes an RpcRequestError.
+ * The gas limit is the estimate plus a fifth: a relayed message landing in between (a report, a
+ * command) can make the same call dearer than the state the estimate saw.
  */
 export async function sendContractTransaction<const abi extends Abi, functionName extends WriteFunctionName<abi>>(
   client: WalletClient,
@@ -52,20 +50,15 @@ export async function sendContractTransaction<const abi extends Abi, functionNam
 ): Promise<SentTransaction> {
   const call = { chainId: client.chain.id, contract: write.address, functionName: write.functionName };
   const parameters = { ...write, account: client.account, chain: client.chain };
-  const { request } = await rpc(write.functionName, call, () =>
-    simulateContract(client, parameters as unknown as SimulateContractParameters),
-  );
   const estimate = await rpc(write.functionName, call, () =>
     estimateContractGas(client, parameters as unknown as EstimateContractGasParameters),
   );
   const gas = estimate + estimate / GAS_MARGIN_DIVISOR;
-  const hash = await rpc(write.functionName, call, () =>
-    writeContract(client, { ...(request as object), gas } as never),
-  );
+  const hash = await rpc(write.functionName, call, () => writeContract(client, { ...parameters, gas } as never));
   const receipt = await rpc(`waiting for ${write.functionName} (${hash})`, call, () =>
     waitForTransactionReceipt(client, { hash }),
   );
-  // Only a state change between simulation and inclusion gets here; the node no longer has the reason.
+  // Only a state change between estimate and inclusion gets here; the node no longer has the reason.
   if (receipt.status === "reverted") throw new ContractRevertError(undefined, [], undefined, call);
   return { hash, receipt };
 }
