@@ -316,10 +316,11 @@ describe("trader story on the devnet: deposits on two spokes, a trade, a crash, 
       { outcome: "executed", message: { type: "Seize", to: keeper }, applied: seizedToLiquidator },
       { outcome: "executed", message: { type: "Seize", to: treasury }, applied: seizedToProtocol },
     ]);
-    // Each executed Seize acknowledges itself with a report to the hub.
+    // Each executed Seize acknowledges itself with a report to the hub. The two reports travel side by side:
+    // when the newer lands first, the older is ignored as stale (its seq is behind); either way it arrived.
     for (const hash of new Set(seizes.deliveries.map((delivery) => delivery.transactionHash))) {
       const acks = await traderOn("spokeA").waitForDelivery({ hash, timeout: STORY_TIMEOUT_MS });
-      expect(acks.deliveries.every((delivery) => delivery.outcome === "applied")).toBe(true);
+      expect(acks.deliveries.every((delivery) => ["applied", "ignored"].includes(delivery.outcome))).toBe(true);
     }
   });
 
