@@ -19,7 +19,7 @@ const gasReportSchema = z.object({
   rows: z.array(
     z.object({
       operation: z.string(),
-      method: z.enum(["tx", "direct", "estimate", "view-tx"]),
+      method: z.enum(["tx", "direct", "estimate", "view-tx", "tx−send"]),
       gas: z.number(),
       intrinsic: z.number(),
       execution: z.number(),
@@ -62,11 +62,12 @@ export function runGasReport(progress: (message: string) => void): GasReport {
 
 /** Every row as a figure (the value the row's target compares, else what the transaction or view costs). */
 export function gasFigures(report: GasReport): Figure[] {
+  const whole = (row: GasReport["rows"][number]) => row.method === "tx" || row.method === "tx−send";
   const figures = report.rows.map((row) =>
     figure({
       section: "gas",
-      name: `${row.operation} [${row.method}${row.target?.compared === "execution" || row.method !== "tx" ? ", execution" : ""}]`,
-      value: row.target ? row[row.target.compared] : row.method === "tx" ? row.gas : row.execution,
+      name: `${row.operation} [${row.method}${row.target?.compared === "execution" || !whole(row) ? ", execution" : ""}]`,
+      value: row.target ? row[row.target.compared] : whole(row) ? row.gas : row.execution,
       unit: "gas",
       ...(row.target ? { target: atMost(row.target.max, "issue 3") } : {}),
     }),

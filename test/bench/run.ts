@@ -73,7 +73,7 @@ if (sections.includes("gas")) {
   figures.push(...gasFigures(report));
   details.gas = { growth: report.growth };
   methods.gas =
-    "test/gas/gas-report.ts on in-process Hardhat chains (test transport): receipt.gasUsed of each transaction ('tx'), or execution = gasUsed − 21000 − calldata for the application alone ('direct') and views ('estimate'); targets from issue 3 compare what the gas report compares. Transport sends and steps come from the latency devnet: receipts of the source transactions, and of every transaction the operators sent to the DVN, the Executor and the Hyperlane Mailbox.";
+    "test/gas/gas-report.ts on in-process Hardhat chains (test transport): receipt.gasUsed of each transaction ('tx'), or execution = gasUsed − 21000 − calldata for the application alone ('direct') and views ('estimate'), or a deposit's gasUsed without its call to the test transport's send() ('tx−send'); targets from issue 3 compare what the gas report compares. Transport sends and steps come from the latency devnet: receipts of the source transactions, and of every transaction the operators sent to the DVN, the Executor and the Hyperlane Mailbox.";
 }
 if (sections.includes("latency")) {
   const result = await latencySection({

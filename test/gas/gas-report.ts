@@ -12,6 +12,9 @@
 //   estimate estimateGas − intrinsic, for views (the issue's health view).
 //   view-tx  the view sent as a transaction, receipt.gasUsed − intrinsic (cross-check of estimate:
 //            estimateGas is the smallest gas limit that succeeds, which the 63/64 rule may lift above use).
+//   tx−send  receipt.gasUsed minus what the vault's call to its messenger's send() cost (the CALL's
+//            cold access and everything inside it, from a debug_traceTransaction step log): the
+//            deposit without its transport, which differs per transport (see the transport rows).
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Address, encodeFunctionData, type Hex, hexToBytes, parseUnits } from "viem";
@@ -36,7 +39,7 @@ function intrinsicGas(data: Hex): bigint {
 interface Row {
   operation: string;
   /** What the number counts, see the header comment. */
-  method: "tx" | "direct" | "estimate" | "view-tx";
+  method: "tx" | "direct" | "estimate" | "view-tx" | "tx−send";
   /** receipt.gasUsed (tx, direct, view-tx) or estimateGas (estimate). */
   gas: number;
   intrinsic: number;
@@ -102,6 +105,58 @@ const spokeA = spokes.spokeA;
 const usdcA = spokeA.tokens.find((t) => t.symbol === "USDC");
 if (!usdcA) throw new Error("no USDC on spoke A");
 
+interface TraceStep {
+  op: string;
+  gas: number;
+  depth: number;
+  stack?: Hex[];
+}
+
+/**
+ * Gas of the top-level contract's CALLs to `callee` in transaction `hash`: for each, the gas left before
+ * the CALL minus the gas left at the caller's next step (the call's own cost and all it ran).
+ */
+async function gasOfCallsTo(connection: Connection, hash: Hex, callee: Address): Promise<bigint> {
+  const client = await connection.viem.getPublicClient();
+  const trace = (await client.request({
+    method: "debug_traceTransaction" as never,
+    params: [hash, { disableMemory: true, disableStorage: true }] as never,
+  })) as { structLogs: TraceStep[] };
+  const steps = trace.structLogs;
+  let spent = 0n;
+  let calls = 0;
+  for (let index = 0; index < steps.length; index++) {
+    const step = steps[index] as TraceStep;
+    if (step.depth !== 1 || step.op !== "CALL") continue;
+    const target = step.stack?.at(-2);
+    if (!target || BigInt(target) !== BigInt(callee)) continue;
+    let next = index + 1;
+    while (next < steps.length && (steps[next] as TraceStep).depth !== 1) next++;
+    const after = steps[next];
+    if (!after) throw new Error(`${hash}: the call to ${callee} never returned`);
+    spent += BigInt(step.gas - after.gas);
+    calls++;
+  }
+  if (calls === 0) throw new Error(`${hash}: no call to ${callee}`);
+  return spent;
+}
+
+/** The deposit's row without its transport (method tx−send), against the deposit target unless `untargeted`. */
+async function depositWithoutSend(hash: Hex, operation: string, measured: Row, untargeted?: string) {
+  const send = await gasOfCallsTo(spokeA.connection, hash, spokeA.messenger.address);
+  const row: Row = {
+    operation: `${operation}, without the messenger's send`,
+    method: "tx−send",
+    gas: measured.gas - Number(send),
+    intrinsic: measured.intrinsic,
+    execution: measured.execution - Number(send),
+    note: `the send() call to the TestMessenger cost ${send}${untargeted ? `; ${untargeted}` : ""}`,
+  };
+  if (!untargeted) withTarget(row, "deposit", "gas");
+  rows.push(row);
+  progress(`${row.operation} [${row.method}]: ${row.gas} gas (send ${send})`);
+}
+
 /** Delivers a raw message to a chain's application through its TestMessenger, returning the tx hash. */
 async function deliver(to: "hub" | "spokeA", origin: bigint, raw: Hex): Promise<Hex> {
   if (to === "hub") return hub.messenger.write.deliver([engine.address, origin, raw]);
@@ -162,24 +217,24 @@ const deposit = (account: Address, amount: string) =>
 // the test transport, not of the vault) is not charged to the deposits below.
 await spokeA.vault.write.syncBalance([owner, usdcA.address]);
 
-withTarget(
-  await measureTx(
-    spokeA.connection,
-    await deposit(depositor, "1000"),
-    "deposit: first ever of the asset in the vault",
-    "tx",
-  ),
-  "deposit",
-  "gas",
-);
+// The deposit target compares the vault without its transport ("without transport fee"); the tx rows
+// with the test transport's send stay beside them. The first deposit of an asset a vault ever takes
+// also pays the token for the vault's own fresh balance slot, once per asset and vault: shown, not
+// compared.
+const depositRows: [Hex, string, string?][] = [];
+const firstEverHash = await deposit(depositor, "1000");
+depositRows.push([
+  firstEverHash,
+  "deposit: first ever of the asset in the vault",
+  "once per asset and vault: the token writes the vault's balance slot from zero (17,100 more than a later first deposit)",
+]);
 const firstHash = await deposit(trader, "2000");
-withTarget(
-  await measureTx(spokeA.connection, firstHash, "deposit: account's first of the asset", "tx"),
-  "deposit",
-  "gas",
-);
+depositRows.push([firstHash, "deposit: account's first of the asset"]);
 const repeatHash = await deposit(trader, "500");
-withTarget(await measureTx(spokeA.connection, repeatHash, "deposit: repeat", "tx"), "deposit", "gas");
+depositRows.push([repeatHash, "deposit: repeat"]);
+for (const [hash, operation, untargeted] of depositRows) {
+  await depositWithoutSend(hash, operation, await measureTx(spokeA.connection, hash, operation, "tx"), untargeted);
+}
 
 progress("balance reports applied on the hub");
 const [firstReport] = sentMessages(await spokeReceipt(firstHash), spokeA.messenger.address);
@@ -776,6 +831,8 @@ const report = {
       "receiveMessage sent by the impersonated messenger, receipt.gasUsed; execution = gasUsed − 21000 − calldata",
     estimate: "estimateGas; execution = estimateGas − 21000 − calldata (4/16 per zero/non-zero byte)",
     "view-tx": "the view sent as a transaction; execution = receipt.gasUsed − 21000 − calldata",
+    "tx−send":
+      "receipt.gasUsed minus the gas of the vault's CALL to its messenger's send() (cold access and all it ran), from debug_traceTransaction",
   },
   targets: TARGETS,
   rows,
