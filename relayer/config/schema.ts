@@ -21,7 +21,10 @@ export const chainConfigSchema = z.strictObject({
   name: z.string().min(1),
   chainId: z.number().int().positive(),
   rpcUrl: httpUrl,
-  /** A websocket endpoint of the same node: the watcher reads logs as soon as the node announces a block. */
+  /**
+   * A websocket endpoint of the same node: the watcher reads logs as soon as the node announces a block,
+   * and the delivery engine sends its requests over it instead of HTTP.
+   */
   wsUrl: wsUrl.optional(),
   /** Blocks a log must be buried under before the relayer acts on it. */
   confirmations: z.number().int().min(0).max(1000).default(1),

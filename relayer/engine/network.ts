@@ -9,12 +9,13 @@ import {
   type PublicClient,
   type Transport,
   type WalletClient,
+  webSocket,
 } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
 import { XmarginError } from "../../sdk/errors.ts";
 import type { ChainConfig } from "../config/schema.ts";
 import type { HubRecord, ProtocolDeployment, SpokeRecord } from "../infra/protocol.ts";
 import { fastSubmitter, operatorNonceManager, type SubmitTransaction } from "../transports/submit.ts";
+import { operatorAccount } from "./secp256k1.ts";
 
 export class EngineConfigurationError extends XmarginError {
   override name = "EngineConfigurationError";
@@ -54,7 +55,7 @@ export function createEngineNetwork(options: {
 }): EngineNetwork {
   const { deployment } = options;
   // The shared nonce manager: the API's intent submissions use the same account on the hub.
-  const account = privateKeyToAccount(options.operatorKey, { nonceManager: operatorNonceManager });
+  const account = operatorAccount(options.operatorKey, { nonceManager: operatorNonceManager });
   const chains = [deployment.hub, ...deployment.spokes].map((record): EngineChain => {
     const config = options.chains.find((candidate) => candidate.chainId === record.chainId);
     if (!config) {
@@ -66,8 +67,7 @@ export function createEngineNetwork(options: {
       nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
       rpcUrls: { default: { http: [config.rpcUrl] } },
     });
-    // Each request fails fast: the watcher and the worker own the retry policy, not the transport.
-    const transport = options.transportFor?.(config) ?? http(config.rpcUrl, { timeout: 10_000, retryCount: 0 });
+    const transport = options.transportFor?.(config) ?? rpcTransport(config);
     // Receipts of our own deliveries (where the node cannot answer a send with its receipt): a delivery
     // waits on them, so they are polled five times as often as the watcher polls the head (viem's default
     // is every 4 s).
@@ -90,6 +90,22 @@ export function createEngineNetwork(options: {
     byEid: (eid) => chains.find((chain) => chain.record.layerZero.eid === eid),
     byDomain: (domain) => chains.find((chain) => chain.record.hyperlane.domain === domain),
   };
+}
+
+/**
+ * The engine's requests to a chain: over the node's websocket when the config names one, HTTP otherwise.
+ * JSON-RPC over one open socket costs the relayer a fraction of the CPU of a `fetch` per request (on a
+ * loaded 2-core machine the HTTP client was the largest slice of each operator's profile after
+ * signature recovery). Each request fails fast: the watcher and the worker own the retry policy, not the
+ * transport; a dropped socket reconnects every second for as long as it takes.
+ */
+export function rpcTransport(config: ChainConfig): Transport {
+  if (!config.wsUrl) return http(config.rpcUrl, { timeout: 10_000, retryCount: 0 });
+  return webSocket(config.wsUrl, {
+    timeout: 10_000,
+    retryCount: 0,
+    reconnect: { attempts: Number.MAX_SAFE_INTEGER, delay: 1_000 },
+  });
 }
 
 /** How often receipts of the operator's own transactions are polled: five times as often as the head. */

@@ -1,5 +1,6 @@
-import { type Address, type Hex, recoverMessageAddress } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { type Address, type Hex, hashMessage } from "viem";
+import { privateKeyToAddress } from "viem/accounts";
+import { recoverHashSigner, signHash } from "./secp256k1.ts";
 
 /**
  * One operator's signing key. Verifiers (LayerZero DVN signers, Hyperlane validators) sign 32-byte
@@ -14,12 +15,12 @@ export interface DigestSigner {
 
 /** A signer holding its private key in memory. */
 export function localDigestSigner(privateKey: Hex): DigestSigner {
-  const account = privateKeyToAccount(privateKey);
+  const address = privateKeyToAddress(privateKey);
   return {
-    address: account.address,
+    address,
     async signDigest(digest) {
-      const signature = await account.signMessage({ message: { raw: digest } });
-      remember(recoveryKey(digest, signature), account.address);
+      const signature = await signHash(hashMessage({ raw: digest }), privateKey);
+      remember(recoveryKey(digest, signature), address);
       return signature;
     },
   };
@@ -45,7 +46,7 @@ export async function recoverDigestSigner(digest: Hex, signature: Hex): Promise<
   const key = recoveryKey(digest, signature);
   const known = recovered.get(key);
   if (known) return known;
-  const signer = await recoverMessageAddress({ message: { raw: digest }, signature });
+  const signer = await recoverHashSigner(hashMessage({ raw: digest }), signature);
   remember(key, signer);
   return signer;
 }

@@ -11,10 +11,10 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
 import { type Deployment, deploymentChains, parseDeployment, toViemChain } from "../../sdk/deployments.ts";
 import type { RelayerConfig } from "../config/schema.ts";
 import { receiptPollMs } from "../engine/network.ts";
+import { operatorAccount } from "../engine/secp256k1.ts";
 import type { ProtocolDeployment } from "../infra/protocol.ts";
 import { operatorNonceManager } from "../transports/submit.ts";
 
@@ -76,7 +76,7 @@ export const hubService = fp<{ config: RelayerConfig }>(
       transport: http(deployment.hub.rpcUrl, RPC_OPTIONS),
       // viem's default assumes 12 s blocks and polls for receipts every 4 s.
       pollingInterval: hubConfig ? receiptPollMs(hubConfig) : undefined,
-      account: privateKeyToAccount(config.operator.privateKey as Hex, { nonceManager: operatorNonceManager }),
+      account: operatorAccount(config.operator.privateKey as Hex, { nonceManager: operatorNonceManager }),
     });
     app.decorate("hub", { deployment, readClient: (chainId: number) => readClients.get(chainId), wallet });
   },

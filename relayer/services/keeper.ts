@@ -1,10 +1,10 @@
 import fp from "fastify-plugin";
 import { Counter } from "prom-client";
 import { type Client, createWalletClient, type Hex, http, parseUnits } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
 import { toViemChain } from "../../sdk/deployments.ts";
 import type { RelayerConfig } from "../config/schema.ts";
 import { receiptPollMs } from "../engine/network.ts";
+import { operatorAccount } from "../engine/secp256k1.ts";
 import {
   createKeeper,
   createPriceMover,
@@ -44,7 +44,7 @@ export const keeperService = fp<{ config: RelayerConfig }>(
         chain: toViemChain(deployment.hub, deployment.network),
         transport: http(deployment.hub.rpcUrl, { timeout: 10_000, retryCount: 1 }),
         pollingInterval: hubConfig ? receiptPollMs(hubConfig) : undefined,
-        account: privateKeyToAccount(key, { nonceManager: operatorNonceManager }),
+        account: operatorAccount(key, { nonceManager: operatorNonceManager }),
       });
     const keeperKey = (settings.privateKey ?? config.operator.privateKey) as Hex;
     const actions = new Counter({
