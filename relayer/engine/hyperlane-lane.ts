@@ -1,4 +1,4 @@
-import { decodeAbiParameters, encodeAbiParameters, type Hex, isAddressEqual } from "viem";
+import { decodeAbiParameters, encodeAbiParameters, type Hex, isAddressEqual, type Log } from "viem";
 import { MESSAGE_TYPE, type MessageTypeName } from "../../sdk/codec/index.ts";
 import type { NewMessage, StoredMessage } from "../storage/index.ts";
 import {
@@ -7,7 +7,8 @@ import {
   type CheckpointSignatureSource,
   checkpointDigest,
   collectQuorum,
-  findDispatchedMessages,
+  DISPATCH_EVENTS,
+  dispatchedMessagesFromLogs,
   HyperlaneValidator,
   hyperlaneGatewayAbi,
   hyperlaneMessageId,
@@ -18,7 +19,7 @@ import {
   resolveMultisigIsm,
   validatorSignatureSource,
 } from "../transports/hyperlane/index.ts";
-import { type DeliveryProgress, type DeliveryResult, type Lane, xmarginMessageType } from "./lane.ts";
+import { type DeliveryProgress, type DeliveryResult, type Lane, type LogSources, xmarginMessageType } from "./lane.ts";
 import type { EngineChain, EngineNetwork } from "./network.ts";
 import type { DigestSigner } from "./signer.ts";
 
@@ -69,23 +70,25 @@ export class HyperlaneLane implements Lane {
     return BigInt(chain.record.hyperlane.deployBlock);
   }
 
-  async discover(chain: EngineChain, fromBlock: bigint, toBlock: bigint): Promise<NewMessage[]> {
+  logSources(chain: EngineChain): LogSources {
+    const { mailbox, merkleTreeHook } = chain.record.hyperlane;
+    return { addresses: [mailbox, merkleTreeHook], events: [...DISPATCH_EVENTS] };
+  }
+
+  async discover(chain: EngineChain, fromBlock: bigint, toBlock: bigint, logs: readonly Log[]): Promise<NewMessage[]> {
     const { hyperlane } = chain.record;
     const gateway = addressToBytes32(hyperlane.gateway).toLowerCase();
-    const dispatched = await findDispatchedMessages({
-      client: chain.publicClient,
+    const dispatched = dispatchedMessagesFromLogs({
+      logs,
       mailbox: hyperlane.mailbox,
       merkleTreeHook: hyperlane.merkleTreeHook,
-      fromBlock,
-      toBlock,
     });
-    // Whoever delivers will ask every validator for these checkpoints: have them in the tree by then. A
-    // failed sync is not lost: signing syncs again and reports it.
-    if (dispatched.length > 0)
-      this.validators
-        .get(chain.chainId)
-        ?.sync()
-        .catch(() => {});
+    // Whoever delivers will ask every validator for these checkpoints: the tree takes the same logs now. A
+    // failed ingest is not lost: signing syncs again and reports it.
+    this.validators
+      .get(chain.chainId)
+      ?.ingest(fromBlock, toBlock, logs)
+      .catch(() => {});
     return dispatched.flatMap((found): NewMessage[] => {
       const destination = this.network.byDomain(found.message.destination);
       if (found.message.sender.toLowerCase() !== gateway || !destination) return [];

@@ -1,4 +1,4 @@
-import type { Hex } from "viem";
+import type { AbiEvent, Address, Hex, Log } from "viem";
 import { decodeMessage, type MessageTypeName } from "../../sdk/codec/index.ts";
 import type { NewMessage, NewSignature, StoredMessage, Transport } from "../storage/index.ts";
 import type { EngineChain } from "./network.ts";
@@ -34,9 +34,19 @@ export interface Lane {
   readonly transport: Transport;
   /** The first block worth reading on a chain (where the transport's contracts were deployed). */
   startBlock(chain: EngineChain): bigint;
-  /** This protocol's messages sent in `fromBlock`..`toBlock` on `chain`, to chains this operator serves. */
-  discover(chain: EngineChain, fromBlock: bigint, toBlock: bigint): Promise<NewMessage[]>;
+  /** The contracts and events its messages show in on `chain`: the watcher reads every lane's in one query. */
+  logSources(chain: EngineChain): LogSources;
+  /**
+   * This protocol's messages sent in `fromBlock`..`toBlock` on `chain`, to chains this operator serves,
+   * among `logs`: every log of the lane's sources in that range, in chain order (other logs may be there).
+   */
+  discover(chain: EngineChain, fromBlock: bigint, toBlock: bigint, logs: readonly Log[]): Promise<NewMessage[]>;
   deliver(message: StoredMessage, progress: DeliveryProgress): Promise<DeliveryResult>;
+}
+
+export interface LogSources {
+  addresses: readonly Address[];
+  events: readonly AbiEvent[];
 }
 
 /**

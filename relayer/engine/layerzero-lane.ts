@@ -1,4 +1,4 @@
-import { decodeAbiParameters, encodeAbiParameters, type Hex, isAddressEqual } from "viem";
+import { decodeAbiParameters, encodeAbiParameters, type Hex, isAddressEqual, type Log } from "viem";
 import type { NewMessage, StoredMessage } from "../storage/index.ts";
 import {
   addressToBytes32,
@@ -7,11 +7,20 @@ import {
   decodePacket,
   type LayerZeroDelivery,
   LayerZeroError,
+  PACKET_SENT,
   type PeerSignatureRequester,
   type SentPacket,
+  sentPacketsFromLogs,
   signaturesFromLocalAndPeers,
 } from "../transports/layerzero/index.ts";
-import { DeliveryDeferred, type DeliveryProgress, type DeliveryResult, type Lane, xmarginMessageType } from "./lane.ts";
+import {
+  DeliveryDeferred,
+  type DeliveryProgress,
+  type DeliveryResult,
+  type Lane,
+  type LogSources,
+  xmarginMessageType,
+} from "./lane.ts";
 import type { EngineChain, EngineNetwork } from "./network.ts";
 import { type DigestSigner, recoverDigestSigner } from "./signer.ts";
 
@@ -88,9 +97,18 @@ export class LayerZeroLane implements Lane {
     return BigInt(chain.record.hyperlane.deployBlock);
   }
 
-  async discover(chain: EngineChain, fromBlock: bigint, toBlock: bigint): Promise<NewMessage[]> {
+  logSources(chain: EngineChain): LogSources {
+    return { addresses: [chain.record.layerZero.endpoint], events: [PACKET_SENT] };
+  }
+
+  async discover(
+    chain: EngineChain,
+    _fromBlock: bigint,
+    _toBlock: bigint,
+    logs: readonly Log[],
+  ): Promise<NewMessage[]> {
     const gateway = addressToBytes32(chain.record.layerZero.gateway);
-    const sent = await this.delivery.findSentPackets(chain.chainId, { fromBlock, toBlock });
+    const sent = sentPacketsFromLogs(chain.chainId, chain.record.layerZero.endpoint, logs);
     return sent.flatMap((packet): NewMessage[] => {
       const destination = this.network.byEid(packet.packet.dstEid);
       // Only our gateways' packets between chains this operator serves: others are not ours to pay for.

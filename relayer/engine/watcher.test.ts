@@ -2,12 +2,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { createPublicClient, http } from "viem";
+import { createPublicClient, http, parseAbiItem, type Transport as ViemTransport } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChainConfig } from "../config/schema.ts";
 import { type AnvilHandle, startAnvil } from "../devnet/anvil.ts";
-import { type MessageStore, type NewMessage, openStore } from "../storage/index.ts";
-import type { Lane } from "./lane.ts";
+import { type MessageStore, type NewMessage, openStore, type Transport } from "../storage/index.ts";
+import type { Lane, LogSources } from "./lane.ts";
 import type { EngineChain } from "./network.ts";
 import { ChainWatcher } from "./watcher.ts";
 
@@ -15,8 +15,14 @@ const CHAIN_ID = 70_991;
 
 /** A lane double (no contracts behind it): it records the block ranges the watcher asks it to read. */
 class RecordingLane implements Lane {
-  readonly transport = "hyperlane" as const;
   readonly ranges: [bigint, bigint][] = [];
+  constructor(
+    readonly transport: Transport = "hyperlane",
+    private readonly sources: LogSources = { addresses: [], events: [] },
+  ) {}
+  logSources(): LogSources {
+    return this.sources;
+  }
   startBlock(): bigint {
     return 1n;
   }
@@ -81,5 +87,50 @@ describe("ChainWatcher over a websocket", () => {
       [2n, 2n],
     ]);
     expect(await store.getCursor(CHAIN_ID, "hyperlane")).toBe(2n);
+  });
+
+  it("reads every lane's logs of a block range in one query, each lane from its own cursor", async () => {
+    const chainId = CHAIN_ID + 1;
+    const methods: string[] = [];
+    const counting: ViemTransport = (options) => {
+      const transport = http(anvil.rpcUrl)(options);
+      return {
+        ...transport,
+        request: async (args) => {
+          methods.push(args.method);
+          return transport.request(args);
+        },
+      } as ReturnType<ViemTransport>;
+    };
+    const publicClient = createPublicClient({ transport: counting });
+    const config: ChainConfig = {
+      name: "hub",
+      chainId,
+      rpcUrl: anvil.rpcUrl,
+      confirmations: 1,
+      pollIntervalMs: 60_000,
+    };
+    const chain = { name: "hub", chainId, config, publicClient } as unknown as EngineChain;
+    const ping = parseAbiItem("event Ping(uint256 value)");
+    const hyperlane = new RecordingLane("hyperlane", {
+      addresses: ["0x00000000000000000000000000000000000000a1"],
+      events: [ping],
+    });
+    const layerZero = new RecordingLane("layerzero", {
+      addresses: ["0x00000000000000000000000000000000000000b2"],
+      events: [ping],
+    });
+    await publicClient.request({ method: "anvil_mine" as never, params: ["0x3"] as never });
+    const head = await publicClient.getBlockNumber({ cacheTime: 0 });
+    await store.setCursor(chainId, "layerzero", head - 1n);
+    methods.length = 0;
+
+    await new ChainWatcher(chain, [hyperlane, layerZero], store, { dueDelayMs: 0 }).poll();
+
+    expect(methods.filter((method) => method === "eth_getLogs")).toHaveLength(1);
+    expect(hyperlane.ranges).toEqual([[1n, head]]);
+    expect(layerZero.ranges).toEqual([[head, head]]);
+    expect(await store.getCursor(chainId, "hyperlane")).toBe(head);
+    expect(await store.getCursor(chainId, "layerzero")).toBe(head);
   });
 });

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from "node:timers/promises";
-import { createPublicClient, webSocket } from "viem";
+import { type Address, createPublicClient, webSocket } from "viem";
 import type { MessageStore, NewMessage } from "../storage/index.ts";
 import type { Lane } from "./lane.ts";
 import type { EngineChain } from "./network.ts";
@@ -45,6 +45,8 @@ export class ChainWatcher {
   private unwatchHeads: (() => Promise<void>) | undefined;
   /** The head of the last poll that read every lane to the end. */
   private readThrough: bigint | undefined;
+  /** The newest head the node announced over the websocket and no poll has taken yet. */
+  private announcedHead: bigint | undefined;
 
   constructor(
     private readonly chain: EngineChain,
@@ -55,36 +57,71 @@ export class ChainWatcher {
     this.status = { chain: chain.name, chainId: chain.chainId, cursors: {}, consecutiveErrors: 0 };
   }
 
-  /** One pass over every lane up to the confirmed head; returns the messages found. */
+  /**
+   * One pass over every lane up to the confirmed head; returns the messages found. Every lane's logs of a
+   * block range come from one query (the lanes read from their own cursors within it).
+   */
   async poll(): Promise<number> {
-    const head = await this.chain.publicClient.getBlockNumber({ cacheTime: 0 });
+    // A head the node announced since the last poll spares asking for it.
+    const announced = this.announcedHead;
+    this.announcedHead = undefined;
+    const head =
+      announced !== undefined && (this.readThrough === undefined || announced > this.readThrough)
+        ? announced
+        : await this.chain.publicClient.getBlockNumber({ cacheTime: 0 });
     this.status.head = head;
     // Every lane read up to this head already: nothing to look at until the chain moves.
     if (head === this.readThrough) return 0;
     const confirmed = head - BigInt(Math.max(1, this.chain.config.confirmations) - 1);
+    const stored = await Promise.all(
+      this.lanes.map((lane) => this.store.getCursor(this.chain.chainId, lane.transport)),
+    );
+    const next = this.lanes.map((lane, index) => {
+      const cursor = stored[index];
+      return cursor === undefined ? lane.startBlock(this.chain) : cursor + 1n;
+    });
+    const sources = this.lanes.map((lane) => lane.logSources(this.chain));
+    const addresses = [...new Set(sources.flatMap((source) => source.addresses.map((a) => a.toLowerCase())))];
+    const events = sources.flatMap((source) => source.events);
     let found = 0;
-    // Lanes keep their own cursors: each reads its logs alongside the others.
-    await Promise.all(
-      this.lanes.map(async (lane) => {
-        const stored = await this.store.getCursor(this.chain.chainId, lane.transport);
-        let from = stored === undefined ? lane.startBlock(this.chain) : stored + 1n;
-        while (from <= confirmed) {
-          const to = from + MAX_BLOCK_RANGE - 1n < confirmed ? from + MAX_BLOCK_RANGE - 1n : confirmed;
-          const messages = await lane.discover(this.chain, from, to);
+    let from = confirmed + 1n;
+    for (const block of next) if (block < from) from = block;
+    while (from <= confirmed) {
+      const to = from + MAX_BLOCK_RANGE - 1n < confirmed ? from + MAX_BLOCK_RANGE - 1n : confirmed;
+      // No address would mean every log of the chain: lanes without sources read nothing.
+      const logs =
+        addresses.length === 0
+          ? []
+          : await this.chain.publicClient.getLogs({
+              address: addresses as Address[],
+              events,
+              fromBlock: from,
+              toBlock: to,
+            });
+      await Promise.all(
+        this.lanes.map(async (lane, index) => {
+          const laneFrom = next[index] as bigint;
+          if (laneFrom > to) return;
+          const laneLogs = laneFrom > from ? logs.filter((log) => (log.blockNumber ?? 0n) >= laneFrom) : logs;
+          const messages = await lane.discover(this.chain, laneFrom, to, laneLogs);
           const inserted = await this.store.insertMessages(messages, {
             dueAt: new Date(Date.now() + this.options.dueDelayMs),
           });
           await this.store.setCursor(this.chain.chainId, lane.transport, to);
           this.status.cursors[lane.transport] = to;
+          next[index] = to + 1n;
           found += messages.length;
           if (messages.length > 0) this.options.events?.onDiscovered?.(this.chain, messages, inserted);
-          from = to + 1n;
-        }
-        if (stored !== undefined && this.status.cursors[lane.transport] === undefined) {
-          this.status.cursors[lane.transport] = stored;
-        }
-      }),
-    );
+        }),
+      );
+      from = to + 1n;
+    }
+    this.lanes.forEach((lane, index) => {
+      const cursor = stored[index];
+      if (cursor !== undefined && this.status.cursors[lane.transport] === undefined) {
+        this.status.cursors[lane.transport] = cursor;
+      }
+    });
     const cursors = Object.values(this.status.cursors);
     const slowest = cursors.reduce<bigint | undefined>(
       (min, block) => (min === undefined || block < min ? block : min),
@@ -119,7 +156,10 @@ export class ChainWatcher {
       transport: webSocket(wsUrl, { retryCount: 0, reconnect: { attempts: Number.MAX_SAFE_INTEGER, delay: 1_000 } }),
     });
     const unwatch = client.watchBlockNumber({
-      onBlockNumber: () => this.nextHead.abort(),
+      onBlockNumber: (blockNumber) => {
+        if (this.announcedHead === undefined || blockNumber > this.announcedHead) this.announcedHead = blockNumber;
+        this.nextHead.abort();
+      },
       onError: (error) => {
         const failure = new Error(`head subscription: ${error.message.split("\n")[0]}`, { cause: error });
         this.options.events?.onPollError?.(this.chain, failure);

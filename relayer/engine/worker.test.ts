@@ -5,7 +5,7 @@ import { pino } from "pino";
 import type { Hex } from "viem";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type MessageStore, type NewMessage, openStore, type StoredMessage } from "../storage/index.ts";
-import type { DeliveryProgress, DeliveryResult, Lane } from "./lane.ts";
+import type { DeliveryProgress, DeliveryResult, Lane, LogSources } from "./lane.ts";
 import { DeliveryWorker } from "./worker.ts";
 
 const id = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as Hex;
@@ -32,6 +32,9 @@ class ScriptedLane implements Lane {
     readonly transport: "layerzero" | "hyperlane" = "layerzero",
   ) {}
   readonly delivered: Hex[] = [];
+  logSources(): LogSources {
+    return { addresses: [], events: [] };
+  }
   startBlock(): bigint {
     return 0n;
   }

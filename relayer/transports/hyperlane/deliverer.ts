@@ -8,7 +8,9 @@ import {
   encodeFunctionData,
   type Hex,
   isAddressEqual,
+  type Log,
   type PublicClient,
+  parseEventLogs,
   type Transport,
   type WalletClient,
 } from "viem";
@@ -70,6 +72,9 @@ export type DeliveryOutcome =
 const [dispatchEvent, dispatchIdEvent] = mailboxAbi;
 const [insertedIntoTreeEvent] = merkleTreeHookAbi;
 
+/** The origin's events a Hyperlane message shows in: the Mailbox's `Dispatch` and `DispatchId`, the hook's insertion. */
+export const DISPATCH_EVENTS = [dispatchEvent, dispatchIdEvent, insertedIntoTreeEvent] as const;
+
 /**
  * Messages dispatched on the origin Mailbox in `fromBlock`..`toBlock`, in dispatch order. Each one's
  * `DispatchId` must match the hash of its bytes and the hook must have inserted it; otherwise the
@@ -92,49 +97,68 @@ export async function findDispatchedMessages(params: {
   )) {
     const logs = await client.getLogs({
       address: [mailbox, merkleTreeHook],
-      events: [dispatchEvent, dispatchIdEvent, insertedIntoTreeEvent],
+      events: DISPATCH_EVENTS,
       fromBlock,
       toBlock,
-      strict: true,
     });
-    const dispatchIds = new Set<string>();
-    const treeIndex = new Map<string, number>();
-    for (const log of logs) {
-      if (log.eventName === "DispatchId" && isAddressEqual(log.address, mailbox)) {
-        dispatchIds.add(`${log.transactionHash}:${log.args.messageId.toLowerCase()}`);
-      } else if (log.eventName === "InsertedIntoTree" && isAddressEqual(log.address, merkleTreeHook)) {
-        treeIndex.set(log.args.messageId.toLowerCase(), log.args.index);
-      }
+    found.push(...dispatchedMessagesFromLogs({ logs, mailbox, merkleTreeHook }));
+  }
+  return found;
+}
+
+/**
+ * The messages dispatched among `logs` (every `DISPATCH_EVENTS` log of the Mailbox and its hook over a
+ * block range, in chain order; other logs are ignored), checked as `findDispatchedMessages` checks them.
+ */
+export function dispatchedMessagesFromLogs(params: {
+  logs: readonly Log[];
+  mailbox: Address;
+  merkleTreeHook: Address;
+}): DispatchedMessage[] {
+  const { mailbox, merkleTreeHook } = params;
+  // Pending logs (no block yet) are not messages to act on.
+  const logs = parseEventLogs({ abi: DISPATCH_EVENTS, logs: [...params.logs], strict: true }).filter(
+    (log): log is typeof log & { blockNumber: bigint; transactionHash: Hex } =>
+      log.blockNumber !== null && log.transactionHash !== null,
+  );
+  const found: DispatchedMessage[] = [];
+  const dispatchIds = new Set<string>();
+  const treeIndex = new Map<string, number>();
+  for (const log of logs) {
+    if (log.eventName === "DispatchId" && isAddressEqual(log.address, mailbox)) {
+      dispatchIds.add(`${log.transactionHash}:${log.args.messageId.toLowerCase()}`);
+    } else if (log.eventName === "InsertedIntoTree" && isAddressEqual(log.address, merkleTreeHook)) {
+      treeIndex.set(log.args.messageId.toLowerCase(), log.args.index);
     }
-    for (const log of logs) {
-      if (log.eventName !== "Dispatch" || !isAddressEqual(log.address, mailbox)) continue;
-      const raw = log.args.message;
-      const id = hyperlaneMessageId(raw);
-      const context = { id, transactionHash: log.transactionHash, blockNumber: log.blockNumber };
-      if (!dispatchIds.has(`${log.transactionHash}:${id}`)) {
-        throw new HyperlaneTransportError("DispatchLogMismatch", `Dispatch of ${id} has no matching DispatchId`, {
-          details: context,
-        });
-      }
-      const index = treeIndex.get(id);
-      if (index === undefined) {
-        throw new HyperlaneTransportError(
-          "MissingTreeInsertion",
-          `message ${id} was not inserted into merkle tree hook ${merkleTreeHook}`,
-          { details: { ...context, merkleTreeHook } },
-        );
-      }
-      found.push({
-        id,
-        raw,
-        message: parseHyperlaneMessage(raw),
-        index,
-        merkleTreeHook,
-        blockNumber: log.blockNumber,
-        transactionHash: log.transactionHash,
-        logIndex: log.logIndex,
+  }
+  for (const log of logs) {
+    if (log.eventName !== "Dispatch" || !isAddressEqual(log.address, mailbox)) continue;
+    const raw = log.args.message;
+    const id = hyperlaneMessageId(raw);
+    const context = { id, transactionHash: log.transactionHash, blockNumber: log.blockNumber };
+    if (!dispatchIds.has(`${log.transactionHash}:${id}`)) {
+      throw new HyperlaneTransportError("DispatchLogMismatch", `Dispatch of ${id} has no matching DispatchId`, {
+        details: context,
       });
     }
+    const index = treeIndex.get(id);
+    if (index === undefined) {
+      throw new HyperlaneTransportError(
+        "MissingTreeInsertion",
+        `message ${id} was not inserted into merkle tree hook ${merkleTreeHook}`,
+        { details: { ...context, merkleTreeHook } },
+      );
+    }
+    found.push({
+      id,
+      raw,
+      message: parseHyperlaneMessage(raw),
+      index,
+      merkleTreeHook,
+      blockNumber: log.blockNumber,
+      transactionHash: log.transactionHash,
+      logIndex: log.logIndex,
+    });
   }
   return found;
 }

@@ -20,7 +20,9 @@ export {
 } from "./checkpoint.ts";
 export {
   type DeliveryOutcome,
+  DISPATCH_EVENTS,
   type DispatchedMessage,
+  dispatchedMessagesFromLogs,
   findDispatchedMessages,
   HyperlaneDeliverer,
   type HyperlaneDelivererOptions,

@@ -1,4 +1,4 @@
-import type { Address, Hex, PublicClient } from "viem";
+import { type Address, type Hex, isAddressEqual, type Log, type PublicClient, parseEventLogs } from "viem";
 import type { DigestSigner } from "../../engine/signer.ts";
 import { merkleTreeHookAbi } from "./abi.ts";
 import { type Checkpoint, type SignedCheckpoint, signCheckpoint } from "./checkpoint.ts";
@@ -64,6 +64,30 @@ export class HyperlaneValidator {
   /** Reads insertions up to the confirmed head; returns the number of leaves. */
   sync(): Promise<number> {
     const run = this.syncQueue.then(() => this.syncOnce());
+    this.syncQueue = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * Insertions a caller already read: `logs` holds every log of the hook in `fromBlock`..`toBlock` (others
+   * are ignored), `toBlock` confirmed. Saves the validator its own read of that range; a range that does
+   * not reach back to where the tree stands is not enough, and the validator syncs from there instead.
+   */
+  ingest(fromBlock: bigint, toBlock: bigint, logs: readonly Log[]): Promise<number> {
+    const run = this.syncQueue.then(async () => {
+      if (fromBlock > this.nextBlock) return this.syncOnce();
+      if (toBlock < this.nextBlock) return this.tree.count;
+      const inserted = parseEventLogs({ abi: [insertedIntoTree], logs: [...logs], strict: true }).filter(
+        (log) =>
+          log.blockNumber !== null &&
+          log.blockNumber >= this.nextBlock &&
+          isAddressEqual(log.address, this.merkleTreeHook),
+      );
+      for (const log of inserted) this.insert(log.args.messageId, log.args.index, log.blockNumber as bigint);
+      this.nextBlock = toBlock + 1n;
+      if (inserted.length > 0) await this.checkAgainstHook(toBlock);
+      return this.tree.count;
+    });
     this.syncQueue = run.catch(() => {});
     return run;
   }

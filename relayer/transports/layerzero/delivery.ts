@@ -116,7 +116,8 @@ export interface LayerZeroDelivery {
   execute(sent: SentPacket, mode?: ExecutionMode): Promise<StepReceipt>;
 }
 
-const PACKET_SENT = getAbiItem({ abi: endpointV2Abi, name: "PacketSent" });
+/** The endpoint event a LayerZero message shows in on its origin. */
+export const PACKET_SENT = getAbiItem({ abi: endpointV2Abi, name: "PacketSent" });
 const DEFAULT_INSTRUCTION_TTL_SECONDS = 600;
 const DEFAULT_CONFIRMATION_POLL_MS = 250;
 const DEFAULT_CONFIRMATION_TIMEOUT_MS = 120_000;

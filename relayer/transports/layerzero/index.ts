@@ -7,6 +7,7 @@ export {
   type ExecutionMode,
   type LayerZeroDelivery,
   type LayerZeroDeliveryOptions,
+  PACKET_SENT,
   type PacketStatus,
   type SentPacket,
   type StepReceipt,

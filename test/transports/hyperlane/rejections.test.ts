@@ -9,6 +9,7 @@ import { localDigestSigner } from "../../../relayer/engine/signer.ts";
 import { announceValidator } from "../../../relayer/infra/hyperlane.ts";
 import {
   addressToBytes32,
+  DISPATCH_EVENTS,
   HyperlaneValidator,
   hyperlaneGatewayAbi,
   IncrementalMerkleTree,
@@ -155,6 +156,51 @@ describe("Hyperlane route rejections", () => {
     });
     await expectTransportError(late.sync(), "MerkleTreeMismatch", { index: dispatched.index });
     await expectTransportError(late.sign(dispatched.id), "MerkleTreeMismatch");
+  });
+
+  it("a validator fed the logs a watcher read keeps the tree it would read itself, and reads for itself past a gap", async () => {
+    const dispatched = await kit.sendFromSpokeA(kit.report({ locked: 9_000_000n }));
+    const { publicClient } = spokeAChain.config;
+    const { deployBlock, merkleTreeHook, mailbox, domain } = spokeAChain.deployment;
+    const head = await publicClient.getBlockNumber();
+    const logs = await publicClient.getLogs({
+      address: [mailbox, merkleTreeHook],
+      events: DISPATCH_EVENTS,
+      fromBlock: deployBlock,
+      toBlock: head,
+    });
+    const fresh = () =>
+      new HyperlaneValidator({
+        client: publicClient,
+        origin: domain,
+        merkleTreeHook,
+        signer: localDigestSigner(generatePrivateKey()),
+        fromBlock: deployBlock,
+      });
+    const reader = fresh();
+    const count = await reader.sync();
+    expect(count).toBe(dispatched.index + 1);
+
+    const fed = fresh();
+    expect(await fed.ingest(deployBlock, head, logs)).toBe(count);
+    expect(fed.checkpointOf(dispatched.id)).toEqual(reader.checkpointOf(dispatched.id));
+    // Already past that range: nothing changes.
+    expect(await fed.ingest(deployBlock, head, [])).toBe(count);
+
+    // Only the head's logs, while the tree stands at the deploy block: not enough, so it reads everything.
+    const behind = fresh();
+    expect(
+      await behind.ingest(
+        head,
+        head,
+        logs.filter((log) => log.blockNumber === head),
+      ),
+    ).toBe(count);
+    expect(behind.checkpointOf(dispatched.id)).toEqual(reader.checkpointOf(dispatched.id));
+
+    // Logs that miss an insertion disagree with the hook: nothing is signed from that tree.
+    const missing = logs.filter((log) => !(log.eventName === "InsertedIntoTree" && log.args.index === 0));
+    await expectTransportError(fresh().ingest(deployBlock, head, missing), "MerkleTreeMismatch");
   });
 
   it("a deliverer waits for its confirmations before relaying", async () => {
