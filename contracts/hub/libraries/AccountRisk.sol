@@ -8,7 +8,7 @@ import {
     AssetRisk, CollateralRisk, HealthBreakdown, MarketRisk, PositionRisk, RiskParams
 } from "../../types/RiskTypes.sol";
 import {
-    Account, AssetRiskSlot, CachedPrice, CollateralTokenSlot, EngineState, MarketRiskSlot, PackedRiskParams
+    Account, AssetRiskSlot, CachedPrice, EngineState, MarketRiskSlot, PackedRiskParams, TokenRiskSlot
 } from "../EngineState.sol";
 import {AccountCollateral, CollateralLedger, LedgerEntry} from "./CollateralLedger.sol";
 import {FixedPoint} from "../../libraries/FixedPoint.sol";
@@ -232,6 +232,7 @@ library AccountRisk {
         private
         view
     {
+        uint256 word = ledger.wordOf(0);
         uint256 entryCount = ledger.entryCount();
         uint256 maxReportAge = s.maxReportAge;
         CollateralRisk[] memory collateral = new CollateralRisk[](entryCount);
@@ -243,13 +244,15 @@ library AccountRisk {
         uint256 assetCount;
         uint256 collateralCount;
         for (uint256 i; i < entryCount; ++i) {
-            (bytes32 entryKey, LedgerEntry storage entry, uint256 amount) = ledger.countedAt(i);
+            word = ledger.nextWord(word, i);
+            (uint256 tokenNumber, LedgerEntry storage entry, uint256 amount) =
+                ledger.countedIn(CollateralLedger.laneOf(word, i));
             if (amount == 0) continue;
             if (
                 maxReportAge != 0 && risk.staleReportKey == bytes32(0)
                     && block.timestamp > entry.reportedAt + maxReportAge
-            ) risk.staleReportKey = entryKey;
-            assetCount = _fillEntryRisk(s, risk, entryKey, amount, collateral[collateralCount++], assetCount);
+            ) risk.staleReportKey = s.collateralTokenKeys[tokenNumber];
+            assetCount = _fillEntryRisk(s, risk, tokenNumber, amount, collateral[collateralCount++], assetCount);
         }
         // Shrink the arrays to what was filled (entries with nothing counted are skipped).
         assembly ("memory-safe") {
@@ -265,13 +268,12 @@ library AccountRisk {
     function _fillEntryRisk(
         EngineState storage s,
         RiskView memory risk,
-        bytes32 entryKey,
+        uint256 tokenNumber,
         uint256 amount,
         CollateralRisk memory entryRisk,
         uint256 assetCount
     ) private view returns (uint256) {
-        CollateralTokenSlot memory token =
-            s.collateralTokens[CollateralLedger.chainOf(entryKey)][CollateralLedger.assetOf(entryKey)];
+        TokenRiskSlot memory token = s.tokenRisk[tokenNumber];
         uint256[] memory assetIds = risk.assetIds;
         uint256 index;
         while (index < assetCount && assetIds[index] != token.assetId) ++index;
