@@ -24,11 +24,10 @@ struct EngineState {
     uint8 settleDecimals;
     IPriceOracle oracle;
     address treasury;
-    /// Reports older than this block risk-increasing actions (safety rule 5); zero disables the check.
-    uint32 maxReportAge;
-    /// Cached prices younger than this value `healthOf`; zero disables the cache (every read is live).
-    uint32 maxPriceAge;
-    PackedRiskParams riskParams;
+    /// What every health evaluation reads of the settings, in one slot.
+    HealthSettings settings;
+    /// The rest of `RiskParams`, which liquidations read.
+    LiquidationParams liquidationParams;
     mapping(uint64 chainId => IMarginEngine.SpokeConfig) spokes;
     mapping(uint64 chainId => mapping(address token => CollateralTokenSlot)) collateralTokens;
     /// Numbers of every token ever configured on a chain, so `registerSpoke` can update the haircut copies.
@@ -96,10 +95,19 @@ struct MarketRiskSlot {
     uint16 priceNumber;
 }
 
-/// @notice `RiskParams` in two slots instead of six: every one is bounded by 1e18 (`setRiskParams`).
-struct PackedRiskParams {
+/// @notice The two `RiskParams` a health evaluation takes and the ages it checks, in one slot. Every
+/// risk parameter is bounded by 1e18 (`setRiskParams`), so 64 bits hold it.
+struct HealthSettings {
     uint64 pnlWeightInit;
     uint64 liquidationBuffer;
+    /// Reports older than this block risk-increasing actions (safety rule 5); zero disables the check.
+    uint32 maxReportAge;
+    /// Cached prices younger than this value `healthOf`; zero disables the cache (every read is live).
+    uint32 maxPriceAge;
+}
+
+/// @notice The other four `RiskParams`, in one slot (each bounded by 1e18 like those of `HealthSettings`).
+struct LiquidationParams {
     uint64 liquidationFee;
     uint64 liquidationFeeInsuranceShare;
     uint64 collateralBonus;

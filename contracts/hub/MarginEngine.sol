@@ -14,7 +14,7 @@ import {MessagingApp} from "../messaging/MessagingApp.sol";
 import {BalanceReport, Command, Envelope, MessageType} from "../types/Messages.sol";
 import {HealthBreakdown, RiskParams} from "../types/RiskTypes.sol";
 import {
-    Account, AssetRiskSlot, CachedPrice, CollateralTokenSlot, EngineState, PackedRiskParams, TokenRiskSlot
+    Account, AssetRiskSlot, CachedPrice, CollateralTokenSlot, EngineState, LiquidationParams, TokenRiskSlot
 } from "./EngineState.sol";
 import {AccountRisk} from "./libraries/AccountRisk.sol";
 import {AccountCollateral, CollateralEntry, CollateralLedger, LedgerEntry} from "./libraries/CollateralLedger.sol";
@@ -73,7 +73,7 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
         if (maxReportAge != 0 && (maxReportAge < 1 hours || maxReportAge > 365 days)) {
             revert ParameterOutOfBounds("maxReportAge", maxReportAge);
         }
-        s.maxReportAge = maxReportAge;
+        s.settings.maxReportAge = maxReportAge;
         emit MaxReportAgeSet(maxReportAge);
     }
 
@@ -81,7 +81,7 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
     /// State-changing paths always read the oracle live (and refill the cache).
     function setMaxPriceAge(uint32 maxPriceAge) external onlyOwner {
         if (maxPriceAge > 1 hours) revert ParameterOutOfBounds("maxPriceAge", maxPriceAge);
-        s.maxPriceAge = maxPriceAge;
+        s.settings.maxPriceAge = maxPriceAge;
         emit MaxPriceAgeSet(maxPriceAge);
     }
 
@@ -93,9 +93,9 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
         _bounded("collateralBonus", params.collateralBonus, 0.25e18);
         _bounded("collateralBonusProtocolShare", params.collateralBonusProtocolShare, 1e18);
         // Each bound above is at most 1e18, so every parameter fits its 64 bits.
-        s.riskParams = PackedRiskParams({
-            pnlWeightInit: uint64(params.pnlWeightInit),
-            liquidationBuffer: uint64(params.liquidationBuffer),
+        s.settings.pnlWeightInit = uint64(params.pnlWeightInit);
+        s.settings.liquidationBuffer = uint64(params.liquidationBuffer);
+        s.liquidationParams = LiquidationParams({
             liquidationFee: uint64(params.liquidationFee),
             liquidationFeeInsuranceShare: uint64(params.liquidationFeeInsuranceShare),
             collateralBonus: uint64(params.collateralBonus),
@@ -338,11 +338,11 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
     }
 
     function maxReportAge() external view returns (uint32) {
-        return s.maxReportAge;
+        return s.settings.maxReportAge;
     }
 
     function maxPriceAge() external view returns (uint32) {
-        return s.maxPriceAge;
+        return s.settings.maxPriceAge;
     }
 
     /// @notice The cache entry of `priceId`, empty for an id no asset or market uses.

@@ -83,7 +83,12 @@ library CollateralLedger {
 
     /// @notice Number of entries of the account.
     function entryCount(AccountCollateral storage self) internal view returns (uint256) {
-        return self.numberWords[0] & COUNT_MASK;
+        return countIn(self.numberWords[0]);
+    }
+
+    /// @notice Number of entries of the account whose first list word (`wordOf(0)`) is `firstWord`.
+    function countIn(uint256 firstWord) internal pure returns (uint256) {
+        return firstWord & COUNT_MASK;
     }
 
     /// @notice The word holding the lane of entry `index`; word 0 also holds the entry count.
