@@ -359,12 +359,12 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
         return s.spokes[chainId];
     }
 
-    function collateralToken(uint64 chainId, address token) external view returns (CollateralToken memory config) {
+    function collateralToken(uint64 chainId, address token) external view returns (CollateralToken memory) {
         CollateralTokenSlot memory slot = s.collateralTokens[chainId][token];
-        if (slot.listed) {
-            TokenRiskSlot memory risk = s.tokenRisk[slot.number];
-            config = CollateralToken({enabled: slot.enabled, decimals: risk.decimals, assetId: risk.assetId});
-        }
+        TokenRiskSlot memory risk;
+        // An unconfigured token has no number of its own (number 0 belongs to the first configured token).
+        if (slot.listed) risk = s.tokenRisk[slot.number];
+        return CollateralToken({enabled: slot.enabled, decimals: risk.decimals, assetId: risk.assetId});
     }
 
     function assetConfig(uint256 assetId) external view returns (AssetConfig memory) {
