@@ -12,7 +12,7 @@ struct Account {
     /// USD, 18 decimals; negative is debt to the pool.
     int256 settleBalance;
     bool autoMargin;
-    /// Markets with an open position, packed by `OpenMarkets` (one word for up to 16 ids).
+    /// Markets with an open position, packed by `OpenMarkets` (one word for up to 20 ids).
     uint256 openMarkets;
     mapping(uint256 marketId => Position) positions;
     AccountCollateral collateral;
@@ -24,18 +24,19 @@ struct EngineState {
     uint8 settleDecimals;
     IPriceOracle oracle;
     address treasury;
-    /// Reports older than this block risk-increasing actions (safety rule 5); zero disables the check.
-    uint32 maxReportAge;
-    /// Cached prices younger than this value `healthOf`; zero disables the cache (every read is live).
-    uint32 maxPriceAge;
-    PackedRiskParams riskParams;
+    /// What every health evaluation reads of the settings, in one slot.
+    HealthSettings settings;
+    /// The rest of `RiskParams`, which liquidations read.
+    LiquidationParams liquidationParams;
     mapping(uint64 chainId => IMarginEngine.SpokeConfig) spokes;
     mapping(uint64 chainId => mapping(address token => CollateralTokenSlot)) collateralTokens;
-    /// Every token ever configured on a chain, so `registerSpoke` can update the haircut copies.
-    mapping(uint64 chainId => address[]) chainTokens;
+    /// Numbers of every token ever configured on a chain, so `registerSpoke` can update the haircut copies.
+    mapping(uint64 chainId => uint256[]) chainTokens;
     IMarginEngine.AssetConfig[] assets;
     MarketConfig[] marketConfigs;
-    MarketState[] marketStates;
+    /// Keyed by market id like `marketConfigs`, whose length bounds the ids (a mapping: the health
+    /// evaluation's reads of known market ids skip an array's length check).
+    mapping(uint256 marketId => MarketState) marketStates;
     mapping(address account => Account) accounts;
     /// Counterparty pool of the perps, USD (18 decimals).
     int256 poolBalance;
@@ -52,16 +53,27 @@ struct EngineState {
     /// What a health evaluation needs of each asset and market, one slot each (copies of their configs).
     mapping(uint256 assetId => AssetRiskSlot) assetRisk;
     mapping(uint256 marketId => MarketRiskSlot) marketRisk;
+    /// Key (CollateralLedger.key: chain and address) of every collateral token in the order it was first
+    /// configured: accounts keep their entries by a token's number here, 16 bits instead of a word.
+    bytes32[] collateralTokenKeys;
+    /// What a health evaluation needs of each numbered collateral token, one slot each.
+    mapping(uint256 tokenNumber => TokenRiskSlot) tokenRisk;
 }
 
-/// @notice `IMarginEngine.CollateralToken` in storage, with a copy of its chain's haircut: a health
-/// evaluation reads each entry's token anyway, so the haircut costs no slot of its own.
+/// @notice Where a report or command finds a (chain, token): whether it is enabled and its number
+/// (`collateralTokenKeys`); the rest of `IMarginEngine.CollateralToken` is in its `TokenRiskSlot`.
 struct CollateralTokenSlot {
     bool enabled;
+    /// Set once the token is numbered (and in `chainTokens`).
+    bool listed;
+    uint16 number;
+}
+
+/// @notice A numbered collateral token's decimals and asset, with a copy of its chain's haircut: a health
+/// evaluation reads each entry's token anyway, so the haircut costs no slot of its own.
+struct TokenRiskSlot {
     uint8 decimals;
     uint16 assetId;
-    /// Set once the token is in `chainTokens`.
-    bool listed;
     /// δ_c of the token's chain (`spokes`), kept equal to it by `registerSpoke`.
     uint64 haircut;
 }
@@ -83,10 +95,19 @@ struct MarketRiskSlot {
     uint16 priceNumber;
 }
 
-/// @notice `RiskParams` in two slots instead of six: every one is bounded by 1e18 (`setRiskParams`).
-struct PackedRiskParams {
+/// @notice The two `RiskParams` a health evaluation takes and the ages it checks, in one slot. Every
+/// risk parameter is bounded by 1e18 (`setRiskParams`), so 64 bits hold it.
+struct HealthSettings {
     uint64 pnlWeightInit;
     uint64 liquidationBuffer;
+    /// Reports older than this block risk-increasing actions (safety rule 5); zero disables the check.
+    uint32 maxReportAge;
+    /// Cached prices younger than this value `healthOf`; zero disables the cache (every read is live).
+    uint32 maxPriceAge;
+}
+
+/// @notice The other four `RiskParams`, in one slot (each bounded by 1e18 like those of `HealthSettings`).
+struct LiquidationParams {
     uint64 liquidationFee;
     uint64 liquidationFeeInsuranceShare;
     uint64 collateralBonus;

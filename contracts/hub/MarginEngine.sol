@@ -14,7 +14,7 @@ import {MessagingApp} from "../messaging/MessagingApp.sol";
 import {BalanceReport, Command, Envelope, MessageType} from "../types/Messages.sol";
 import {HealthBreakdown, RiskParams} from "../types/RiskTypes.sol";
 import {
-    Account, AssetRiskSlot, CachedPrice, CollateralTokenSlot, EngineState, PackedRiskParams
+    Account, AssetRiskSlot, CachedPrice, CollateralTokenSlot, EngineState, LiquidationParams, TokenRiskSlot
 } from "./EngineState.sol";
 import {AccountRisk} from "./libraries/AccountRisk.sol";
 import {AccountCollateral, CollateralEntry, CollateralLedger, LedgerEntry} from "./libraries/CollateralLedger.sol";
@@ -73,7 +73,7 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
         if (maxReportAge != 0 && (maxReportAge < 1 hours || maxReportAge > 365 days)) {
             revert ParameterOutOfBounds("maxReportAge", maxReportAge);
         }
-        s.maxReportAge = maxReportAge;
+        s.settings.maxReportAge = maxReportAge;
         emit MaxReportAgeSet(maxReportAge);
     }
 
@@ -81,7 +81,7 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
     /// State-changing paths always read the oracle live (and refill the cache).
     function setMaxPriceAge(uint32 maxPriceAge) external onlyOwner {
         if (maxPriceAge > 1 hours) revert ParameterOutOfBounds("maxPriceAge", maxPriceAge);
-        s.maxPriceAge = maxPriceAge;
+        s.settings.maxPriceAge = maxPriceAge;
         emit MaxPriceAgeSet(maxPriceAge);
     }
 
@@ -93,9 +93,9 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
         _bounded("collateralBonus", params.collateralBonus, 0.25e18);
         _bounded("collateralBonusProtocolShare", params.collateralBonusProtocolShare, 1e18);
         // Each bound above is at most 1e18, so every parameter fits its 64 bits.
-        s.riskParams = PackedRiskParams({
-            pnlWeightInit: uint64(params.pnlWeightInit),
-            liquidationBuffer: uint64(params.liquidationBuffer),
+        s.settings.pnlWeightInit = uint64(params.pnlWeightInit);
+        s.settings.liquidationBuffer = uint64(params.liquidationBuffer);
+        s.liquidationParams = LiquidationParams({
             liquidationFee: uint64(params.liquidationFee),
             liquidationFeeInsuranceShare: uint64(params.liquidationFeeInsuranceShare),
             collateralBonus: uint64(params.collateralBonus),
@@ -108,9 +108,9 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
     function registerSpoke(uint64 chainId, uint64 haircut) external onlyOwner {
         _bounded("haircut", haircut, 0.5e18);
         s.spokes[chainId] = SpokeConfig({registered: true, haircut: haircut});
-        address[] storage tokens = s.chainTokens[chainId];
-        for (uint256 i; i < tokens.length; ++i) {
-            s.collateralTokens[chainId][tokens[i]].haircut = haircut;
+        uint256[] storage numbers = s.chainTokens[chainId];
+        for (uint256 i; i < numbers.length; ++i) {
+            s.tokenRisk[numbers[i]].haircut = haircut;
         }
         emit SpokeRegistered(chainId, haircut);
     }
@@ -139,14 +139,18 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
         if (!s.spokes[chainId].registered) revert UnknownSpoke(chainId);
         if (assetId >= s.assets.length) revert UnknownAsset(assetId);
         CollateralTokenSlot storage slot = s.collateralTokens[chainId][token];
-        if (!slot.listed) s.chainTokens[chainId].push(token);
-        s.collateralTokens[chainId][token] = CollateralTokenSlot({
-            enabled: enabled,
-            decimals: decimals,
-            assetId: assetId,
-            listed: true,
-            haircut: s.spokes[chainId].haircut
-        });
+        uint256 number = slot.number;
+        if (!slot.listed) {
+            number = s.collateralTokenKeys.length;
+            // Account ledgers keep token numbers in 15 bits.
+            _bounded("collateralTokens", number, CollateralLedger.NUMBER_LIMIT - 1);
+            s.collateralTokenKeys.push(CollateralLedger.key(chainId, token));
+            s.chainTokens[chainId].push(number);
+        }
+        s.collateralTokens[chainId][token] =
+            CollateralTokenSlot({enabled: enabled, listed: true, number: uint16(number)});
+        s.tokenRisk[number] =
+            TokenRiskSlot({decimals: decimals, assetId: assetId, haircut: s.spokes[chainId].haircut});
         emit CollateralTokenConfigured(chainId, token, assetId, decimals, enabled);
     }
 
@@ -223,13 +227,14 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
 
     function _release(address account, uint64 chainId, address asset, uint256 amount, address to) internal {
         if (amount == 0) revert ZeroAmount();
-        if (!s.collateralTokens[chainId][asset].enabled) revert UnknownCollateral(chainId, asset);
+        CollateralTokenSlot memory token = s.collateralTokens[chainId][asset];
+        if (!token.enabled) revert UnknownCollateral(chainId, asset);
         AccountCollateral storage collateral = s.accounts[account].collateral;
-        uint256 counted = collateral.entries[CollateralLedger.key(chainId, asset)].counted();
+        uint256 counted = collateral.entries[token.number].counted();
         if (amount > counted) revert InsufficientCollateral(chainId, asset, counted, amount);
 
         // The decrease is pending before the health check, so the check sees the account without it.
-        uint64 cmdNonce = collateral.recordDecrease(chainId, asset, uint128(amount));
+        uint64 cmdNonce = collateral.recordDecrease(chainId, token.number, uint128(amount));
         RiskViews.requireInitialHealth(s, account);
         emit ReleaseRequested(account, chainId, asset, amount, to, cmdNonce);
         uint256 spent = _sendCommand(account, chainId, MessageType.Release, asset, amount, to, cmdNonce, msg.value);
@@ -279,8 +284,9 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
 
         AccountCollateral storage collateral = s.accounts[account].collateral;
         s.accounts[account].settleBalance += int256(plan.payTokens.toWadDown(s.settleDecimals));
-        uint64 liquidatorNonce = collateral.recordDecrease(chainId, asset, uint128(plan.toLiquidator));
-        uint64 protocolNonce = plan.toProtocol == 0 ? 0 : collateral.recordDecrease(chainId, asset, uint128(plan.toProtocol));
+        uint64 liquidatorNonce = collateral.recordDecrease(chainId, plan.tokenNumber, uint128(plan.toLiquidator));
+        uint64 protocolNonce =
+            plan.toProtocol == 0 ? 0 : collateral.recordDecrease(chainId, plan.tokenNumber, uint128(plan.toProtocol));
         emit CollateralLiquidated(account, chainId, msg.sender, asset, plan.payTokens, plan.toLiquidator, plan.toProtocol);
 
         s.settleToken.safeTransferFrom(msg.sender, address(this), plan.payTokens);
@@ -332,11 +338,11 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
     }
 
     function maxReportAge() external view returns (uint32) {
-        return s.maxReportAge;
+        return s.settings.maxReportAge;
     }
 
     function maxPriceAge() external view returns (uint32) {
-        return s.maxPriceAge;
+        return s.settings.maxPriceAge;
     }
 
     /// @notice The cache entry of `priceId`, empty for an id no asset or market uses.
@@ -355,7 +361,10 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
 
     function collateralToken(uint64 chainId, address token) external view returns (CollateralToken memory) {
         CollateralTokenSlot memory slot = s.collateralTokens[chainId][token];
-        return CollateralToken({enabled: slot.enabled, decimals: slot.decimals, assetId: slot.assetId});
+        TokenRiskSlot memory risk;
+        // An unconfigured token has no number of its own (number 0 belongs to the first configured token).
+        if (slot.listed) risk = s.tokenRisk[slot.number];
+        return CollateralToken({enabled: slot.enabled, decimals: risk.decimals, assetId: risk.assetId});
     }
 
     function assetConfig(uint256 assetId) external view returns (AssetConfig memory) {
@@ -367,6 +376,7 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
     }
 
     function marketState(uint256 marketId) external view returns (MarketState memory) {
+        if (marketId >= s.marketConfigs.length) revert UnknownMarket(marketId);
         return s.marketStates[marketId];
     }
 
@@ -410,9 +420,10 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
         entries = new CollateralEntry[](count);
         counted = new uint256[](count);
         for (uint256 i; i < count; ++i) {
-            bytes32 entryKey = collateral.keyAt(i);
-            entries[i] = collateral.describe(entryKey);
-            counted[i] = collateral.entries[entryKey].counted();
+            uint256 number = collateral.numberAt(i);
+            LedgerEntry storage entry = collateral.entries[number];
+            entries[i] = entry.describe(s.collateralTokenKeys[number]);
+            counted[i] = entry.counted();
         }
     }
 
@@ -431,10 +442,12 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
         BalanceReport memory report = MessageCodec.decodeBalanceReport(message);
         uint64 chainId = envelope.origin;
         // Reports of assets the hub does not price are not collateral: dropped, with a trace.
-        bool applied = s.collateralTokens[chainId][report.asset].enabled && report.locked <= type(uint128).max
-            && report.seq <= type(uint32).max
+        CollateralTokenSlot storage token = s.collateralTokens[chainId][report.asset];
+        // Both fields in one statement: the optimizer reads their slot once.
+        (bool enabled, uint256 number) = (token.enabled, token.number);
+        bool applied = enabled && report.locked <= type(uint128).max && report.seq <= type(uint32).max
             && s.accounts[report.account].collateral.applyReport(
-                chainId, report.asset, uint128(report.locked), uint32(report.seq), report.lastCommandNonce
+                number, uint128(report.locked), uint32(report.seq), report.lastCommandNonce
             );
         if (applied) {
             emit BalanceReportApplied(

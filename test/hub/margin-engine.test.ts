@@ -63,6 +63,68 @@ describe("MarginEngine", () => {
       const [entries] = await hub.engine.read.collateralOf([trader]);
       expect(entries).toEqual([]);
     });
+
+    it("keeps 32 entries over three words of token numbers and flags pending decreases in each", async () => {
+      // 31 more USDC tokens on spoke A (token numbers 12..42), then spoke A's own USDC (number 0) as
+      // the 32nd entry, in the third word; a 33rd entry finds no room.
+      const extra = Array.from(
+        { length: 32 },
+        (_, i): Address => getAddress(`0x${(0xc0de00 + i).toString(16).padStart(40, "0")}`),
+      );
+      for (const token of extra) await hub.engine.write.configureCollateralToken([SPOKE_A, token, 0, 6, true]);
+      const { encodeMessage } = await import("../../sdk/codec/index.ts");
+      const reportToken = (asset: Address, locked: string, seq: bigint, lastCommandNonce = 0n) =>
+        hub.messenger.write.deliver([
+          hub.engine.address,
+          SPOKE_A,
+          encodeMessage({
+            type: "BalanceReport",
+            origin: SPOKE_A,
+            destination: HUB,
+            account: trader,
+            asset,
+            total: parseUnits(locked, 6),
+            locked: parseUnits(locked, 6),
+            seq,
+            lastCommandNonce,
+          }),
+        ]);
+      const usdcA = getAddress(hub.spokeToken("USDC", SPOKE_A));
+      const order = [...extra.slice(0, 31), usdcA];
+      for (const token of order) await reportToken(token, "100", 1n);
+      const overflow = await reportToken(extra[31] as Address, "100", 1n);
+      await hub.connection.viem.assertions.emit(overflow, hub.engine, "BalanceReportIgnored");
+      const [entries] = await hub.engine.read.collateralOf([trader]);
+      expect(entries.map((entry) => entry.asset)).toEqual(order);
+      const valueMaint = async () => (await hub.engine.read.healthOf([trader])).collateralValueMaint;
+      expect(await valueMaint()).toBe(wad("3200"));
+
+      // Entry 20 is in the second word, entry 31 (token number 0) in the third.
+      const release = (asset: Address, amount: string) =>
+        hub.engine.write.requestRelease([SPOKE_A, asset, parseUnits(amount, 6), trader], {
+          account: hub.trader.account,
+        });
+      await release(order[20] as Address, "40");
+      await release(usdcA, "10");
+      expect(await valueMaint()).toBe(wad("3150"));
+      const [after, counted] = await hub.engine.read.collateralOf([trader]);
+      expect(after.map((entry) => entry.pendingDecrease)).toEqual(
+        order.map((_, i) => (i === 20 ? parseUnits("40", 6) : i === 31 ? parseUnits("10", 6) : 0n)),
+      );
+      expect(counted[20]).toBe(parseUnits("60", 6));
+      expect(counted[31]).toBe(parseUnits("90", 6));
+
+      // Acknowledging entry 20's Release (command 1 to spoke A) clears its flag only: entry 31's decrease
+      // (command 2) still counts.
+      await reportToken(order[20] as Address, "60", 2n, 1n);
+      expect((await hub.engine.read.collateralOf([trader]))[0][20]?.pendingDecrease).toBe(0n);
+      expect(await valueMaint()).toBe(wad("3150"));
+      await reportToken(usdcA, "90", 2n, 2n);
+      expect(await valueMaint()).toBe(wad("3150"));
+      expect((await hub.engine.read.collateralOf([trader]))[0].every((entry) => entry.pendingDecrease === 0n)).toBe(
+        true,
+      );
+    });
   });
 
   describe("release", () => {
@@ -86,7 +148,7 @@ describe("MarginEngine", () => {
       const [command] = sentMessages(await hub.publicClient.waitForTransactionReceipt({ hash }), hub.messenger.address);
       expect(command?.decoded).toMatchObject({ type: "Release", amount: parseUnits("400", 6), cmdNonce: 1n });
       expect((await hub.engine.read.collateralOf([trader]))[1]).toEqual([parseUnits("600", 6)]);
-      // healthOf reads an entry's pending decrease only while its key word flags one: it must see it.
+      // healthOf reads an entry's pending decrease only while its lane in the entry list flags one: it must see it.
       const countedValue = async () => (await hub.engine.read.healthOf([trader])).collateralValueMaint;
       expect(await countedValue()).toBe(wad("600"));
 

@@ -8,7 +8,14 @@ import {
     AssetRisk, CollateralRisk, HealthBreakdown, MarketRisk, PositionRisk, RiskParams
 } from "../../types/RiskTypes.sol";
 import {
-    Account, AssetRiskSlot, CachedPrice, CollateralTokenSlot, EngineState, MarketRiskSlot, PackedRiskParams
+    Account,
+    AssetRiskSlot,
+    CachedPrice,
+    EngineState,
+    HealthSettings,
+    LiquidationParams,
+    MarketRiskSlot,
+    TokenRiskSlot
 } from "../EngineState.sol";
 import {AccountCollateral, CollateralLedger, LedgerEntry} from "./CollateralLedger.sol";
 import {FixedPoint} from "../../libraries/FixedPoint.sol";
@@ -29,25 +36,25 @@ struct RiskView {
     bytes32 stalePriceId;
     /// The key (CollateralLedger.key) of the first counted entry whose report is too old, or zero.
     bytes32 staleReportKey;
-    /// Prices already read in this evaluation: an asset and a market on the same feed read it once.
+    /// Oracle reads made in this evaluation: an asset and a market on the same feed read it once. Allocated
+    /// at the first (for `quoteCapacity` reads), so an evaluation served by the price cache allocates none.
     PriceQuote[] quotes;
     uint256 quoteCount;
+    /// Distinct prices the evaluation may read: one per entry and one per position at most.
+    uint256 quoteCapacity;
     /// Nonzero: prices come from the engine's cache when read at most this many seconds ago (views only).
     uint256 maxCachedPriceAge;
 }
 
-/// @notice One price read, kept for the rest of an evaluation.
+/// @notice One oracle read, kept for the rest of an evaluation (and for the price cache).
 struct PriceQuote {
     /// Number of the price id (EngineState.priceIds).
     uint256 priceNumber;
-    /// The price id itself, known for live reads only (cached quotes are never written back).
     bytes32 priceId;
     uint256 price;
     uint256 kInit;
     uint256 kMaint;
     bool stale;
-    /// True when the quote came from the oracle in this evaluation (not from the cache).
-    bool live;
 }
 
 /// @title AccountRisk
@@ -62,25 +69,22 @@ library AccountRisk {
 
 
     /// @notice Everything RiskMath needs for `accountAddress`, at live oracle prices.
-    function riskView(EngineState storage s, address accountAddress) internal view returns (RiskView memory risk) {
-        return _riskView(s, accountAddress, risk);
+    function riskView(EngineState storage s, address accountAddress) internal view returns (RiskView memory) {
+        return _riskView(s, accountAddress, false);
     }
 
     /// @notice The same at cached prices where fresh enough (`maxPriceAge`), live otherwise: for views only,
     /// since a state-changing path must see the oracle as it is now.
-    function cachedRiskView(EngineState storage s, address accountAddress) internal view returns (RiskView memory risk) {
-        risk.maxCachedPriceAge = s.maxPriceAge;
-        return _riskView(s, accountAddress, risk);
+    function cachedRiskView(EngineState storage s, address accountAddress) internal view returns (RiskView memory) {
+        return _riskView(s, accountAddress, true);
     }
 
     /// @notice Keeps the live reads of an evaluation in the engine's price cache (when the cache is enabled).
     function cacheQuotes(EngineState storage s, RiskView memory risk) internal {
-        if (s.maxPriceAge == 0) return;
+        if (s.settings.maxPriceAge == 0) return;
         for (uint256 i; i < risk.quoteCount; ++i) {
             PriceQuote memory quote = risk.quotes[i];
-            if (quote.live) {
-                cachePrice(s, quote.priceNumber, quote.priceId, quote.price, quote.kInit, quote.kMaint, quote.stale);
-            }
+            cachePrice(s, quote.priceNumber, quote.priceId, quote.price, quote.kInit, quote.kMaint, quote.stale);
         }
     }
 
@@ -107,41 +111,52 @@ library AccountRisk {
         emit IMarginEngine.PriceCached(priceId, price, kInit, kMaint, stale);
     }
 
-    function _riskView(EngineState storage s, address accountAddress, RiskView memory risk)
+    /// @param cached Whether fresh enough cached prices (`maxPriceAge`) stand for oracle reads.
+    function _riskView(EngineState storage s, address accountAddress, bool cached)
         private
         view
-        returns (RiskView memory)
+        returns (RiskView memory risk)
     {
         Account storage account = s.accounts[accountAddress];
+        HealthSettings memory settings = s.settings;
+        if (cached) risk.maxCachedPriceAge = settings.maxPriceAge;
         uint256 openMarkets = account.openMarkets;
+        uint256 firstWord = account.collateral.wordOf(0);
+        risk.quoteCapacity = CollateralLedger.countIn(firstWord) + OpenMarkets.count(openMarkets);
+        _gatherCollateral(s, account.collateral, firstWord, settings.maxReportAge, risk);
+        _gatherPositions(s, account, openMarkets, risk);
+        risk.health = RiskMath.healthBreakdown(
+            _healthParams(settings), risk.assets, risk.markets, risk.collateral, account.settleBalance, risk.positions
+        );
+    }
+
+    function _gatherPositions(EngineState storage s, Account storage account, uint256 openMarkets, RiskView memory risk)
+        private
+        view
+    {
         uint256 positionCount = OpenMarkets.count(openMarkets);
-        risk.quotes = new PriceQuote[](account.collateral.entryCount() + positionCount);
-        _gatherCollateral(s, account.collateral, risk);
         MarketRisk[] memory markets = new MarketRisk[](positionCount);
         PositionRisk[] memory positions = new PositionRisk[](positionCount);
         risk.markets = markets;
         risk.positions = positions;
         for (uint256 i; i < positionCount; ++i) {
             uint256 marketId = OpenMarkets.at(openMarkets, i);
-            Position storage position = account.positions[marketId];
             _fillMarketRisk(s, risk, s.marketRisk[marketId], markets[i]);
+            // Both slots read once, rather than the size again for the funding owed.
+            Position memory position = account.positions[marketId];
             PositionRisk memory positionRisk = positions[i];
             positionRisk.marketIndex = i;
             positionRisk.size = position.size;
             positionRisk.entryPrice = position.entryPrice;
-            positionRisk.fundingOwed = position.fundingOwed(s.marketStates[marketId]);
+            positionRisk.fundingOwed =
+                PerpMarkets.fundingOwed(position.size, position.fundingSnapshot, s.marketStates[marketId].fundingIndex);
         }
-        risk.health = RiskMath.healthBreakdown(
-            _healthParams(s), risk.assets, risk.markets, risk.collateral, account.settleBalance, risk.positions
-        );
-        return risk;
     }
 
-    /// @dev The parameters `healthBreakdown` reads, all in the first slot of the packed parameters; the
-    /// collateral bonus and its share (second slot) are left zero.
-    function _healthParams(EngineState storage s) private view returns (RiskParams memory params) {
-        params.pnlWeightInit = s.riskParams.pnlWeightInit;
-        params.liquidationBuffer = s.riskParams.liquidationBuffer;
+    /// @dev The parameters `healthBreakdown` reads; the liquidation ones are left zero.
+    function _healthParams(HealthSettings memory settings) private pure returns (RiskParams memory params) {
+        params.pnlWeightInit = settings.pnlWeightInit;
+        params.liquidationBuffer = settings.liquidationBuffer;
     }
 
     /// @notice The number of `priceId` in `priceIds`, numbering it if it is new.
@@ -159,14 +174,15 @@ library AccountRisk {
 
     /// @notice The global risk parameters as RiskMath takes them.
     function riskParams(EngineState storage s) internal view returns (RiskParams memory) {
-        PackedRiskParams memory packed = s.riskParams;
+        HealthSettings memory settings = s.settings;
+        LiquidationParams memory liquidation = s.liquidationParams;
         return RiskParams({
-            pnlWeightInit: packed.pnlWeightInit,
-            liquidationBuffer: packed.liquidationBuffer,
-            liquidationFee: packed.liquidationFee,
-            liquidationFeeInsuranceShare: packed.liquidationFeeInsuranceShare,
-            collateralBonus: packed.collateralBonus,
-            collateralBonusProtocolShare: packed.collateralBonusProtocolShare
+            pnlWeightInit: settings.pnlWeightInit,
+            liquidationBuffer: settings.liquidationBuffer,
+            liquidationFee: liquidation.liquidationFee,
+            liquidationFeeInsuranceShare: liquidation.liquidationFeeInsuranceShare,
+            collateralBonus: liquidation.collateralBonus,
+            collateralBonusProtocolShare: liquidation.collateralBonusProtocolShare
         });
     }
 
@@ -228,12 +244,15 @@ library AccountRisk {
         }
     }
 
-    function _gatherCollateral(EngineState storage s, AccountCollateral storage ledger, RiskView memory risk)
-        private
-        view
-    {
-        uint256 entryCount = ledger.entryCount();
-        uint256 maxReportAge = s.maxReportAge;
+    /// @param word The first word of the account's entry list.
+    function _gatherCollateral(
+        EngineState storage s,
+        AccountCollateral storage ledger,
+        uint256 word,
+        uint256 maxReportAge,
+        RiskView memory risk
+    ) private view {
+        uint256 entryCount = CollateralLedger.countIn(word);
         CollateralRisk[] memory collateral = new CollateralRisk[](entryCount);
         AssetRisk[] memory assets = new AssetRisk[](entryCount);
         uint256[] memory assetIds = new uint256[](entryCount);
@@ -243,13 +262,15 @@ library AccountRisk {
         uint256 assetCount;
         uint256 collateralCount;
         for (uint256 i; i < entryCount; ++i) {
-            (bytes32 entryKey, LedgerEntry storage entry, uint256 amount) = ledger.countedAt(i);
+            word = ledger.nextWord(word, i);
+            (uint256 tokenNumber, LedgerEntry storage entry, uint256 amount) =
+                ledger.countedIn(CollateralLedger.laneOf(word, i));
             if (amount == 0) continue;
             if (
                 maxReportAge != 0 && risk.staleReportKey == bytes32(0)
                     && block.timestamp > entry.reportedAt + maxReportAge
-            ) risk.staleReportKey = entryKey;
-            assetCount = _fillEntryRisk(s, risk, entryKey, amount, collateral[collateralCount++], assetCount);
+            ) risk.staleReportKey = s.collateralTokenKeys[tokenNumber];
+            assetCount = _fillEntryRisk(s, risk, tokenNumber, amount, collateral[collateralCount++], assetCount);
         }
         // Shrink the arrays to what was filled (entries with nothing counted are skipped).
         assembly ("memory-safe") {
@@ -265,13 +286,12 @@ library AccountRisk {
     function _fillEntryRisk(
         EngineState storage s,
         RiskView memory risk,
-        bytes32 entryKey,
+        uint256 tokenNumber,
         uint256 amount,
         CollateralRisk memory entryRisk,
         uint256 assetCount
     ) private view returns (uint256) {
-        CollateralTokenSlot memory token =
-            s.collateralTokens[CollateralLedger.chainOf(entryKey)][CollateralLedger.assetOf(entryKey)];
+        TokenRiskSlot memory token = s.tokenRisk[tokenNumber];
         uint256[] memory assetIds = risk.assetIds;
         uint256 index;
         while (index < assetCount && assetIds[index] != token.assetId) ++index;
@@ -316,35 +336,38 @@ library AccountRisk {
         view
         returns (uint256 price, uint256 kInit, uint256 kMaint)
     {
-        for (uint256 i; i < risk.quoteCount; ++i) {
-            PriceQuote memory quote = risk.quotes[i];
+        PriceQuote[] memory quotes = risk.quotes;
+        uint256 quoteCount = risk.quoteCount;
+        for (uint256 i; i < quoteCount; ++i) {
+            PriceQuote memory quote = quotes[i];
             if (quote.priceNumber == priceNumber) return (quote.price, quote.kInit, quote.kMaint);
         }
-        if (risk.maxCachedPriceAge != 0) {
+        uint256 maxCachedPriceAge = risk.maxCachedPriceAge;
+        if (maxCachedPriceAge != 0) {
             CachedPrice memory cached = s.prices[priceNumber];
-            // A stale read is cached with readAt = 0, so it never counts as fresh here.
-            if (cached.readAt != 0 && block.timestamp - cached.readAt <= risk.maxCachedPriceAge) {
-                // Filled in place: `priceId`, `stale` and `live` stay as `new` zeroed them.
-                PriceQuote memory cachedQuote = risk.quotes[risk.quoteCount++];
-                cachedQuote.priceNumber = priceNumber;
-                cachedQuote.price = cached.price;
-                cachedQuote.kInit = cached.kInit;
-                cachedQuote.kMaint = cached.kMaint;
+            // A stale read is cached with readAt = 0, so it never counts as fresh here. A fresh one is not
+            // kept as a quote: a second asset or market on it reads the (then warm) slot again.
+            if (cached.readAt != 0 && block.timestamp - cached.readAt <= maxCachedPriceAge) {
                 return (cached.price, cached.kInit, cached.kMaint);
             }
+        }
+        if (quoteCount == 0) {
+            quotes = new PriceQuote[](risk.quoteCapacity);
+            risk.quotes = quotes;
         }
         bytes32 priceId = s.priceIds[priceNumber];
         IPriceOracle.PriceRead memory read = s.oracle.getPrice(priceId);
         if (read.stale && risk.stalePriceId == bytes32(0)) risk.stalePriceId = priceId;
         (kInit, kMaint) = s.oracle.volatilityMultipliers(priceId);
-        PriceQuote memory quote = risk.quotes[risk.quoteCount++];
+        // Filled in place, one of the zeroed quotes `new` allocated.
+        PriceQuote memory quote = quotes[quoteCount];
+        risk.quoteCount = quoteCount + 1;
         quote.priceNumber = priceNumber;
         quote.priceId = priceId;
         quote.price = read.price;
         quote.kInit = kInit;
         quote.kMaint = kMaint;
         quote.stale = read.stale;
-        quote.live = true;
         return (read.price, kInit, kMaint);
     }
 }

@@ -17,8 +17,9 @@ struct CollateralEntry {
     uint32 reportedAt;
 }
 
-/// @notice A `CollateralEntry` in storage, whose chain and asset are its key: a report writes the first
-/// slot only (unless it clears pending decreases), a health evaluation reads both.
+/// @notice A `CollateralEntry` in storage, under its token's number (`EngineState.collateralTokenKeys`,
+/// which holds the chain and asset): a report writes the first slot only (unless it clears pending
+/// decreases), a health evaluation reads both.
 struct LedgerEntry {
     uint128 reportedLocked;
     /// Zero until the first report applies: an entry exists once `seq` is nonzero.
@@ -38,13 +39,14 @@ struct PendingDecrease {
 
 /// @notice The hub's view of one account's collateral on every spoke.
 struct AccountCollateral {
-    /// The entries' keys, one per word; word 0 also holds the number of entries above its key's 224 bits,
-    /// so an account's first entry costs one fresh slot here rather than an array's length and element.
-    /// The top bit of word i is set while entry i has pending decreases: a health evaluation reads the
-    /// entry's second slot (`pendingDecrease`) only then.
-    mapping(uint256 index => uint256) keyWords;
-    mapping(bytes32 key => LedgerEntry) entries;
-    mapping(bytes32 key => mapping(uint64 index => PendingDecrease)) pending;
+    /// The entries' token numbers, 16-bit lanes, 15 entries per word in lanes 1 to 15; lane 0 of word 0
+    /// holds the number of entries, so an account's first 15 entries cost one slot here (fresh for the
+    /// first) and a health evaluation reads one word for them. The top bit of an entry's lane is set
+    /// while it has pending decreases: a health evaluation reads the entry's second slot
+    /// (`pendingDecrease`) only then.
+    mapping(uint256 index => uint256) numberWords;
+    mapping(uint256 tokenNumber => LedgerEntry) entries;
+    mapping(uint256 tokenNumber => mapping(uint64 index => PendingDecrease)) pending;
     /// Last command nonce issued to each spoke for this account; commands are sequential per (spoke, account).
     mapping(uint64 chainId => uint64) lastCommandNonce;
 }
@@ -57,12 +59,15 @@ struct AccountCollateral {
 library CollateralLedger {
     /// @notice Entries per account, bounding the gas of every health evaluation.
     uint256 internal constant MAX_ENTRIES = 32;
+    /// @notice Token numbers must stay below this to fit a lane beside its pending flag
+    /// (`configureCollateralToken` checks it).
+    uint256 internal constant NUMBER_LIMIT = 1 << 15;
 
-    uint256 private constant KEY_BITS = 224;
-    uint256 private constant KEY_MASK = (1 << KEY_BITS) - 1;
-    uint256 private constant PENDING_FLAG = 1 << 255;
-    /// Entry counts stay far below the flag bit (MAX_ENTRIES), so adding to the count never reaches it.
-    uint256 private constant COUNT_MASK = (1 << (255 - KEY_BITS)) - 1;
+    uint256 private constant LANE_BITS = 16;
+    uint256 private constant LANES_PER_WORD = 15;
+    uint256 private constant NUMBER_MASK = NUMBER_LIMIT - 1;
+    uint256 private constant PENDING_FLAG = 1 << 15;
+    uint256 private constant COUNT_MASK = (1 << LANE_BITS) - 1;
 
     function key(uint64 chainId, address asset) internal pure returns (bytes32) {
         return bytes32((uint256(chainId) << 160) | uint160(asset));
@@ -78,17 +83,49 @@ library CollateralLedger {
 
     /// @notice Number of entries of the account.
     function entryCount(AccountCollateral storage self) internal view returns (uint256) {
-        return (self.keyWords[0] >> KEY_BITS) & COUNT_MASK;
+        return countIn(self.numberWords[0]);
     }
 
-    /// @notice Key of entry `index` (< entryCount).
-    function keyAt(AccountCollateral storage self, uint256 index) internal view returns (bytes32) {
-        return bytes32(self.keyWords[index] & KEY_MASK);
+    /// @notice Number of entries of the account whose first list word (`wordOf(0)`) is `firstWord`.
+    function countIn(uint256 firstWord) internal pure returns (uint256) {
+        return firstWord & COUNT_MASK;
     }
 
-    /// @notice The entry under `entryKey` in the form `collateralOf` returns.
-    function describe(AccountCollateral storage self, bytes32 entryKey) internal view returns (CollateralEntry memory) {
-        LedgerEntry storage entry = self.entries[entryKey];
+    /// @notice The word holding the lane of entry `index`; word 0 also holds the entry count.
+    function wordOf(AccountCollateral storage self, uint256 index) internal view returns (uint256) {
+        return self.numberWords[index / LANES_PER_WORD];
+    }
+
+    /// @notice The word holding entry `index`, given `word`, the one holding entry `index - 1` (word 0 for
+    /// entry 0): a loop over the entries reads each word once.
+    function nextWord(AccountCollateral storage self, uint256 word, uint256 index) internal view returns (uint256) {
+        return index % LANES_PER_WORD == 0 && index != 0 ? self.numberWords[index / LANES_PER_WORD] : word;
+    }
+
+    /// @notice The lane of entry `index` in its word (`wordOf`): token number and pending flag.
+    function laneOf(uint256 word, uint256 index) internal pure returns (uint256) {
+        return (word >> (LANE_BITS * (index % LANES_PER_WORD + 1))) & COUNT_MASK;
+    }
+
+    /// @notice Token number of entry `index` (< entryCount).
+    function numberAt(AccountCollateral storage self, uint256 index) internal view returns (uint256) {
+        return laneOf(wordOf(self, index), index) & NUMBER_MASK;
+    }
+
+    /// @notice The entry in `lane` (`laneOf`), its token number and counted amount, reading the entry's
+    /// second slot only when decreases are pending.
+    function countedIn(AccountCollateral storage self, uint256 lane)
+        internal
+        view
+        returns (uint256 tokenNumber, LedgerEntry storage entry, uint256 amount)
+    {
+        tokenNumber = lane & NUMBER_MASK;
+        entry = self.entries[tokenNumber];
+        amount = lane & PENDING_FLAG == 0 ? entry.reportedLocked : counted(entry);
+    }
+
+    /// @notice The entry in the form `collateralOf` returns; `entryKey` is its token's key.
+    function describe(LedgerEntry storage entry, bytes32 entryKey) internal view returns (CollateralEntry memory) {
         return CollateralEntry({
             chainId: chainOf(entryKey),
             asset: assetOf(entryKey),
@@ -102,19 +139,6 @@ library CollateralLedger {
         });
     }
 
-    /// @notice Key of entry `index` (< entryCount) and its counted amount, reading the entry's second slot
-    /// only when decreases are pending.
-    function countedAt(AccountCollateral storage self, uint256 index)
-        internal
-        view
-        returns (bytes32 entryKey, LedgerEntry storage entry, uint256 amount)
-    {
-        uint256 word = self.keyWords[index];
-        entryKey = bytes32(word & KEY_MASK);
-        entry = self.entries[entryKey];
-        amount = word & PENDING_FLAG == 0 ? entry.reportedLocked : counted(entry);
-    }
-
     /// @notice Locked balance the hub may count: reported minus pending decreases.
     function counted(LedgerEntry storage entry) internal view returns (uint256) {
         uint256 reported = entry.reportedLocked;
@@ -123,20 +147,19 @@ library CollateralLedger {
         return reported > pendingDecrease ? reported - pendingDecrease : 0;
     }
 
+    /// @notice Applies a report of the token numbered `tokenNumber` (its chain and asset).
     /// @return applied False when the report is not newer than the last one (or the account has no room).
     function applyReport(
         AccountCollateral storage self,
-        uint64 chainId,
-        address asset,
+        uint256 tokenNumber,
         uint128 locked,
         uint32 seq,
         uint64 acknowledgedNonce
     ) internal returns (bool applied) {
-        bytes32 entryKey = key(chainId, asset);
-        LedgerEntry storage entry = self.entries[entryKey];
+        LedgerEntry storage entry = self.entries[tokenNumber];
         uint32 lastSeq = entry.seq;
         if (seq <= lastSeq) return false;
-        if (lastSeq == 0 && !_addKey(self, entryKey)) return false;
+        if (lastSeq == 0 && !_addNumber(self, tokenNumber)) return false;
         entry.reportedLocked = locked;
         entry.seq = seq;
         entry.acknowledgedNonce = acknowledgedNonce;
@@ -147,7 +170,7 @@ library CollateralLedger {
         uint64 head = entry.pendingHead;
         uint64 tail = entry.pendingTail;
         if (head == tail) return true;
-        mapping(uint64 => PendingDecrease) storage queue = self.pending[entryKey];
+        mapping(uint64 => PendingDecrease) storage queue = self.pending[tokenNumber];
         uint128 cleared;
         while (head < tail && queue[head].cmdNonce <= acknowledgedNonce) {
             cleared += queue[head].amount;
@@ -157,24 +180,24 @@ library CollateralLedger {
         entry.pendingHead = head;
         entry.pendingDecrease -= cleared;
         // Every decrease acknowledged: nothing is pending (the queue and the sum move together).
-        if (head == tail) _setPendingFlag(self, entryKey, false);
+        if (head == tail) _setPendingFlag(self, tokenNumber, false);
         return true;
     }
 
-    /// @notice Records a decrease the hub is about to command and returns its nonce.
+    /// @notice Records a decrease of the entry of token `tokenNumber` on `chainId` that the hub is about
+    /// to command, and returns its nonce.
     /// @dev The caller has checked `amount ≤ counted(entry)`.
-    function recordDecrease(AccountCollateral storage self, uint64 chainId, address asset, uint128 amount)
+    function recordDecrease(AccountCollateral storage self, uint64 chainId, uint256 tokenNumber, uint128 amount)
         internal
         returns (uint64 cmdNonce)
     {
-        bytes32 entryKey = key(chainId, asset);
-        LedgerEntry storage entry = self.entries[entryKey];
+        LedgerEntry storage entry = self.entries[tokenNumber];
         cmdNonce = ++self.lastCommandNonce[chainId];
         uint64 tail = entry.pendingTail;
-        self.pending[entryKey][tail] = PendingDecrease({cmdNonce: cmdNonce, amount: amount});
+        self.pending[tokenNumber][tail] = PendingDecrease({cmdNonce: cmdNonce, amount: amount});
         entry.pendingTail = tail + 1;
         entry.pendingDecrease += amount;
-        if (tail == entry.pendingHead) _setPendingFlag(self, entryKey, true);
+        if (tail == entry.pendingHead) _setPendingFlag(self, tokenNumber, true);
     }
 
     /// @notice Takes the next command nonce for a command that does not lower counted collateral (Lock).
@@ -183,23 +206,35 @@ library CollateralLedger {
     }
 
     /// @dev The entry exists (decreases are recorded and acknowledged only on existing entries).
-    function _setPendingFlag(AccountCollateral storage self, bytes32 entryKey, bool pending) private {
-        uint256 index;
-        while (self.keyWords[index] & KEY_MASK != uint256(entryKey)) ++index;
-        uint256 word = self.keyWords[index];
-        self.keyWords[index] = pending ? word | PENDING_FLAG : word & ~PENDING_FLAG;
+    function _setPendingFlag(AccountCollateral storage self, uint256 tokenNumber, bool pending) private {
+        uint256 wordIndex;
+        uint256 word = self.numberWords[0];
+        uint256 shift = LANE_BITS;
+        // The entry's lane comes before any empty one (whose zero could match token number 0).
+        while ((word >> shift) & NUMBER_MASK != tokenNumber) {
+            unchecked {
+                shift += LANE_BITS;
+            }
+            if (shift == 256) {
+                shift = LANE_BITS;
+                word = self.numberWords[++wordIndex];
+            }
+        }
+        uint256 flag = PENDING_FLAG << shift;
+        self.numberWords[wordIndex] = pending ? word | flag : word & ~flag;
     }
 
     /// @return added False when the account already has `MAX_ENTRIES` entries.
-    function _addKey(AccountCollateral storage self, bytes32 entryKey) private returns (bool added) {
-        uint256 first = self.keyWords[0];
-        uint256 count = (first >> KEY_BITS) & COUNT_MASK;
+    function _addNumber(AccountCollateral storage self, uint256 tokenNumber) private returns (bool added) {
+        uint256 first = self.numberWords[0];
+        uint256 count = first & COUNT_MASK;
         if (count >= MAX_ENTRIES) return false;
-        if (count == 0) {
-            self.keyWords[0] = (1 << KEY_BITS) | uint256(entryKey);
+        uint256 lane = tokenNumber << (LANE_BITS * (count % LANES_PER_WORD + 1));
+        if (count < LANES_PER_WORD) {
+            self.numberWords[0] = (first | lane) + 1;
         } else {
-            self.keyWords[count] = uint256(entryKey);
-            self.keyWords[0] = first + (1 << KEY_BITS);
+            self.numberWords[count / LANES_PER_WORD] |= lane;
+            self.numberWords[0] = first + 1;
         }
         return true;
     }

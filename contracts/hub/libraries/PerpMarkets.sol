@@ -69,8 +69,12 @@ library PerpMarkets {
 
     /// @notice Funding the position owes since its snapshot (negative: it receives), rounded up.
     function fundingOwed(Position storage position, MarketState storage state) internal view returns (int256) {
-        int256 indexDelta = int256(state.fundingIndex) - int256(position.fundingSnapshot);
-        return int256(position.size).mulCeil(indexDelta);
+        return fundingOwed(position.size, position.fundingSnapshot, state.fundingIndex);
+    }
+
+    /// @notice The same for a position of `size` with `fundingSnapshot`, at `fundingIndex`.
+    function fundingOwed(int256 size, int256 fundingSnapshot, int256 fundingIndex) internal pure returns (int256) {
+        return size.mulCeil(fundingIndex - fundingSnapshot);
     }
 
     /// @notice Applies a signed size change at `price`, netting against the existing position.

@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {IMarginEngine} from "../../interfaces/IMarginEngine.sol";
 import {RiskMath} from "../../libraries/RiskMath.sol";
 import {CollateralLiquidation, MarketRisk, PerpLiquidation} from "../../types/RiskTypes.sol";
-import {Account, CollateralTokenSlot, EngineState} from "../EngineState.sol";
+import {Account, CollateralTokenSlot, EngineState, TokenRiskSlot} from "../EngineState.sol";
 import {AccountRisk, RiskView} from "../libraries/AccountRisk.sol";
 import {AccountCollateral, CollateralLedger, LedgerEntry} from "../libraries/CollateralLedger.sol";
 import {FixedPoint} from "../../libraries/FixedPoint.sol";
@@ -18,6 +18,8 @@ struct CollateralLiquidationPlan {
     /// Collateral tokens seized for the liquidator and for the treasury (rounded down).
     uint256 toLiquidator;
     uint256 toProtocol;
+    /// Number of the entry's token, for the engine to record the decreases.
+    uint256 tokenNumber;
 }
 
 /// @title LiquidationLogic
@@ -72,16 +74,17 @@ library LiquidationLogic {
         address asset,
         uint256 maxRepay
     ) public returns (CollateralLiquidationPlan memory plan) {
-        CollateralTokenSlot memory token = s.collateralTokens[chainId][asset];
-        if (!token.enabled) revert IMarginEngine.UnknownCollateral(chainId, asset);
+        CollateralTokenSlot memory slot = s.collateralTokens[chainId][asset];
+        if (!slot.enabled) revert IMarginEngine.UnknownCollateral(chainId, asset);
+        plan.tokenNumber = slot.number;
         AccountRisk.accrueAccountFunding(s, accountAddress);
         RiskView memory risk = AccountRisk.riskView(s, accountAddress);
         if (!risk.health.liquidatable) revert IMarginEngine.NotLiquidatable(risk.health.healthMaint);
         if (risk.health.debt == 0) revert IMarginEngine.NoDebt(accountAddress);
         AccountRisk.cacheQuotes(s, risk);
 
-        uint256 counted =
-            s.accounts[accountAddress].collateral.entries[CollateralLedger.key(chainId, asset)].counted();
+        uint256 counted = s.accounts[accountAddress].collateral.entries[slot.number].counted();
+        TokenRiskSlot memory token = s.tokenRisk[slot.number];
         CollateralLiquidation memory liquidation =
             _collateralLiquidation(s, risk, token, counted.toWadDown(token.decimals));
         if (maxRepay != 0 && liquidation.repay > maxRepay) liquidation = _scaled(liquidation, maxRepay);
@@ -111,7 +114,7 @@ library LiquidationLogic {
         AccountCollateral storage collateral = account.collateral;
         uint256 entryCount = collateral.entryCount();
         for (uint256 i; i < entryCount; ++i) {
-            LedgerEntry storage entry = collateral.entries[collateral.keyAt(i)];
+            LedgerEntry storage entry = collateral.entries[collateral.numberAt(i)];
             if (entry.reportedLocked != 0 || entry.pendingDecrease != 0) revert IMarginEngine.NotBankrupt(accountAddress);
         }
         uint256 debt = uint256(-account.settleBalance);
@@ -140,7 +143,7 @@ library LiquidationLogic {
     function _collateralLiquidation(
         EngineState storage s,
         RiskView memory risk,
-        CollateralTokenSlot memory token,
+        TokenRiskSlot memory token,
         uint256 amount
     ) private view returns (CollateralLiquidation memory) {
         (uint256 index, uint256 assetTotal) = AccountRisk.assetInView(risk, token.assetId);

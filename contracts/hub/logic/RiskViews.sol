@@ -29,7 +29,7 @@ library RiskViews {
 
     /// @notice Reads each id from the oracle into the price cache; anyone may call it (keepers do).
     function refreshPrices(EngineState storage s, bytes32[] calldata priceIds) public {
-        if (s.maxPriceAge == 0) revert IMarginEngine.PriceCacheDisabled();
+        if (s.settings.maxPriceAge == 0) revert IMarginEngine.PriceCacheDisabled();
         IPriceOracle oracle = s.oracle;
         for (uint256 i; i < priceIds.length; ++i) {
             bytes32 priceId = priceIds[i];

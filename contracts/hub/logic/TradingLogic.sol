@@ -31,7 +31,7 @@ library TradingLogic {
         _bounded("marketId", marketId, OpenMarkets.ID_LIMIT - 1);
         if (marketId == s.marketConfigs.length) {
             s.marketConfigs.push(config);
-            s.marketStates.push().lastFundingAt = uint64(block.timestamp);
+            s.marketStates[marketId].lastFundingAt = uint64(block.timestamp);
         } else if (marketId < s.marketConfigs.length) {
             MarketConfig storage current = s.marketConfigs[marketId];
             s.marketStates[marketId].accrueFunding(current, s.oracle.getPrice(current.priceId).price);
