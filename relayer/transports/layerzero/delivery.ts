@@ -129,9 +129,31 @@ const PREDECESSOR_RECHECK_MS = 250;
 // DVN.execute and Executor.execute302 catch the failure of their inner call, so a node's gas estimate
 // may stop where the inner call runs out of gas and the outer one still succeeds: their gas is fixed.
 const DVN_EXECUTE_GAS_PER_INSTRUCTION = 400_000n;
+/** Packets whose instructions one DVN.execute carries at most (each packet: verify, and commit when it completes). */
+const MAX_PACKETS_PER_DVN_EXECUTE = 8;
 const EXECUTE302_OVERHEAD_GAS = 200_000n;
 // Margin over the estimate for calls that revert on failure (estimates are exact, state may move).
 const ESTIMATE_MARGIN_PERCENT = 20n;
+
+/** One instruction as `DVN.execute` takes it. */
+interface DvnExecuteParam {
+  vid: number;
+  target: Address;
+  callData: Hex;
+  expiration: bigint;
+  signatures: Hex;
+}
+
+/** Submissions to one destination's DVN waiting for the call in flight to finish. */
+interface DvnQueue {
+  waiting: {
+    sent: SentPacket;
+    params: DvnExecuteParam[];
+    resolve: (landed: { receipt: TransactionReceipt; offset: number }) => void;
+    reject: (error: unknown) => void;
+  }[];
+  sending: boolean;
+}
 
 interface DvnCommittee {
   vid: number;
@@ -300,9 +322,59 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
     });
   }
 
+  // DVN.execute takes any number of instructions and checks and runs each on its own: what is submitted to
+  // one destination while its DVN call is in flight goes together in the next call. Alone, a submission
+  // goes at once; under load, one transaction verifies (and commits) several packets.
+  const dvnQueues = new Map<number, DvnQueue>();
+
+  /** Sends `params` in a DVN.execute on the packet's destination; `offset` is the index of the first. */
+  function executeOnDvn(sent: SentPacket, params: DvnExecuteParam[]) {
+    const destination = destinationOf(sent);
+    let queue = dvnQueues.get(destination.chainId);
+    if (!queue) {
+      queue = { waiting: [], sending: false };
+      dvnQueues.set(destination.chainId, queue);
+    }
+    const landed = new Promise<{ receipt: TransactionReceipt; offset: number }>((resolve, reject) => {
+      queue.waiting.push({ sent, params, resolve, reject });
+    });
+    if (!queue.sending) void drainDvnQueue(destination, queue);
+    return landed;
+  }
+
+  async function drainDvnQueue(destination: LayerZeroChain, queue: DvnQueue) {
+    queue.sending = true;
+    while (queue.waiting.length > 0) {
+      const batch = queue.waiting.splice(0, MAX_PACKETS_PER_DVN_EXECUTE);
+      const params = batch.flatMap((submission) => submission.params);
+      const data = encodeFunctionData({ abi: dvnAbi, functionName: "execute", args: [params] });
+      const gas = DVN_EXECUTE_GAS_PER_INSTRUCTION * BigInt(params.length);
+      try {
+        // A revert of the whole call (not of one instruction: the DVN catches those) fails every packet in
+        // it; the error names the first.
+        const receipt = await transact(
+          destination,
+          destination.contracts.dvn,
+          data,
+          gas,
+          (batch[0] as DvnQueue["waiting"][number]).sent,
+          "VerifyFailed",
+        );
+        let offset = 0;
+        for (const submission of batch) {
+          submission.resolve({ receipt, offset });
+          offset += submission.params.length;
+        }
+      } catch (error) {
+        for (const submission of batch) submission.reject(error);
+      }
+    }
+    queue.sending = false;
+  }
+
   async function submitVerification(sent: SentPacket, request: VerificationRequest, signatures: QuorumSignatures) {
     const destination = destinationOf(sent);
-    const param = (instruction: DvnInstruction, quorum: Hex) => ({
+    const param = (instruction: DvnInstruction, quorum: Hex): DvnExecuteParam => ({
       vid: request.vid,
       target: instruction.target,
       callData: instruction.callData,
@@ -311,12 +383,13 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
     });
     const params = [param(request.verify, signatures.verify)];
     if (request.commit && signatures.commit) params.push(param(request.commit, signatures.commit));
-    const data = encodeFunctionData({ abi: dvnAbi, functionName: "execute", args: [params] });
-    const gas = DVN_EXECUTE_GAS_PER_INSTRUCTION * BigInt(params.length);
-    const receipt = await transact(destination, destination.contracts.dvn, data, gas, sent, "VerifyFailed");
-    // Events name the instruction by its index in `params`: the verify instruction is 0.
+    const { receipt, offset } = await executeOnDvn(sent, params);
+    // Events name an instruction by its index in the call: this packet's verify is at `offset`.
+    const verifyIndex = BigInt(offset);
     const dvnEvents = eventsFrom(receipt, destination.contracts.dvn, dvnAbi);
-    const rejected = dvnEvents.find((event) => event.eventName === "VerifySignaturesFailed" && event.args.idx === 0n);
+    const rejected = dvnEvents.find(
+      (event) => event.eventName === "VerifySignaturesFailed" && event.args.idx === verifyIndex,
+    );
     if (rejected) {
       throw new LayerZeroError(
         "SignaturesRejected",
@@ -326,7 +399,7 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
         },
       );
     }
-    const failed = dvnEvents.find((event) => event.eventName === "ExecuteFailed" && event.args._index === 0n);
+    const failed = dvnEvents.find((event) => event.eventName === "ExecuteFailed" && event.args._index === verifyIndex);
     if (failed?.eventName === "ExecuteFailed") {
       const reason = decodeRevertReason(failed.args._data);
       throw new LayerZeroError("VerifyFailed", `ReceiveUln302.verify failed: ${describeReason(reason)}`, {

@@ -105,6 +105,46 @@ describe("LayerZero rejections", () => {
     expect(await delivery.status(sent)).toBe("committed");
   });
 
+  it("verifications submitted while a DVN call is in flight share the next one; each packet keeps its own verdict", async () => {
+    const sents = [];
+    for (let index = 0; index < 4; index++) {
+      sents.push((await f.sendThroughGateway("spokeA", HUB, kit.report())).sent);
+    }
+    const delivery = f.delivery();
+    const submissions = await Promise.all(
+      sents.map(async (sent, index) => {
+        const request = await delivery.verificationRequest(sent);
+        const signatures = await assembleSignatures(request, await f.signatures(request), kit.committee());
+        if (index !== 2) return { sent, request, signatures };
+        // The third packet's verify signatures out of signer order: the DVN refuses that instruction alone.
+        const [first, second] = [signatures.verify.slice(0, 132), `0x${signatures.verify.slice(132)}`] as Hex[];
+        if (!first || !second) throw new Error("expected two signatures");
+        return { sent, request, signatures: { ...signatures, verify: concat([second, first]) } };
+      }),
+    );
+    const outcomes = await Promise.allSettled(
+      submissions.map(({ sent, request, signatures }) => delivery.submitVerification(sent, request, signatures)),
+    );
+    const [alone, second, refused, fourth] = outcomes;
+    if (alone?.status !== "fulfilled" || second?.status !== "fulfilled" || fourth?.status !== "fulfilled") {
+      throw new Error(`expected three verifications: ${JSON.stringify(outcomes.map((outcome) => outcome.status))}`);
+    }
+    // The first went at once, alone; the three submitted meanwhile went in one call after it.
+    expect(second.value.transactionHash).not.toBe(alone.value.transactionHash);
+    expect(fourth.value.transactionHash).toBe(second.value.transactionHash);
+    expect(refused?.status === "rejected" && (refused.reason as { kind?: string }).kind).toBe("SignaturesRejected");
+    // In that call the second packet's instructions are 0 and 1, the refused third's are 2 (its verify) and 3
+    // (its commit, which then finds nothing verified); the fourth's run at 4 and 5.
+    expect(await kit.caughtByDvn(second.value.transactionHash)).toEqual([
+      { index: 2n, reason: "signatures" },
+      { index: 3n, reason: "LZ_ULN_Verifying" },
+    ]);
+    for (const [index, sent] of sents.entries()) {
+      expect(await delivery.status(sent)).toBe(index === 2 ? "unverified" : "committed");
+    }
+    for (const outcome of [alone, second, fourth]) expect(outcome.value.step).toBe("verifyAndCommit");
+  });
+
   it("honest signers check the commit instruction as strictly as the verify one", async () => {
     const { sent } = await f.sendThroughGateway("spokeA", HUB, kit.report());
     const delivery = f.delivery();
