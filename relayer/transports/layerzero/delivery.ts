@@ -122,6 +122,7 @@ const DEFAULT_INSTRUCTION_TTL_SECONDS = 600;
 const DEFAULT_CONFIRMATION_POLL_MS = 250;
 const DEFAULT_CONFIRMATION_TIMEOUT_MS = 120_000;
 const ULN_CONFIG_TTL_MS = 10_000;
+const CLOCK_TTL_MS = 10_000;
 // A packet executes only once every earlier nonce of its path is verified: how long to wait for the
 // predecessors (their deliveries run alongside) before trying anyway, and how often to look again.
 const PREDECESSOR_WAIT_MS = 2_000;
@@ -284,6 +285,8 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
   }
 
   async function waitForConfirmations(sent: SentPacket, confirmations: bigint): Promise<void> {
+    // The packet's block exists (its log was read): that is one confirmation, all that 0 or 1 asks.
+    if (confirmations <= 1n) return;
     const source = chainById(sent.sourceChainId);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -300,13 +303,34 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
     }
   }
 
+  // The destination's clock, for instruction expirations: read once per CLOCK_TTL_MS and carried forward on
+  // this machine's clock in between (instructions live DEFAULT_INSTRUCTION_TTL_SECONDS, far longer than
+  // the drift); a failed delivery forgets it, in case the chain's time jumped.
+  const clocks = new Map<number, { readAt: number; timestamp: Promise<bigint> }>();
+  const destinationTime = async (destination: LayerZeroChain): Promise<bigint> => {
+    let clock = clocks.get(destination.chainId);
+    if (!clock || Date.now() - clock.readAt >= CLOCK_TTL_MS) {
+      const entry = {
+        readAt: Date.now(),
+        timestamp: destination.publicClient.getBlock({ blockTag: "latest" }).then((block) => block.timestamp),
+      };
+      entry.timestamp.catch(() => {
+        if (clocks.get(destination.chainId) === entry) clocks.delete(destination.chainId);
+      });
+      clocks.set(destination.chainId, entry);
+      clock = entry;
+    }
+    // Whole seconds elapsed since the read, rounded down: an expiration is never later than intended.
+    return (await clock.timestamp) + BigInt(Math.floor((Date.now() - clock.readAt) / 1000));
+  };
+
   async function buildVerificationRequest(sent: SentPacket): Promise<VerificationRequest> {
     const destination = destinationOf(sent);
     const pathConfig = ulnConfigOf(destination, sent.packet);
-    const [{ vid }, config, block] = await Promise.all([
+    const [{ vid }, config, now] = await Promise.all([
       committeeOf(destination),
       pathConfig,
-      destination.publicClient.getBlock({ blockTag: "latest" }),
+      destinationTime(destination),
       pathConfig.then((config) => waitForConfirmations(sent, config.confirmations)),
     ]);
     return verificationRequest(sent.packet, {
@@ -317,7 +341,7 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
       vid,
       receiveUln302: destination.contracts.receiveUln302,
       confirmations: config.confirmations,
-      expiration: block.timestamp + ttl,
+      expiration: now + ttl,
       commit: await completesQuorum(destination, sent.packet, config),
     });
   }
@@ -532,6 +556,16 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
     for (const wake of [...verificationWaiters]) wake();
   };
 
+  // Per path, the highest nonce up to which every nonce is known verified (the endpoint's inboundNonce as
+  // last read, carried forward by this instance's own verifications): it only grows, so a packet whose
+  // predecessors are all in it executes without asking the endpoint again.
+  const verifiedThrough = new Map<string, bigint>();
+  const pathKey = (destination: LayerZeroChain, packet: Packet) =>
+    `${destination.chainId}:${packet.srcEid}:${packet.sender.toLowerCase()}:${packet.receiver.toLowerCase()}`;
+  const noteVerifiedThrough = (path: string, nonce: bigint) => {
+    if (nonce > (verifiedThrough.get(path) ?? 0n)) verifiedThrough.set(path, nonce);
+  };
+
   /**
    * Resolves once the endpoint counts every nonce up to the packet's as verified (its `inboundNonce`), or
    * after `PREDECESSOR_WAIT_MS`: then the execution is tried anyway and reports what is missing.
@@ -539,15 +573,22 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
   async function predecessorsVerified(sent: SentPacket): Promise<void> {
     const destination = destinationOf(sent);
     const { packet } = sent;
+    const path = pathKey(destination, packet);
+    // Every earlier nonce was seen verified and this packet's verification just landed: no need to ask.
+    if ((verifiedThrough.get(path) ?? 0n) >= packet.nonce - 1n) {
+      noteVerifiedThrough(path, packet.nonce);
+      return;
+    }
     const deadline = Date.now() + PREDECESSOR_WAIT_MS;
     for (;;) {
-      const verifiedThrough = await destination.publicClient.readContract({
+      const through = await destination.publicClient.readContract({
         address: destination.contracts.endpoint,
         abi: endpointV2Abi,
         functionName: "inboundNonce",
         args: [packet.receiver, packet.srcEid, packet.sender],
       });
-      if (verifiedThrough >= packet.nonce || Date.now() >= deadline) return;
+      noteVerifiedThrough(path, through);
+      if (through >= packet.nonce || Date.now() >= deadline) return;
       await new Promise<void>((resolve) => {
         const wake = () => {
           clearTimeout(timer);
@@ -578,7 +619,9 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
     try {
       return await deliverFrom(sent, known?.status ?? (await status(sent)));
     } catch (error) {
-      ulnConfigs.delete(ulnConfigKey(destinationOf(sent), sent.packet));
+      const destination = destinationOf(sent);
+      ulnConfigs.delete(ulnConfigKey(destination, sent.packet));
+      clocks.delete(destination.chainId);
       throw error;
     }
   }

@@ -143,6 +143,8 @@ describe("LayerZero rejections", () => {
       expect(await delivery.status(sent)).toBe(index === 2 ? "unverified" : "committed");
     }
     for (const outcome of [alone, second, fourth]) expect(outcome.value.step).toBe("verifyAndCommit");
+    // Delivered honestly, the refused packet no longer holds up its path's later nonces.
+    expect((await delivery.deliver(sents[2] as (typeof sents)[number])).status).toBe("delivered");
   });
 
   it("honest signers check the commit instruction as strictly as the verify one", async () => {
@@ -331,5 +333,19 @@ describe("LayerZero rejections", () => {
         (error: unknown) => revertDataOf(error),
       );
     expect(shortFee && decodeRevertReason(shortFee).errorName).toBe("LZ_InsufficientFee");
+  });
+
+  // Last: it moves the hub's clock 15 minutes ahead (past the instructions' 10-minute life, within the hour
+  // ahead of their own clocks that honest signers accept).
+  it("an instruction dated by a clock the destination has since left behind is retried on the clock read again", async () => {
+    const delivery = f.delivery();
+    const before = (await f.sendThroughGateway("spokeA", HUB, kit.report())).sent;
+    // Reads the hub's clock and keeps it for the next deliveries.
+    expect((await delivery.deliver(before)).status).toBe("delivered");
+    await f.hub.connection.networkHelpers.time.increase(15 * 60);
+    const after = (await f.sendThroughGateway("spokeA", HUB, kit.report())).sent;
+    // Its instructions expire before the hub's new time: the DVN runs neither, which the delivery notices.
+    await layerZeroFailure(() => delivery.deliver(after), "VerificationIneffective");
+    expect((await delivery.deliver(after)).status).toBe("delivered");
   });
 });
