@@ -109,7 +109,7 @@ export async function startDevnetOperators(options: StartDevnetOperatorsOptions)
         chains,
         deployment: resolve(options.deploymentFile),
         // Messages to one chain from several spokes need not queue behind each other: pipeline a few.
-        delivery: { delayMs: index * BACKUP_DELIVERY_DELAY_MS, concurrencyPerChain: 4 },
+        delivery: { delayMs: index * BACKUP_DELIVERY_DELAY_MS, concurrencyPerChain: 16 },
         ...options.configFor?.(index),
       };
       const configFile = join(operatorDir, "config.json");

@@ -19,6 +19,7 @@ import {
   resolveMultisigIsm,
   validatorSignatureSource,
 } from "../transports/hyperlane/index.ts";
+import { PromiseCache } from "../transports/promise-cache.ts";
 import { type DeliveryProgress, type DeliveryResult, type Lane, type LogSources, xmarginMessageType } from "./lane.ts";
 import type { EngineChain, EngineNetwork } from "./network.ts";
 import type { DigestSigner } from "./signer.ts";
@@ -43,8 +44,8 @@ export class HyperlaneLane implements Lane {
   /** This operator's validator of each origin chain, by chain id; peers ask it for checkpoints too. */
   readonly validators: ReadonlyMap<number, HyperlaneValidator>;
   private readonly peers: CheckpointSignatureSource;
-  private readonly isms = new Map<string, ReturnType<typeof resolveMultisigIsm>>();
-  private readonly destinationGas = new Map<string, Promise<bigint>>();
+  private readonly isms = new PromiseCache<string, Awaited<ReturnType<typeof resolveMultisigIsm>>>();
+  private readonly destinationGas = new PromiseCache<string, bigint>();
 
   constructor(
     private readonly network: EngineNetwork,
@@ -167,7 +168,7 @@ export class HyperlaneLane implements Lane {
     } catch (error) {
       // A peer operator may have delivered it between our check and our transaction.
       if (await isDelivered()) return { status: "alreadyDelivered", gas: [] };
-      this.isms.delete(ismKey(parsed));
+      this.isms.forget(ismKey(parsed));
       throw error;
     }
     return {
@@ -187,14 +188,7 @@ export class HyperlaneLane implements Lane {
     message: { origin: number; destination: number; recipient: Hex },
     raw: Hex,
   ): ReturnType<typeof resolveMultisigIsm> {
-    const key = ismKey(message);
-    let resolved = this.isms.get(key);
-    if (!resolved) {
-      resolved = resolveMultisigIsm(target, raw);
-      resolved.catch(() => this.isms.delete(key));
-      this.isms.set(key, resolved);
-    }
-    return resolved;
+    return this.isms.get(ismKey(message), () => resolveMultisigIsm(target, raw));
   }
 
   /**
@@ -203,21 +197,16 @@ export class HyperlaneLane implements Lane {
    */
   private destinationGasOf(origin: EngineChain, message: StoredMessage): Promise<bigint> {
     const type = message.messageType as MessageTypeName;
-    const key = `${origin.chainId}:${type}`;
-    let gas = this.destinationGas.get(key);
-    if (!gas) {
-      gas = origin.publicClient
-        .readContract({
+    return this.destinationGas.get(`${origin.chainId}:${type}`, async () =>
+      BigInt(
+        await origin.publicClient.readContract({
           address: origin.record.hyperlane.gateway,
           abi: hyperlaneGatewayAbi,
           functionName: "destinationGas",
           args: [MESSAGE_TYPE[type]],
-        })
-        .then((value) => BigInt(value));
-      gas.catch(() => this.destinationGas.delete(key));
-      this.destinationGas.set(key, gas);
-    }
-    return gas;
+        }),
+      ),
+    );
   }
 
   /** Whether a checkpoint request names a tree this operator validates. */

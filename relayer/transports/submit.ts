@@ -12,6 +12,7 @@ import {
   type WalletClient,
 } from "viem";
 import { getTransactionCount } from "viem/actions";
+import { PromiseCache } from "./promise-cache.ts";
 
 /** A transaction the relayer sends: the gas limit is always the caller's (fixed, or its own estimate). */
 export interface RelayerTransaction {
@@ -69,20 +70,10 @@ export function fastSubmitter(options: FastSubmitterOptions): SubmitTransaction 
   }
   const signTransaction = account.signTransaction.bind(account);
   const nonces = account.nonceManager;
-  let fees: { at: number; value: Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> } | undefined;
+  const fees = new PromiseCache<"fees", { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }>(feeRefreshMs);
   let syncSupported: boolean | undefined;
 
-  const currentFees = () => {
-    if (!fees || Date.now() - fees.at > feeRefreshMs) {
-      const value = publicClient.estimateFeesPerGas();
-      const entry = { at: Date.now(), value };
-      value.catch(() => {
-        if (fees === entry) fees = undefined;
-      });
-      fees = entry;
-    }
-    return fees.value;
-  };
+  const currentFees = () => fees.get("fees", () => publicClient.estimateFeesPerGas());
 
   return async ({ to, data, gas, value = 0n }) => {
     const [feeParameters, nonce] = await Promise.all([
@@ -136,7 +127,7 @@ export function fastSubmitter(options: FastSubmitterOptions): SubmitTransaction 
     const receipt = await publicClient.getTransactionReceipt({ hash }).catch(() => undefined);
     if (receipt) return receipt;
     nonces.reset({ address: account.address, chainId: chain.id });
-    fees = undefined;
+    fees.forget("fees");
     throw error;
   }
 }

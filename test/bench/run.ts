@@ -6,7 +6,7 @@
 //   --out FILE         where the JSON report goes (default test/bench/report.json)
 //   --sections LIST    comma-separated subset of gas,latency,throughput
 //   --messages N       timed messages per route per latency run (default 67: ≥ 200 per transport, ≥ 500 pooled)
-//   --load N           messages per throughput run
+//   --load N           messages per throughput run (default 600)
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -55,7 +55,7 @@ const sections = values.sections.split(",").map((name) => {
 // The default times at least 200 messages per transport (3 runs × 67 = 201) and 500 in all (603), as the issues ask;
 // --quick is the smoke form.
 const messagesPerRoute = integer("messages", values.messages, quick ? 6 : 67, 2, 10_000);
-const loadMessages = integer("load", values.load, quick ? 30 : 90, 6, 100_000);
+const loadMessages = integer("load", values.load, quick ? 30 : 600, 6, 100_000);
 
 const machine = machineNow();
 const started = performance.now();

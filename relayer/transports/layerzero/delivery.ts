@@ -12,6 +12,7 @@ import {
   parseEventLogs,
   type TransactionReceipt,
 } from "viem";
+import { PromiseCache } from "../promise-cache.ts";
 import { viemSubmitter } from "../submit.ts";
 import { dvnAbi, endpointV2Abi, executorAbi, receiveUln302Abi } from "./abi.ts";
 import type { LayerZeroChain } from "./chain.ts";
@@ -168,7 +169,7 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
   const ttl = BigInt(options.instructionTtlSeconds ?? DEFAULT_INSTRUCTION_TTL_SECONDS);
   const pollMs = options.confirmationPollIntervalMs ?? DEFAULT_CONFIRMATION_POLL_MS;
   const timeoutMs = options.confirmationTimeoutMs ?? DEFAULT_CONFIRMATION_TIMEOUT_MS;
-  const committees = new Map<number, Promise<DvnCommittee>>();
+  const committees = new PromiseCache<number, DvnCommittee>();
 
   const chainById = (chainId: number): LayerZeroChain => {
     const chain = options.chains.find((candidate) => candidate.chainId === chainId);
@@ -185,20 +186,16 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
     return chain;
   };
 
-  const committeeOf = (chain: LayerZeroChain): Promise<DvnCommittee> => {
-    let committee = committees.get(chain.chainId);
-    if (!committee) {
+  const committeeOf = (chain: LayerZeroChain): Promise<DvnCommittee> =>
+    committees.get(chain.chainId, async () => {
       const read = { address: chain.contracts.dvn, abi: dvnAbi } as const;
-      committee = Promise.all([
+      const [vid, quorum, signers] = await Promise.all([
         chain.publicClient.readContract({ ...read, functionName: "vid" }),
         chain.publicClient.readContract({ ...read, functionName: "quorum" }),
         chain.publicClient.readContract({ ...read, functionName: "getSigners" }),
-      ]).then(([vid, quorum, signers]) => ({ vid, quorum: Number(quorum), committee: signers }));
-      committee.catch(() => committees.delete(chain.chainId));
-      committees.set(chain.chainId, committee);
-    }
-    return committee;
-  };
+      ]);
+      return { vid, quorum: Number(quorum), committee: signers };
+    });
 
   const readUlnConfig = (destination: LayerZeroChain, packet: Packet) =>
     destination.publicClient.readContract({
@@ -208,24 +205,15 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
       args: [packet.receiver, packet.srcEid],
     });
   type UlnConfig = Awaited<ReturnType<typeof readUlnConfig>>;
-  const ulnConfigs = new Map<string, { readAt: number; config: Promise<UlnConfig> }>();
-  const ulnConfigKey = (destination: LayerZeroChain, packet: Packet) =>
-    `${destination.chainId}:${packet.receiver.toLowerCase()}:${packet.srcEid}`;
   /**
    * The path's receive-library config, read once per `ULN_CONFIG_TTL_MS` (every delivery step needs it, the
    * OApp owner rarely changes it); a failed delivery forgets it so the retry reads it afresh.
    */
-  const ulnConfigOf = (destination: LayerZeroChain, packet: Packet): Promise<UlnConfig> => {
-    const key = ulnConfigKey(destination, packet);
-    const cached = ulnConfigs.get(key);
-    if (cached && Date.now() - cached.readAt < ULN_CONFIG_TTL_MS) return cached.config;
-    const entry = { readAt: Date.now(), config: readUlnConfig(destination, packet) };
-    entry.config.catch(() => {
-      if (ulnConfigs.get(key) === entry) ulnConfigs.delete(key);
-    });
-    ulnConfigs.set(key, entry);
-    return entry.config;
-  };
+  const ulnConfigs = new PromiseCache<string, UlnConfig>(ULN_CONFIG_TTL_MS);
+  const ulnConfigKey = (destination: LayerZeroChain, packet: Packet) =>
+    `${destination.chainId}:${packet.receiver.toLowerCase()}:${packet.srcEid}`;
+  const ulnConfigOf = (destination: LayerZeroChain, packet: Packet): Promise<UlnConfig> =>
+    ulnConfigs.get(ulnConfigKey(destination, packet), () => readUlnConfig(destination, packet));
 
   /**
    * Whether the packet is verifiable at the receive library once this DVN has verified it (mirrors
@@ -306,22 +294,15 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
   // The destination's clock, for instruction expirations: read once per CLOCK_TTL_MS and carried forward on
   // this machine's clock in between (instructions live DEFAULT_INSTRUCTION_TTL_SECONDS, far longer than
   // the drift); a failed delivery forgets it, in case the chain's time jumped.
-  const clocks = new Map<number, { readAt: number; timestamp: Promise<bigint> }>();
+  const clocks = new PromiseCache<number, { timestamp: bigint; readAt: number }>(CLOCK_TTL_MS);
   const destinationTime = async (destination: LayerZeroChain): Promise<bigint> => {
-    let clock = clocks.get(destination.chainId);
-    if (!clock || Date.now() - clock.readAt >= CLOCK_TTL_MS) {
-      const entry = {
-        readAt: Date.now(),
-        timestamp: destination.publicClient.getBlock({ blockTag: "latest" }).then((block) => block.timestamp),
-      };
-      entry.timestamp.catch(() => {
-        if (clocks.get(destination.chainId) === entry) clocks.delete(destination.chainId);
-      });
-      clocks.set(destination.chainId, entry);
-      clock = entry;
-    }
+    const clock = await clocks.get(destination.chainId, async () => {
+      const readAt = Date.now();
+      const block = await destination.publicClient.getBlock({ blockTag: "latest" });
+      return { timestamp: block.timestamp, readAt };
+    });
     // Whole seconds elapsed since the read, rounded down: an expiration is never later than intended.
-    return (await clock.timestamp) + BigInt(Math.floor((Date.now() - clock.readAt) / 1000));
+    return clock.timestamp + BigInt(Math.floor((Date.now() - clock.readAt) / 1000));
   };
 
   async function buildVerificationRequest(sent: SentPacket): Promise<VerificationRequest> {
@@ -620,8 +601,8 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
       return await deliverFrom(sent, known?.status ?? (await status(sent)));
     } catch (error) {
       const destination = destinationOf(sent);
-      ulnConfigs.delete(ulnConfigKey(destination, sent.packet));
-      clocks.delete(destination.chainId);
+      ulnConfigs.forget(ulnConfigKey(destination, sent.packet));
+      clocks.forget(destination.chainId);
       throw error;
     }
   }
