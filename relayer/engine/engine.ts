@@ -5,12 +5,13 @@ import type { Address, Hex, Transport as ViemTransport } from "viem";
 import type { ChainConfig } from "../config/schema.ts";
 import type { ProtocolDeployment } from "../infra/protocol.ts";
 import type { MessageStore, StoredMessage } from "../storage/index.ts";
+import { PromiseCache } from "../transports/promise-cache.ts";
 import { Attestor } from "./attestor.ts";
 import { HyperlaneLane } from "./hyperlane-lane.ts";
-import type { DeliveryResult, Lane } from "./lane.ts";
+import { DeliveryDeferred, type DeliveryResult, type Lane } from "./lane.ts";
 import { LayerZeroLane } from "./layerzero-lane.ts";
 import { createEngineNetwork, EngineConfigurationError, type EngineNetwork } from "./network.ts";
-import { type Peer, PeerClient } from "./peers.ts";
+import { type OperatorActivityJson, type Peer, PeerClient } from "./peers.ts";
 import { type DigestSigner, localDigestSigner } from "./signer.ts";
 import { ChainWatcher, type WatcherStatus } from "./watcher.ts";
 import { DeliveryWorker } from "./worker.ts";
@@ -37,6 +38,13 @@ export interface RelayerEngineOptions {
   transportFor?: (config: ChainConfig) => ViemTransport;
 }
 
+/**
+ * A backup deliverer stands by while a peer's own delivery landed this recently, and for at most this
+ * many of its delays after a message was discovered (a peer that delivers others but not this one).
+ */
+const PEER_ACTIVE_WINDOW_MS = 2_000;
+const STANDBY_LIMIT_DELAYS = 6;
+
 export interface EngineEvents {
   onDelivered?(message: StoredMessage, result: DeliveryResult, latencyMs: number): void;
   onFailed?(message: StoredMessage, error: Error, outcome: { attempts: number; permanent: boolean }): void;
@@ -56,6 +64,9 @@ export class RelayerEngine {
   private readonly watchers: ChainWatcher[];
   private readonly worker: DeliveryWorker | undefined;
   private started = false;
+  private lastOwnDeliveryAt: number | undefined;
+  /** Whether a peer is delivering, asked at most once a second however many messages come due. */
+  private readonly peerActivity = new PromiseCache<"peers", boolean>(1_000);
 
   constructor(private readonly options: RelayerEngineOptions) {
     const { deployment, store, logger } = options;
@@ -123,8 +134,12 @@ export class RelayerEngine {
           leaseMs: options.delivery.leaseMs,
           idleMs: options.delivery.idleMs,
           concurrencyPerChain: options.delivery.concurrencyPerChain,
+          ...(options.delivery.delayMs > 0
+            ? { standBy: (message: StoredMessage) => this.standBy(message, peers) }
+            : {}),
           events: {
             onDelivered: (message, result) => {
+              if (result.transactionHash) this.lastOwnDeliveryAt = Date.now();
               const latencyMs = Date.now() - message.discoveredAt.getTime();
               deliveryLog.info(
                 {
@@ -142,10 +157,15 @@ export class RelayerEngine {
               options.events?.onDelivered?.(message, result, latencyMs);
             },
             onFailed: (message, error, outcome) => {
-              deliveryLog.warn(
-                { transport: message.transport, id: message.messageId, attempts: outcome.attempts },
-                `${outcome.permanent ? "failed for good" : "attempt failed (will retry)"}: ${error.message.split("\n")[0]}`,
-              );
+              const context = { transport: message.transport, id: message.messageId, attempts: outcome.attempts };
+              const reason = error.message.split("\n")[0];
+              // Standing by for a peer, or for a LayerZero predecessor, is the plan working, not a failure.
+              if (error instanceof DeliveryDeferred) deliveryLog.debug(context, `deferred: ${reason}`);
+              else
+                deliveryLog.warn(
+                  context,
+                  `${outcome.permanent ? "failed for good" : "attempt failed (will retry)"}: ${reason}`,
+                );
               options.events?.onFailed?.(message, error, outcome);
             },
             onRoundError: (error) => deliveryLog.error({ err: error }, "delivery round failed"),
@@ -156,6 +176,27 @@ export class RelayerEngine {
 
   get operator(): Address {
     return this.signer.address;
+  }
+
+  /** What peers' backups ask before they deliver (`GET /v1/operators/activity`). */
+  activity(): OperatorActivityJson {
+    return {
+      delivering: this.worker !== undefined,
+      msSinceLastDelivery: this.lastOwnDeliveryAt === undefined ? null : Date.now() - this.lastOwnDeliveryAt,
+    };
+  }
+
+  /**
+   * A backup deliverer (delivery.delayMs > 0) leaves a message that came due to its peers while one of
+   * them is visibly delivering: under load the primary's backlog outlasts the delay, and backups sending
+   * the same messages alongside it only double the destination's transactions. With every peer quiet
+   * (down, or stuck), or `STANDBY_LIMIT_DELAYS` delays after discovery, it delivers.
+   */
+  private async standBy(message: StoredMessage, peers: PeerClient): Promise<number | undefined> {
+    const { delayMs } = this.options.delivery;
+    if (Date.now() - message.discoveredAt.getTime() >= STANDBY_LIMIT_DELAYS * delayMs) return undefined;
+    const delivering = await this.peerActivity.get("peers", () => peers.anyDelivering(PEER_ACTIVE_WINDOW_MS));
+    return delivering ? delayMs : undefined;
   }
 
   start(): void {

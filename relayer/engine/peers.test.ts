@@ -168,4 +168,27 @@ describe("PeerClient", () => {
     expect(await client.layerZero(layerZeroRequest, 1)).toEqual(answer);
     expect(sentBody).toMatchObject({ confirmations: "1", expiration: "1800000000", verify: { digest: hash(4) } });
   });
+
+  it("hears whether some peer delivered within a window; a peer that cannot say counts as quiet", async () => {
+    const calls: string[] = [];
+    const client = (answers: Record<string, Answer>) =>
+      new PeerClient({ peers: [peer(1), peer(2)], self, timeoutMs: 200, fetch: fakeFetch(answers, calls) });
+    const activity = (msSinceLastDelivery: number | null): Answer => ({
+      status: 200,
+      body: { delivering: true, msSinceLastDelivery },
+    });
+    expect(await client({ [peer(1).url]: activity(800), [peer(2).url]: "unreachable" }).anyDelivering(2_000)).toBe(
+      true,
+    );
+    expect(await client({ [peer(1).url]: activity(5_000), [peer(2).url]: activity(null) }).anyDelivering(2_000)).toBe(
+      false,
+    );
+    expect(
+      await client({
+        [peer(1).url]: "hang",
+        [peer(2).url]: { status: 200, body: { msSinceLastDelivery: "soon" } },
+      }).anyDelivering(2_000),
+    ).toBe(false);
+    expect(calls.every((call) => call.endsWith("/v1/operators/activity"))).toBe(true);
+  });
 });

@@ -47,6 +47,17 @@ export const signedCheckpointJson = z.strictObject({
   signature,
 });
 
+/** What an operator says of its own deliveries, so its backups know whether to stand by. */
+export const operatorActivityJson = z.strictObject({
+  delivering: z.boolean().describe("whether this instance delivers messages at all"),
+  msSinceLastDelivery: z
+    .number()
+    .nonnegative()
+    .nullable()
+    .describe("milliseconds since this instance's own delivery transaction last landed; null before the first"),
+});
+export type OperatorActivityJson = z.output<typeof operatorActivityJson>;
+
 /** A peer operator as the config lists it. */
 export interface Peer {
   url: string;
@@ -129,6 +140,28 @@ export class PeerClient {
       return signed;
     });
   };
+
+  /** Whether some peer says its own delivery transaction landed within the last `windowMs`. */
+  async anyDelivering(windowMs: number): Promise<boolean> {
+    const peers = this.options.peers.filter((peer) => !isAddressEqual(peer.address, this.options.self));
+    const answers = await Promise.all(
+      peers.map(async (peer) => {
+        try {
+          const response = await this.fetch(new URL("/v1/operators/activity", peer.url), {
+            signal: AbortSignal.timeout(this.options.timeoutMs),
+          });
+          if (!response.ok) return false;
+          const { msSinceLastDelivery } = operatorActivityJson.parse(await response.json());
+          return msSinceLastDelivery !== null && msSinceLastDelivery <= windowMs;
+        } catch (error) {
+          // A peer that cannot say counts as quiet: the backup then delivers.
+          this.options.onPeerError?.(peer, error instanceof Error ? error : new Error(String(error)));
+          return false;
+        }
+      }),
+    );
+    return answers.some(Boolean);
+  }
 
   /**
    * Asks every peer at once; resolves once `wanted` of them gave an answer that `accept` took (it checks

@@ -118,6 +118,36 @@ describe("DeliveryWorker", () => {
     expect(await running.round()).toBe(0);
   });
 
+  it("stands by when asked to: the lane is not called and the message comes due again after the given time", async () => {
+    const lane = new ScriptedLane(async () => ({ status: "delivered", transactionHash: id(98), gas: [] }));
+    await store.insertMessage(message(4));
+    let peerDelivering = true;
+    const asked: Hex[] = [];
+    const backup = new DeliveryWorker({
+      store,
+      lanes: [lane],
+      workerId: "w1",
+      batchSize: 10,
+      leaseMs: 60_000,
+      idleMs: 10,
+      standBy: async (stored) => {
+        asked.push(stored.messageId);
+        return peerDelivering ? 40 : undefined;
+      },
+    });
+    await backup.round();
+    expect(lane.delivered).toEqual([]);
+    expect(await store.getMessage(message(4))).toMatchObject({ state: "discovered" });
+    // Left for 40 ms, not for the growing backoff of a failure.
+    expect(await backup.round()).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    peerDelivering = false;
+    expect(await backup.round()).toBe(1);
+    expect(lane.delivered).toEqual([message(4).messageId]);
+    expect(asked).toEqual([message(4).messageId, message(4).messageId]);
+    expect(await store.getMessage(message(4))).toMatchObject({ state: "delivered" });
+  });
+
   it("fails a payload that is not an xmargin message for good without asking the lane", async () => {
     const lane = new ScriptedLane(async () => ({ status: "delivered", gas: [] }));
     await store.insertMessage(message(3, { messageType: null }));

@@ -32,6 +32,11 @@ export interface DeliveryWorkerOptions {
    * and a LayerZero packet's execution waits, in its lane, until its path's earlier nonces are verified.
    */
   concurrencyPerChain?: number;
+  /**
+   * Asked before each delivery: a number of milliseconds leaves the message to someone else for that
+   * long (a backup operator while a peer is delivering); undefined delivers.
+   */
+  standBy?: (message: StoredMessage) => Promise<number | undefined>;
   events?: WorkerEvents;
 }
 
@@ -194,6 +199,10 @@ export class DeliveryWorker {
     };
     let result: DeliveryResult;
     try {
+      const standByMs = await this.options.standBy?.(message);
+      if (standByMs !== undefined) {
+        throw new DeliveryDeferred("left to a peer operator that is delivering (this instance is a backup)", standByMs);
+      }
       result = await lane.deliver(message, progress);
     } catch (error) {
       return fail(asError(error), false);

@@ -79,6 +79,9 @@ describe("relayer API", () => {
       expect.arrayContaining(["/healthz", "/v1/messages", "/v1/messages/{id}", "/v1/messages/{id}/signatures"]),
     );
     expect((await server.inject({ method: "GET", url: "/docs/" })).statusCode).toBe(200);
+    // Without a deployment it delivers nothing: its peers' backups do not wait for it.
+    const activity = await server.inject({ method: "GET", url: "/v1/operators/activity" });
+    expect(activity.json()).toEqual({ delivering: false, msSinceLastDelivery: null });
   });
 });
 

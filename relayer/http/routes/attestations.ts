@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
 import { AttestationRefusedError } from "../../engine/attestor.ts";
-import { checkpointRequestJson, signedCheckpointJson } from "../../engine/peers.ts";
+import { checkpointRequestJson, operatorActivityJson, signedCheckpointJson } from "../../engine/peers.ts";
 import {
   fromVerificationRequestJson,
   toVerificationAnswerJson,
@@ -57,5 +57,19 @@ export const attestationRoutes: FastifyPluginAsync = async (app) => {
       const body = checkpointRequestJson.parse(request.body);
       return refusalsAre422(() => attestor().hyperlane(body));
     },
+  );
+
+  app.get(
+    "/v1/operators/activity",
+    {
+      schema: {
+        summary: "Whether this instance delivers, and how long ago its own delivery transaction last landed",
+        description:
+          "Backup operators ask before delivering a message that came due: while a peer is visibly delivering they leave it to that peer.",
+        tags: ["operators"],
+        response: { 200: operatorActivityJson },
+      },
+    },
+    async () => app.engine?.activity() ?? { delivering: false, msSinceLastDelivery: null },
   );
 };
