@@ -69,8 +69,18 @@ describe("DeliveryWorker", () => {
     await rm(directory, { recursive: true, force: true });
   });
 
-  const worker = (lane: Lane, events: ConstructorParameters<typeof DeliveryWorker>[0]["events"] = {}) =>
-    new DeliveryWorker({ store, lanes: [lane], workerId: "w1", batchSize: 10, leaseMs: 60_000, idleMs: 10, events });
+  type WorkerOptions = ConstructorParameters<typeof DeliveryWorker>[0];
+  const worker = (lane: Lane, events: WorkerOptions["events"] = {}, options: Partial<WorkerOptions> = {}) =>
+    new DeliveryWorker({
+      store,
+      lanes: [lane],
+      workerId: "w1",
+      batchSize: 10,
+      leaseMs: 60_000,
+      idleMs: 10,
+      events,
+      ...options,
+    });
 
   it("walks a message through signed and verified to delivered, keeping the signatures and the delivery tx", async () => {
     const seen: string[] = [];
@@ -123,18 +133,16 @@ describe("DeliveryWorker", () => {
     await store.insertMessage(message(4));
     let peerDelivering = true;
     const asked: Hex[] = [];
-    const backup = new DeliveryWorker({
-      store,
-      lanes: [lane],
-      workerId: "w1",
-      batchSize: 10,
-      leaseMs: 60_000,
-      idleMs: 10,
-      standBy: async (stored) => {
-        asked.push(stored.messageId);
-        return peerDelivering ? 40 : undefined;
+    const backup = worker(
+      lane,
+      {},
+      {
+        standBy: async (stored) => {
+          asked.push(stored.messageId);
+          return peerDelivering ? 40 : undefined;
+        },
       },
-    });
+    );
     await backup.round();
     expect(lane.delivered).toEqual([]);
     expect(await store.getMessage(message(4))).toMatchObject({ state: "discovered" });
@@ -204,15 +212,7 @@ describe("DeliveryWorker", () => {
       message(24, { originChainId: 70702 }),
     ];
     await store.insertMessages(messages);
-    await new DeliveryWorker({
-      store,
-      lanes: [lane],
-      workerId: "w1",
-      batchSize: 10,
-      leaseMs: 60_000,
-      idleMs: 10,
-      concurrencyPerChain: 3,
-    }).round();
+    await worker(lane, {}, { concurrencyPerChain: 3 }).round();
     expect(most).toBe(3);
     expect(started).toEqual(messages.map((m) => m.messageId));
     expect((await store.countByState()).delivered).toBe(5);
