@@ -18,17 +18,14 @@ import {
   type WalletClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { localDigestSigner } from "../engine/signer.ts";
 import { type DeployerChain, deployProtocol, type ProtocolDeployment, type TransportRoute } from "../infra/protocol.ts";
 import {
   type DevnetChain,
   type DevnetDeployment,
   DevnetDeploymentError,
-  devnetProtocol,
   withProtocol,
   writeDevnetDeployment,
 } from "./deployment.ts";
-import { ProtocolRelay, type ProtocolRelayOptions } from "./relay.ts";
 
 export const DEVNET_ACCOUNT_ROLES = { deployer: 0, trader: 1, liquidator: 2, keeper: 3, priceMover: 4 } as const;
 /** Operator i uses funded account OPERATOR_ACCOUNT_OFFSET + i for its verifier key and its deliveries. */
@@ -117,31 +114,4 @@ export async function deployDevnetProtocol(
   const merged = withProtocol(deployment, protocol);
   await writeDevnetDeployment(outFile, merged);
   return { deployment: merged, protocol };
-}
-
-/**
- * The relay over a deployed devnet: every operator's key from the devnet's accounts, operator 0 paying for
- * deliveries. Call `start()` for the background loop.
- */
-export function createDevnetRelay(
-  deployment: DevnetDeployment,
-  options: Omit<ProtocolRelayOptions, "protocol" | "chains" | "operatorSigners"> = {},
-): ProtocolRelay {
-  const protocol = devnetProtocol(deployment);
-  const keys = operatorKeys(deployment, protocol.operators.length);
-  const [delivererKey] = keys;
-  if (!delivererKey) throw new DevnetDeploymentError("the devnet has no operators");
-  return new ProtocolRelay({
-    ...options,
-    protocol,
-    chains: [deployment.hub, ...deployment.spokes].map((chain) => {
-      const clients = devnetChainClients(chain);
-      return {
-        chainId: chain.chainId,
-        publicClient: clients.publicClient,
-        walletClient: clients.walletFor(delivererKey),
-      };
-    }),
-    operatorSigners: keys.map(localDigestSigner),
-  });
 }

@@ -7,8 +7,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DevnetDeployment } from "../../relayer/devnet/deployment.ts";
 import { type Devnet, startDevnet } from "../../relayer/devnet/launcher.ts";
-import { createDevnetRelay, DEVNET_ACCOUNT_ROLES, deployDevnetProtocol } from "../../relayer/devnet/protocol.ts";
-import type { ProtocolRelay } from "../../relayer/devnet/relay.ts";
+import { DEVNET_ACCOUNT_ROLES, deployDevnetProtocol } from "../../relayer/devnet/protocol.ts";
+import { createDevnetRelay, type ProtocolRelay } from "../helpers/protocol-relay.ts";
 import { runCliInProcess } from "./run.ts";
 
 const directory = mkdtempSync(join(tmpdir(), "xmargin-cli-devnet-"));

@@ -23,17 +23,16 @@ import { type DevnetDeployment, readDevnetDeployment } from "../../relayer/devne
 import { type Devnet, startDevnet } from "../../relayer/devnet/launcher.ts";
 import {
   accountsNeeded,
-  createDevnetRelay,
   DEVNET_ACCOUNT_ROLES,
   type DevnetChainClients,
   deployDevnetProtocol,
   devnetChainClients,
 } from "../../relayer/devnet/protocol.ts";
-import type { ProtocolRelay, RelayedMessage } from "../../relayer/devnet/relay.ts";
 import type { ProtocolDeployment, TransportRoute } from "../../relayer/infra/protocol.ts";
 import { devnetPriceFeedAbi, testTokenAbi } from "../../relayer/infra/protocol-abi.ts";
 import { collateralVaultAbi, marginEngineAbi } from "../../sdk/abi/index.ts";
 import { loadDeploymentFile } from "../../sdk/deployments.ts";
+import { createDevnetRelay, type ProtocolRelay, type RelayedMessage } from "../helpers/protocol-relay.ts";
 
 const ROUTES: Record<string, TransportRoute> = { spokeA: "layerzero", spokeB: "hyperlane", spokeC: "dual" };
 const SPOKES = Object.keys(ROUTES);

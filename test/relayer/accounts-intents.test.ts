@@ -22,14 +22,12 @@ import type { RelayerConfigInput } from "../../relayer/config/schema.ts";
 import { type Devnet, startDevnet } from "../../relayer/devnet/launcher.ts";
 import {
   accountsNeeded,
-  createDevnetRelay,
   DEVNET_ACCOUNT_ROLES,
   type DevnetChainClients,
   deployDevnetProtocol,
   devnetChainClients,
   OPERATOR_ACCOUNT_OFFSET,
 } from "../../relayer/devnet/protocol.ts";
-import type { ProtocolRelay } from "../../relayer/devnet/relay.ts";
 import { toJsonSafe } from "../../relayer/http/errors.ts";
 import type { ProtocolDeployment } from "../../relayer/infra/protocol.ts";
 import { testTokenAbi } from "../../relayer/infra/protocol-abi.ts";
@@ -39,6 +37,7 @@ import { getAccount } from "../../sdk/actions/getAccount.ts";
 import { type SignReleaseIntentParameters, signReleaseIntent } from "../../sdk/actions/signReleaseIntent.ts";
 import { releaseIntentRequestBody } from "../../sdk/actions/submitReleaseIntent.ts";
 import { type Deployment, loadDeploymentFile } from "../../sdk/deployments.ts";
+import { createDevnetRelay, type ProtocolRelay } from "../helpers/protocol-relay.ts";
 
 const usdc = (amount: string) => parseUnits(amount, 6);
 /**

@@ -15,13 +15,13 @@ import {
 } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { DEFAULT_DEVNET_MNEMONIC } from "../../../relayer/devnet/launcher.ts";
-import { ProtocolRelay, type RelayedMessage } from "../../../relayer/devnet/relay.ts";
 import { localDigestSigner } from "../../../relayer/engine/signer.ts";
 import type { DeployerChain } from "../../../relayer/infra/chain-deployer.ts";
 import { deployProtocol } from "../../../relayer/infra/protocol.ts";
 import { messageRouterAbi } from "../../../relayer/infra/protocol-abi.ts";
 import { collateralVaultAbi, marginEngineAbi } from "../../../sdk/abi/index.ts";
 import { type Connection, connect } from "../../helpers/chains.ts";
+import { ProtocolRelay, type RelayedMessage } from "../../helpers/protocol-relay.ts";
 
 type ChainName = "hub" | "spokeA" | "spokeB";
 type SpokeName = "spokeA" | "spokeB";

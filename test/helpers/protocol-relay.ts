@@ -8,12 +8,16 @@
  */
 import { setTimeout as delay } from "node:timers/promises";
 import type { Account, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
-import { decodeMessage, type MessageTypeName } from "../../sdk/codec/index.ts";
-import { XmarginError } from "../../sdk/errors.ts";
-import type { DigestSigner } from "../engine/signer.ts";
-import { fromHyperlaneChainRecord } from "../infra/hyperlane.ts";
-import type { ProtocolDeployment } from "../infra/protocol.ts";
-import { HyperlaneDeliverer, HyperlaneValidator, validatorSignatureSource } from "../transports/hyperlane/index.ts";
+import { type DevnetDeployment, DevnetDeploymentError, devnetProtocol } from "../../relayer/devnet/deployment.ts";
+import { devnetChainClients, operatorKeys } from "../../relayer/devnet/protocol.ts";
+import { type DigestSigner, localDigestSigner } from "../../relayer/engine/signer.ts";
+import { fromHyperlaneChainRecord } from "../../relayer/infra/hyperlane.ts";
+import type { ProtocolDeployment } from "../../relayer/infra/protocol.ts";
+import {
+  HyperlaneDeliverer,
+  HyperlaneValidator,
+  validatorSignatureSource,
+} from "../../relayer/transports/hyperlane/index.ts";
 import {
   answerVerificationRequest,
   createLayerZeroDelivery,
@@ -22,7 +26,9 @@ import {
   type PeerSignatureRequester,
   type SentPacket,
   signaturesFromLocalAndPeers,
-} from "../transports/layerzero/index.ts";
+} from "../../relayer/transports/layerzero/index.ts";
+import { decodeMessage, type MessageTypeName } from "../../sdk/codec/index.ts";
+import { XmarginError } from "../../sdk/errors.ts";
 
 export type TransportName = "layerzero" | "hyperlane";
 
@@ -328,3 +334,30 @@ export class ProtocolRelay {
 }
 
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
+
+/**
+ * The relay over a deployed devnet: every operator's key from the devnet's accounts, operator 0 paying for
+ * deliveries. Call `start()` for the background loop.
+ */
+export function createDevnetRelay(
+  deployment: DevnetDeployment,
+  options: Omit<ProtocolRelayOptions, "protocol" | "chains" | "operatorSigners"> = {},
+): ProtocolRelay {
+  const protocol = devnetProtocol(deployment);
+  const keys = operatorKeys(deployment, protocol.operators.length);
+  const [delivererKey] = keys;
+  if (!delivererKey) throw new DevnetDeploymentError("the devnet has no operators");
+  return new ProtocolRelay({
+    ...options,
+    protocol,
+    chains: [deployment.hub, ...deployment.spokes].map((chain) => {
+      const clients = devnetChainClients(chain);
+      return {
+        chainId: chain.chainId,
+        publicClient: clients.publicClient,
+        walletClient: clients.walletFor(delivererKey),
+      };
+    }),
+    operatorSigners: keys.map(localDigestSigner),
+  });
+}
