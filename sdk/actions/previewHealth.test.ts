@@ -1,20 +1,14 @@
 import { formatUnits, parseUnits } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
+import { seededUniform } from "../../test/helpers/random.ts";
 import { ContractRevertError } from "../errors.ts";
 import { fromHealthBreakdownStruct } from "../risk/onchain.ts";
 import { deployFixture, type Fixture, priceId, wad } from "../test-utils/fixture.ts";
 import type { PreviewHealthAction } from "./previewHealth.ts";
 
-/** mulberry32: a small seeded generator, so a failing sequence can be replayed. */
+/** Draws on the tests' seeded mulberry32, so a failing sequence can be replayed. */
 function random(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
+  const next = seededUniform(seed);
   return {
     next,
     int: (max: number) => Math.floor(next() * max),

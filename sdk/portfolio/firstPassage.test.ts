@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { seededUniform } from "../../test/helpers/random.ts";
 import { erfc, firstPassage, normalCdf, SECONDS_PER_YEAR } from "./firstPassage.ts";
 
 describe("erfc and Φ", () => {
@@ -52,14 +53,9 @@ describe("firstPassage", () => {
     const steps = 500;
     const paths = 6000;
     const stepSd = sigma * Math.sqrt(years / steps);
-    let state = 12345;
-    const uniform = () => {
-      // mulberry32
-      state = (state + 0x6d2b79f5) >>> 0;
-      let t = Math.imul(state ^ (state >>> 15), state | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 2 ** 32;
-    };
+    const next = seededUniform(12345);
+    // Half a step off zero, so the logarithm below stays finite.
+    const uniform = () => next() + 0.5 / 2 ** 32;
     const gaussian = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
     const barrier = Math.log(0.9);
     let hits = 0;
