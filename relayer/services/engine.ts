@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { privateKeyToAddress } from "viem/accounts";
 import type { RelayerConfig } from "../config/schema.ts";
 import { RelayerEngine } from "../engine/engine.ts";
+import { secp256k1Backend } from "../engine/secp256k1.ts";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -42,7 +43,13 @@ export const engineService = fp<{ config: RelayerConfig }>(
       },
     });
     app.log.info(
-      { operator: privateKeyToAddress(operatorKey), peers: config.peers.length, delivery: config.delivery.enabled },
+      {
+        operator: privateKeyToAddress(operatorKey),
+        peers: config.peers.length,
+        delivery: config.delivery.enabled,
+        // "noble" (JavaScript) where the secp256k1 package has no prebuilt addon for the platform: ~20× slower.
+        secp256k1: secp256k1Backend,
+      },
       "relayer engine configured",
     );
     app.decorate("engine", engine);
