@@ -31,7 +31,7 @@ export interface LatencyOptions {
 }
 
 export const LATENCY_TARGET = { p50: 100, p99: 500, source: "issue 4" } as const;
-const ROUTE_LABEL: Record<BenchSpoke, string> = { spokeA: "LayerZero", spokeB: "Hyperlane", spokeC: "dual" };
+export const ROUTE_LABEL: Record<BenchSpoke, string> = { spokeA: "LayerZero", spokeB: "Hyperlane", spokeC: "dual" };
 
 export async function latencySection(options: LatencyOptions) {
   const { runs, messagesPerRoute, liquidationRounds, progress } = options;

@@ -6,6 +6,7 @@
  */
 import { BENCH_SPOKES, FIRST_BENCH_ACCOUNT, startBenchDevnet } from "./devnet.ts";
 import { type Sample, Trader } from "./flows.ts";
+import { ROUTE_LABEL } from "./latency.ts";
 import { deliveriesByOperator, memoryOf, sampleRss } from "./relayer-view.ts";
 import { atLeast, atMost, type Figure, figure, type Target } from "./report.ts";
 import { distribution, median } from "./stats.ts";
@@ -40,6 +41,8 @@ export async function throughputSection(options: ThroughputOptions) {
       offeredPerSecond: number;
       appliedPerSecond: number;
       sustainedPerSecond: number;
+      /** The same per route (spoke): each transport's share of the load, applied side by side. */
+      sustainedPerRoute: Record<string, number>;
       latency: ReturnType<typeof distribution>;
       rssMaxMB: number;
       seconds: number;
@@ -61,13 +64,16 @@ export async function throughputSection(options: ThroughputOptions) {
       const lastSent = Math.max(...samples.map((entry) => entry.sentAt));
       const applied = samples.map((entry) => entry.appliedAt).sort((a, b) => a - b);
       const lastApplied = applied[applied.length - 1] as number;
-      const low = applied[Math.floor(applied.length * 0.1)] as number;
-      const high = applied[Math.floor(applied.length * 0.9)] as number;
       const result = {
         offeredPerSecond: samples.length / Math.max((lastSent - firstSent) / 1000, 1e-3),
         appliedPerSecond: samples.length / ((lastApplied - firstSent) / 1000),
-        sustainedPerSecond:
-          (Math.floor(applied.length * 0.9) - Math.floor(applied.length * 0.1)) / Math.max((high - low) / 1000, 1e-3),
+        sustainedPerSecond: sustainedRate(applied),
+        sustainedPerRoute: Object.fromEntries(
+          BENCH_SPOKES.map((spoke) => [
+            ROUTE_LABEL[spoke],
+            sustainedRate(samples.filter((entry) => entry.spoke === spoke).map((entry) => entry.appliedAt)),
+          ]),
+        ),
         latency: distribution(samples.map((entry) => entry.latencyMs)),
         rssMaxMB: Math.max(...runRss.flat()),
         seconds: (lastApplied - firstSent) / 1000,
@@ -114,6 +120,13 @@ export async function throughputSection(options: ThroughputOptions) {
         (r) => r.sustainedPerSecond,
         atLeast(THROUGHPUT_TARGET.messagesPerSecond, source),
       ),
+      ...BENCH_SPOKES.map((spoke) =>
+        medianFigure(
+          `sustained, ${ROUTE_LABEL[spoke]} route's share`,
+          "msg/s",
+          (r) => r.sustainedPerRoute[ROUTE_LABEL[spoke]] ?? Number.NaN,
+        ),
+      ),
       medianFigure("latency under load p50", "ms", (r) => r.latency.p50, atMost(THROUGHPUT_TARGET.p50, source)),
       medianFigure("latency under load p99", "ms", (r) => r.latency.p99, atMost(THROUGHPUT_TARGET.p99, source)),
       figure({
@@ -150,4 +163,12 @@ export async function throughputSection(options: ThroughputOptions) {
   } finally {
     await bench.stop();
   }
+}
+
+/** Applications per second over the middle 80 % of them (the ramp-up and the tail left out). */
+function sustainedRate(appliedAt: readonly number[]): number {
+  const applied = [...appliedAt].sort((a, b) => a - b);
+  const low = applied[Math.floor(applied.length * 0.1)] ?? 0;
+  const high = applied[Math.floor(applied.length * 0.9)] ?? 0;
+  return (Math.floor(applied.length * 0.9) - Math.floor(applied.length * 0.1)) / Math.max((high - low) / 1000, 1e-3);
 }
