@@ -180,7 +180,8 @@ library RiskMath {
     {
         totals = new uint256[](assetCount);
         for (uint256 i; i < collateral.length; ++i) {
-            totals[collateral[i].assetIndex] += collateral[i].amount;
+            CollateralRisk memory entry = collateral[i];
+            totals[entry.assetIndex] += entry.amount;
         }
     }
 
@@ -190,20 +191,30 @@ library RiskMath {
         AssetRisk[] memory assets,
         CollateralRisk[] memory collateral
     ) private pure returns (uint256 marketValue) {
-        uint256[] memory weightsInit = assetTotals(assets.length, collateral);
-        uint256[] memory weightsMaint = new uint256[](assets.length);
+        uint256 assetCount = assets.length;
+        uint256[] memory weightsInit = assetTotals(assetCount, collateral);
+        uint256[] memory weightsMaint = new uint256[](assetCount);
         // The totals are needed only here, so their array is reused for the init weights.
-        for (uint256 i; i < assets.length; ++i) {
-            if (weightsInit[i] != 0) (weightsInit[i], weightsMaint[i]) = tightenedWeights(assets[i], weightsInit[i]);
+        for (uint256 i; i < assetCount; ++i) {
+            uint256 total = weightsInit[i];
+            if (total != 0) (weightsInit[i], weightsMaint[i]) = tightenedWeights(assets[i], total);
         }
         uint256 valueInit;
         uint256 valueMaint;
         for (uint256 i; i < collateral.length; ++i) {
             CollateralRisk memory entry = collateral[i];
-            uint256 value = entry.amount.mulDown(assets[entry.assetIndex].price);
-            valueInit += value.mulDown(effectiveWeight(entry.haircut, weightsInit[entry.assetIndex]));
-            valueMaint += value.mulDown(effectiveWeight(entry.haircut, weightsMaint[entry.assetIndex]));
-            marketValue += value;
+            uint256 assetIndex = entry.assetIndex;
+            uint256 value = entry.amount.mulDown(assets[assetIndex].price);
+            // Checked: a haircut above 1 reverts.
+            uint256 kept = FixedPoint.WAD - entry.haircut;
+            // Weights and `kept` are at most 1 (WAD) and `value` is a quotient by WAD, so no product below
+            // exceeds 256 bits; each term is at most `value` < 2^197, and a memory array has far fewer than
+            // 2^59 entries, so neither do the sums. Operation for operation `effectiveWeight` and `mulDown`.
+            unchecked {
+                valueInit += value * (kept * weightsInit[assetIndex] / FixedPoint.WAD) / FixedPoint.WAD;
+                valueMaint += value * (kept * weightsMaint[assetIndex] / FixedPoint.WAD) / FixedPoint.WAD;
+                marketValue += value;
+            }
         }
         breakdown.collateralValueInit = valueInit;
         breakdown.collateralValueMaint = valueMaint;
@@ -216,20 +227,48 @@ library RiskMath {
         MarketRisk[] memory markets,
         PositionRisk[] memory positions
     ) private pure {
+        uint256 requirementInit;
+        uint256 requirementMaint;
+        uint256 totalNotional;
+        int256 pnlInit;
+        int256 pnlMaint;
         for (uint256 i; i < positions.length; ++i) {
             PositionRisk memory position = positions[i];
             MarketRisk memory market = markets[position.marketIndex];
-            uint256 absSize = _abs(position.size);
-            uint256 notional = absSize.mulUp(market.markPrice);
-            (uint256 marginInit, uint256 marginMaint) = marginFractions(market, absSize);
-            breakdown.requirementInit += notional.mulUp(marginInit);
-            breakdown.requirementMaint += notional.mulUp(marginMaint);
-            breakdown.notional += notional;
-            int256 pnl = position.size.mulFloor(market.markPrice.toInt256() - position.entryPrice.toInt256())
-                - position.fundingOwed;
-            breakdown.pnlMaint += pnl;
-            breakdown.pnlInit += pnl > 0 ? uint256(pnl).mulDown(params.pnlWeightInit).toInt256() : pnl;
+            {
+                uint256 absSize = _abs(position.size);
+                uint256 notional = absSize.mulUp(market.markPrice);
+                (uint256 marginInit, uint256 marginMaint) = marginFractions(market, absSize);
+                // Margin fractions are at most 1 (WAD) and `notional` is a quotient by WAD rounded up, so
+                // every term is below 2^197 and none of these sums (of far fewer than 2^59 terms) exceeds
+                // 256 bits.
+                unchecked {
+                    requirementInit += notional.mulUp(marginInit);
+                    requirementMaint += notional.mulUp(marginMaint);
+                    totalNotional += notional;
+                }
+            }
+            int256 pnl = _positionPnl(position, market.markPrice);
+            pnlMaint += pnl;
+            pnlInit += pnl > 0 ? uint256(pnl).mulDown(params.pnlWeightInit).toInt256() : pnl;
         }
+        breakdown.requirementInit = requirementInit;
+        breakdown.requirementMaint = requirementMaint;
+        breakdown.notional = totalNotional;
+        breakdown.pnlInit = pnlInit;
+        breakdown.pnlMaint = pnlMaint;
+    }
+
+    /// @dev u_j = n·(m − e) − funding owed.
+    function _positionPnl(PositionRisk memory position, uint256 markPrice) private pure returns (int256) {
+        int256 priceMove;
+        // The casts stay checked; the difference of two non-negative int256 cannot overflow.
+        int256 mark = markPrice.toInt256();
+        int256 entry = position.entryPrice.toInt256();
+        unchecked {
+            priceMove = mark - entry;
+        }
+        return position.size.mulFloor(priceMove) - position.fundingOwed;
     }
 
     function _tightenedWeight(uint256 weight, uint256 k) private pure returns (uint256) {
