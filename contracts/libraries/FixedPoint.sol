@@ -88,7 +88,14 @@ library FixedPoint {
 
     /// @notice Token units → WAD, rounded down.
     function toWadDown(uint256 amount, uint8 decimals) internal pure returns (uint256) {
-        if (decimals <= 18) return amount * 10 ** (18 - decimals);
+        if (decimals <= 18) {
+            uint256 scale;
+            // 10^(18 − decimals) ≤ 1e18: neither the difference nor the power overflows (the product is checked).
+            unchecked {
+                scale = 10 ** (18 - decimals);
+            }
+            return amount * scale;
+        }
         return amount / 10 ** (decimals - 18);
     }
 

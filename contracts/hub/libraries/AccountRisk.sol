@@ -142,14 +142,15 @@ library AccountRisk {
         for (uint256 i; i < positionCount; ++i) {
             uint256 marketId = OpenMarkets.at(openMarkets, i);
             _fillMarketRisk(s, risk, s.marketRisk[marketId], markets[i]);
-            // Both slots read once, rather than the size again for the funding owed.
-            Position memory position = account.positions[marketId];
+            // Each of the position's two slots read once, rather than the size again for the funding owed.
+            Position storage position = account.positions[marketId];
+            (int256 size, uint256 entryPrice) = (position.size, position.entryPrice);
             PositionRisk memory positionRisk = positions[i];
             positionRisk.marketIndex = i;
-            positionRisk.size = position.size;
-            positionRisk.entryPrice = position.entryPrice;
+            positionRisk.size = size;
+            positionRisk.entryPrice = entryPrice;
             positionRisk.fundingOwed =
-                PerpMarkets.fundingOwed(position.size, position.fundingSnapshot, s.marketStates[marketId].fundingIndex);
+                PerpMarkets.fundingOwed(size, position.fundingSnapshot, s.marketStates[marketId].fundingIndex);
         }
     }
 
@@ -291,18 +292,27 @@ library AccountRisk {
         CollateralRisk memory entryRisk,
         uint256 assetCount
     ) private view returns (uint256) {
-        TokenRiskSlot memory token = s.tokenRisk[tokenNumber];
+        TokenRiskSlot storage token = s.tokenRisk[tokenNumber];
+        // One read of the slot for the three fields.
+        (uint256 assetId, uint256 haircut, uint8 decimals) = (token.assetId, token.haircut, token.decimals);
         uint256[] memory assetIds = risk.assetIds;
         uint256 index;
-        while (index < assetCount && assetIds[index] != token.assetId) ++index;
+        while (index < assetCount && assetIds[index] != assetId) {
+            // Below `assetCount`, itself at most the entry count.
+            unchecked {
+                ++index;
+            }
+        }
         if (index == assetCount) {
-            assetIds[index] = token.assetId;
-            _fillAssetRisk(s, risk, s.assetRisk[token.assetId], risk.assets[index]);
-            ++assetCount;
+            assetIds[index] = assetId;
+            _fillAssetRisk(s, risk, s.assetRisk[assetId], risk.assets[index]);
+            unchecked {
+                ++assetCount;
+            }
         }
         entryRisk.assetIndex = index;
-        entryRisk.haircut = token.haircut;
-        entryRisk.amount = amount.toWadDown(token.decimals);
+        entryRisk.haircut = haircut;
+        entryRisk.amount = amount.toWadDown(decimals);
         return assetCount;
     }
 
@@ -310,11 +320,12 @@ library AccountRisk {
         private
         view
     {
-        AssetRiskSlot memory config = slot;
-        (asset.price, asset.kInit, asset.kMaint) = _readPrice(s, risk, config.priceNumber);
-        asset.weightInit = config.weightInit;
-        asset.weightMaint = config.weightMaint;
-        asset.sizeFactor = config.sizeFactor;
+        (uint256 weightInit, uint256 weightMaint, uint256 sizeFactor, uint256 number) =
+            (slot.weightInit, slot.weightMaint, slot.sizeFactor, slot.priceNumber);
+        (asset.price, asset.kInit, asset.kMaint) = _readPrice(s, risk, number);
+        asset.weightInit = weightInit;
+        asset.weightMaint = weightMaint;
+        asset.sizeFactor = sizeFactor;
     }
 
     /// @dev The lot size is left zero: valuing a position does not need it.
@@ -324,11 +335,12 @@ library AccountRisk {
         MarketRiskSlot storage slot,
         MarketRisk memory market
     ) private view {
-        MarketRiskSlot memory config = slot;
-        (market.markPrice, market.kInit, market.kMaint) = _readPrice(s, risk, config.priceNumber);
-        market.marginInit = config.marginInit;
-        market.marginMaint = config.marginMaint;
-        market.sizeFactor = config.sizeFactor;
+        (uint256 marginInit, uint256 marginMaint, uint256 sizeFactor, uint256 number) =
+            (slot.marginInit, slot.marginMaint, slot.sizeFactor, slot.priceNumber);
+        (market.markPrice, market.kInit, market.kMaint) = _readPrice(s, risk, number);
+        market.marginInit = marginInit;
+        market.marginMaint = marginMaint;
+        market.sizeFactor = sizeFactor;
     }
 
     function _readPrice(EngineState storage s, RiskView memory risk, uint256 priceNumber)
@@ -344,12 +356,12 @@ library AccountRisk {
         }
         uint256 maxCachedPriceAge = risk.maxCachedPriceAge;
         if (maxCachedPriceAge != 0) {
-            CachedPrice memory cached = s.prices[priceNumber];
+            CachedPrice storage cached = s.prices[priceNumber];
+            uint256 readAt;
+            (price, kInit, kMaint, readAt) = (cached.price, cached.kInit, cached.kMaint, cached.readAt);
             // A stale read is cached with readAt = 0, so it never counts as fresh here. A fresh one is not
             // kept as a quote: a second asset or market on it reads the (then warm) slot again.
-            if (cached.readAt != 0 && block.timestamp - cached.readAt <= maxCachedPriceAge) {
-                return (cached.price, cached.kInit, cached.kMaint);
-            }
+            if (readAt != 0 && block.timestamp - readAt <= maxCachedPriceAge) return (price, kInit, kMaint);
         }
         if (quoteCount == 0) {
             quotes = new PriceQuote[](risk.quoteCapacity);
