@@ -38,6 +38,7 @@ library RiskMath {
     using SafeCast for uint256;
 
     uint256 internal constant SIZE_DISCOUNT_NUMERATOR = 1.1e18;
+    uint256 private constant WAD = 1e18;
     uint256 internal constant SIZE_PREMIUM_BASE_SHARE = 0.8e18;
 
     /// @notice Evaluates an account: collateral, PnL, requirement, equity and every health figure of the spec.
@@ -207,13 +208,18 @@ library RiskMath {
             uint256 value = entry.amount.mulDown(assets[assetIndex].price);
             // Checked: a haircut above 1 reverts.
             uint256 kept = FixedPoint.WAD - entry.haircut;
-            // Weights and `kept` are at most 1 (WAD) and `value` is a quotient by WAD, so no product below
-            // exceeds 256 bits; each term is at most `value` < 2^197, and a memory array has far fewer than
-            // 2^59 entries, so neither do the sums. Operation for operation `effectiveWeight` and `mulDown`.
-            unchecked {
-                valueInit += value * (kept * weightsInit[assetIndex] / FixedPoint.WAD) / FixedPoint.WAD;
-                valueMaint += value * (kept * weightsMaint[assetIndex] / FixedPoint.WAD) / FixedPoint.WAD;
-                marketValue += value;
+            // Operation for operation `value.mulDown(effectiveWeight(haircut, weight))`, without their checks:
+            // weights and `kept` are at most 1 (WAD) and `value` is a quotient by WAD, so no product exceeds
+            // 256 bits; each term is at most `value` < 2^197 and a memory array has far fewer than 2^59
+            // entries, so neither do the sums. `assetTotals` has indexed its array, as long as the weight
+            // arrays, with every `assetIndex`.
+            assembly ("memory-safe") {
+                let offset := shl(5, add(assetIndex, 1))
+                let weightInit := div(mul(kept, mload(add(weightsInit, offset))), WAD)
+                let weightMaint := div(mul(kept, mload(add(weightsMaint, offset))), WAD)
+                valueInit := add(valueInit, div(mul(value, weightInit), WAD))
+                valueMaint := add(valueMaint, div(mul(value, weightMaint), WAD))
+                marketValue := add(marketValue, value)
             }
         }
         breakdown.collateralValueInit = valueInit;
@@ -273,7 +279,10 @@ library RiskMath {
 
     function _tightenedWeight(uint256 weight, uint256 k) private pure returns (uint256) {
         uint256 cut = k.mulUp(FixedPoint.WAD - weight);
-        return cut >= FixedPoint.WAD ? 0 : FixedPoint.WAD - cut;
+        if (cut >= FixedPoint.WAD) return 0;
+        unchecked {
+            return FixedPoint.WAD - cut;
+        }
     }
 
     function _ceilToLot(uint256 size, uint256 lotSize) private pure returns (uint256) {

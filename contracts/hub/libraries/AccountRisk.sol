@@ -361,7 +361,12 @@ library AccountRisk {
             (price, kInit, kMaint, readAt) = (cached.price, cached.kInit, cached.kMaint, cached.readAt);
             // A stale read is cached with readAt = 0, so it never counts as fresh here. A fresh one is not
             // kept as a quote: a second asset or market on it reads the (then warm) slot again.
-            if (readAt != 0 && block.timestamp - readAt <= maxCachedPriceAge) return (price, kInit, kMaint);
+            // readAt is a past block's timestamp (or its low 32 bits), never above this one's.
+            bool fresh;
+            unchecked {
+                fresh = readAt != 0 && block.timestamp - readAt <= maxCachedPriceAge;
+            }
+            if (fresh) return (price, kInit, kMaint);
         }
         if (quoteCount == 0) {
             quotes = new PriceQuote[](risk.quoteCapacity);
