@@ -12,7 +12,7 @@ import {AccountRisk, RiskView} from "../libraries/AccountRisk.sol";
 library RiskViews {
     /// @notice The account at cached prices where fresh, live oracle reads otherwise.
     function healthOf(EngineState storage s, address account) public view returns (HealthBreakdown memory) {
-        return AccountRisk.cachedRiskView(s, account).health;
+        return AccountRisk.riskView(s, account, true).health;
     }
 
     function requireInitialHealth(EngineState storage s, address account) public {
@@ -21,7 +21,7 @@ library RiskViews {
 
     /// @notice Auto-margin acts only once the account has fallen below its initial requirement.
     function requireAutoMarginNeeded(EngineState storage s, address account) public {
-        RiskView memory risk = AccountRisk.riskView(s, account);
+        RiskView memory risk = AccountRisk.riskView(s, account, false);
         AccountRisk.cacheQuotes(s, risk);
         int256 healthInit = risk.health.healthInit;
         if (healthInit >= 0) revert IMarginEngine.AutoMarginNotNeeded(healthInit);
