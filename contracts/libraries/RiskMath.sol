@@ -54,6 +54,20 @@ library RiskMath {
         int256 settleBalance,
         PositionRisk[] memory positions
     ) internal pure returns (HealthBreakdown memory breakdown) {
+        writeHealthBreakdown(breakdown, params, assets, markets, collateral, settleBalance, positions);
+    }
+
+    /// @notice `healthBreakdown` written into `breakdown`, which must be all zero (a struct the caller has
+    /// allocated anyway, so the evaluation allocates no other).
+    function writeHealthBreakdown(
+        HealthBreakdown memory breakdown,
+        RiskParams memory params,
+        AssetRisk[] memory assets,
+        MarketRisk[] memory markets,
+        CollateralRisk[] memory collateral,
+        int256 settleBalance,
+        PositionRisk[] memory positions
+    ) internal pure {
         uint256 marketValue = _valueCollateral(breakdown, assets, collateral);
         _valuePositions(breakdown, params, markets, positions);
 
@@ -267,12 +281,14 @@ library RiskMath {
 
     /// @dev u_j = n·(m − e) − funding owed.
     function _positionPnl(PositionRisk memory position, uint256 markPrice) private pure returns (int256) {
+        uint256 entryPrice = position.entryPrice;
+        // `SafeCast.toInt256` of each price, inline.
+        if (markPrice > uint256(type(int256).max)) revert SafeCast.SafeCastOverflowedUintToInt(markPrice);
+        if (entryPrice > uint256(type(int256).max)) revert SafeCast.SafeCastOverflowedUintToInt(entryPrice);
         int256 priceMove;
-        // The casts stay checked; the difference of two non-negative int256 cannot overflow.
-        int256 mark = markPrice.toInt256();
-        int256 entry = position.entryPrice.toInt256();
+        // The difference of two non-negative int256 cannot overflow.
         unchecked {
-            priceMove = mark - entry;
+            priceMove = int256(markPrice) - int256(entryPrice);
         }
         return position.size.mulFloor(priceMove) - position.fundingOwed;
     }

@@ -117,8 +117,15 @@ library AccountRisk {
         risk.quoteCapacity = CollateralLedger.countIn(firstWord) + OpenMarkets.count(openMarkets);
         _gatherCollateral(s, account.collateral, firstWord, settings.maxReportAge, risk);
         _gatherPositions(s, account, openMarkets, risk);
-        risk.health = RiskMath.healthBreakdown(
-            _healthParams(settings), risk.assets, risk.markets, risk.collateral, account.settleBalance, risk.positions
+        // Into the view's own (zero) breakdown.
+        RiskMath.writeHealthBreakdown(
+            risk.health,
+            _healthParams(settings),
+            risk.assets,
+            risk.markets,
+            risk.collateral,
+            account.settleBalance,
+            risk.positions
         );
     }
 
@@ -311,10 +318,12 @@ library AccountRisk {
         (uint256 assetId, uint256 haircut, uint8 decimals) = (token.assetId, token.haircut, token.decimals);
         uint256[] memory assetIds = risk.assetIds;
         uint256 assetIndex;
-        while (assetIndex < assetCount && assetIds[assetIndex] != assetId) {
-            // Below `assetCount`, itself at most the entry count.
-            unchecked {
-                ++assetIndex;
+        // The index of `assetId` among the first `assetCount` ids, or `assetCount`; those are within the array
+        // (as long as the entry count), so no bounds check is needed (a read one past them is harmless).
+        assembly ("memory-safe") {
+            let ids := add(assetIds, 0x20)
+            for {} and(lt(assetIndex, assetCount), iszero(eq(mload(add(ids, shl(5, assetIndex))), assetId))) {} {
+                assetIndex := add(assetIndex, 1)
             }
         }
         if (assetIndex == assetCount) {
