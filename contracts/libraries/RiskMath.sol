@@ -183,8 +183,8 @@ library RiskMath {
             marginInit = _max(marginInit, SIZE_PREMIUM_BASE_SHARE.mulUp(marginInit) + premium);
             marginMaint = _max(marginMaint, SIZE_PREMIUM_BASE_SHARE.mulUp(marginMaint) + premium);
         }
-        marginInit = _min(marginInit, FixedPoint.WAD);
-        marginMaint = _min(marginMaint, FixedPoint.WAD);
+        if (marginInit > FixedPoint.WAD) marginInit = FixedPoint.WAD;
+        if (marginMaint > FixedPoint.WAD) marginMaint = FixedPoint.WAD;
     }
 
     /// @notice Q_a for every asset index: the amount held over all chains.
