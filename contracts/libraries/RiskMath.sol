@@ -35,7 +35,6 @@ import {
 library RiskMath {
     using FixedPoint for uint256;
     using FixedPoint for int256;
-    using SafeCast for uint256;
 
     uint256 internal constant SIZE_DISCOUNT_NUMERATOR = 1.1e18;
     uint256 private constant WAD = 1e18;
@@ -75,17 +74,20 @@ library RiskMath {
         int256 credit = settleBalance > 0 ? settleBalance : int256(0);
         uint256 debt = uint256(signedDebt);
         breakdown.debt = debt;
-        breakdown.equityInit = breakdown.collateralValueInit.toInt256() + credit + breakdown.pnlInit - signedDebt;
-        breakdown.equityMaint = breakdown.collateralValueMaint.toInt256() + credit + breakdown.pnlMaint - signedDebt;
-        breakdown.healthInit = breakdown.equityInit - breakdown.requirementInit.toInt256();
-        breakdown.healthMaint = breakdown.equityMaint - breakdown.requirementMaint.toInt256();
+        // Collateral values, requirements and Σ q·p are sums of WAD quotients (each below 2^197) over memory
+        // arrays (far fewer than 2^58 elements), and the buffer term is one such quotient: all below 2^255, so
+        // they cast to int256 as `SafeCast.toInt256` would, without its check.
+        breakdown.equityInit = int256(breakdown.collateralValueInit) + credit + breakdown.pnlInit - signedDebt;
+        breakdown.equityMaint = int256(breakdown.collateralValueMaint) + credit + breakdown.pnlMaint - signedDebt;
+        breakdown.healthInit = breakdown.equityInit - int256(breakdown.requirementInit);
+        breakdown.healthMaint = breakdown.equityMaint - int256(breakdown.requirementMaint);
         breakdown.healthLiquidationEnd =
-            breakdown.healthMaint - params.liquidationBuffer.mulUp(breakdown.notional + debt).toInt256();
+            breakdown.healthMaint - int256(params.liquidationBuffer.mulUp(breakdown.notional + debt));
         if (breakdown.requirementMaint != 0) {
             breakdown.hasHealthRatioMaint = true;
-            breakdown.healthRatioMaint = breakdown.equityMaint.divFloor(breakdown.requirementMaint.toInt256());
+            breakdown.healthRatioMaint = breakdown.equityMaint.divFloor(int256(breakdown.requirementMaint));
         }
-        breakdown.unweightedEquity = marketValue.toInt256() + settleBalance + breakdown.pnlMaint;
+        breakdown.unweightedEquity = int256(marketValue) + settleBalance + breakdown.pnlMaint;
         breakdown.liquidatable = breakdown.healthMaint < 0;
     }
 
@@ -270,7 +272,8 @@ library RiskMath {
             }
             int256 pnl = _positionPnl(position, market.markPrice);
             pnlMaint += pnl;
-            pnlInit += pnl > 0 ? uint256(pnl).mulDown(params.pnlWeightInit).toInt256() : pnl;
+            // A WAD quotient (below 2^197) casts without SafeCast's check.
+            pnlInit += pnl > 0 ? int256(uint256(pnl).mulDown(params.pnlWeightInit)) : pnl;
         }
         breakdown.requirementInit = requirementInit;
         breakdown.requirementMaint = requirementMaint;
