@@ -8,9 +8,9 @@ import {IRiskErrors} from "../interfaces/IRiskErrors.sol";
 /// @notice 18-decimal fixed point (WAD) with the rounding direction in every name, operation for operation
 /// the same as sdk/risk/fixed.ts. `Down`/`Up` round unsigned values toward / away from zero; `Floor` rounds
 /// signed values toward −∞.
-/// @dev Unsigned products are checked by hand (in assembly for the products, the hottest operations of a
-/// health evaluation) and revert with `FixedPointOverflow`; division by zero still panics (0x12) as
-/// everywhere in Solidity. Signed operations keep Solidity's checked arithmetic (Panic 0x11).
+/// @dev Unsigned products are checked by hand, in assembly for `mulDown`/`mulUp` (the hottest operations of a
+/// health evaluation), and revert with `FixedPointOverflow`; division by zero still panics (0x12) as
+/// everywhere in Solidity. Signed products keep Solidity's checked arithmetic (Panic 0x11).
 library FixedPoint {
     uint256 internal constant WAD = 1e18;
     int256 internal constant SIGNED_WAD = 1e18;
