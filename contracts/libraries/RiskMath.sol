@@ -35,9 +35,9 @@ import {
 library RiskMath {
     using FixedPoint for uint256;
     using FixedPoint for int256;
-    using SafeCast for uint256;
 
     uint256 internal constant SIZE_DISCOUNT_NUMERATOR = 1.1e18;
+    uint256 private constant WAD = 1e18;
     uint256 internal constant SIZE_PREMIUM_BASE_SHARE = 0.8e18;
 
     /// @notice Evaluates an account: collateral, PnL, requirement, equity and every health figure of the spec.
@@ -53,6 +53,20 @@ library RiskMath {
         int256 settleBalance,
         PositionRisk[] memory positions
     ) internal pure returns (HealthBreakdown memory breakdown) {
+        writeHealthBreakdown(breakdown, params, assets, markets, collateral, settleBalance, positions);
+    }
+
+    /// @notice `healthBreakdown` written into `breakdown`, which must be all zero (a struct the caller has
+    /// allocated anyway, so the evaluation allocates no other).
+    function writeHealthBreakdown(
+        HealthBreakdown memory breakdown,
+        RiskParams memory params,
+        AssetRisk[] memory assets,
+        MarketRisk[] memory markets,
+        CollateralRisk[] memory collateral,
+        int256 settleBalance,
+        PositionRisk[] memory positions
+    ) internal pure {
         uint256 marketValue = _valueCollateral(breakdown, assets, collateral);
         _valuePositions(breakdown, params, markets, positions);
 
@@ -60,17 +74,20 @@ library RiskMath {
         int256 credit = settleBalance > 0 ? settleBalance : int256(0);
         uint256 debt = uint256(signedDebt);
         breakdown.debt = debt;
-        breakdown.equityInit = breakdown.collateralValueInit.toInt256() + credit + breakdown.pnlInit - signedDebt;
-        breakdown.equityMaint = breakdown.collateralValueMaint.toInt256() + credit + breakdown.pnlMaint - signedDebt;
-        breakdown.healthInit = breakdown.equityInit - breakdown.requirementInit.toInt256();
-        breakdown.healthMaint = breakdown.equityMaint - breakdown.requirementMaint.toInt256();
+        // Collateral values, requirements and Σ q·p are sums of WAD quotients (each below 2^197) over memory
+        // arrays (far fewer than 2^58 elements), and the buffer term is one such quotient: all below 2^255, so
+        // they cast to int256 as `SafeCast.toInt256` would, without its check.
+        breakdown.equityInit = int256(breakdown.collateralValueInit) + credit + breakdown.pnlInit - signedDebt;
+        breakdown.equityMaint = int256(breakdown.collateralValueMaint) + credit + breakdown.pnlMaint - signedDebt;
+        breakdown.healthInit = breakdown.equityInit - int256(breakdown.requirementInit);
+        breakdown.healthMaint = breakdown.equityMaint - int256(breakdown.requirementMaint);
         breakdown.healthLiquidationEnd =
-            breakdown.healthMaint - params.liquidationBuffer.mulUp(breakdown.notional + debt).toInt256();
+            breakdown.healthMaint - int256(params.liquidationBuffer.mulUp(breakdown.notional + debt));
         if (breakdown.requirementMaint != 0) {
             breakdown.hasHealthRatioMaint = true;
-            breakdown.healthRatioMaint = breakdown.equityMaint.divFloor(breakdown.requirementMaint.toInt256());
+            breakdown.healthRatioMaint = breakdown.equityMaint.divFloor(int256(breakdown.requirementMaint));
         }
-        breakdown.unweightedEquity = marketValue.toInt256() + settleBalance + breakdown.pnlMaint;
+        breakdown.unweightedEquity = int256(marketValue) + settleBalance + breakdown.pnlMaint;
         breakdown.liquidatable = breakdown.healthMaint < 0;
     }
 
@@ -168,8 +185,8 @@ library RiskMath {
             marginInit = _max(marginInit, SIZE_PREMIUM_BASE_SHARE.mulUp(marginInit) + premium);
             marginMaint = _max(marginMaint, SIZE_PREMIUM_BASE_SHARE.mulUp(marginMaint) + premium);
         }
-        marginInit = _min(marginInit, FixedPoint.WAD);
-        marginMaint = _min(marginMaint, FixedPoint.WAD);
+        if (marginInit > FixedPoint.WAD) marginInit = FixedPoint.WAD;
+        if (marginMaint > FixedPoint.WAD) marginMaint = FixedPoint.WAD;
     }
 
     /// @notice Q_a for every asset index: the amount held over all chains.
@@ -180,7 +197,8 @@ library RiskMath {
     {
         totals = new uint256[](assetCount);
         for (uint256 i; i < collateral.length; ++i) {
-            totals[collateral[i].assetIndex] += collateral[i].amount;
+            CollateralRisk memory entry = collateral[i];
+            totals[entry.assetIndex] += entry.amount;
         }
     }
 
@@ -190,20 +208,35 @@ library RiskMath {
         AssetRisk[] memory assets,
         CollateralRisk[] memory collateral
     ) private pure returns (uint256 marketValue) {
-        uint256[] memory weightsInit = assetTotals(assets.length, collateral);
-        uint256[] memory weightsMaint = new uint256[](assets.length);
+        uint256 assetCount = assets.length;
+        uint256[] memory weightsInit = assetTotals(assetCount, collateral);
+        uint256[] memory weightsMaint = new uint256[](assetCount);
         // The totals are needed only here, so their array is reused for the init weights.
-        for (uint256 i; i < assets.length; ++i) {
-            if (weightsInit[i] != 0) (weightsInit[i], weightsMaint[i]) = tightenedWeights(assets[i], weightsInit[i]);
+        for (uint256 i; i < assetCount; ++i) {
+            uint256 total = weightsInit[i];
+            if (total != 0) (weightsInit[i], weightsMaint[i]) = tightenedWeights(assets[i], total);
         }
         uint256 valueInit;
         uint256 valueMaint;
         for (uint256 i; i < collateral.length; ++i) {
             CollateralRisk memory entry = collateral[i];
-            uint256 value = entry.amount.mulDown(assets[entry.assetIndex].price);
-            valueInit += value.mulDown(effectiveWeight(entry.haircut, weightsInit[entry.assetIndex]));
-            valueMaint += value.mulDown(effectiveWeight(entry.haircut, weightsMaint[entry.assetIndex]));
-            marketValue += value;
+            uint256 assetIndex = entry.assetIndex;
+            uint256 value = entry.amount.mulDown(assets[assetIndex].price);
+            // Checked: a haircut above 1 reverts.
+            uint256 kept = FixedPoint.WAD - entry.haircut;
+            // Operation for operation `value.mulDown(effectiveWeight(haircut, weight))`, without their checks:
+            // weights and `kept` are at most 1 (WAD) and `value` is a quotient by WAD, so no product exceeds
+            // 256 bits; each term is at most `value` < 2^197 and a memory array has far fewer than 2^59
+            // entries, so neither do the sums. `assetTotals` has indexed its array, as long as the weight
+            // arrays, with every `assetIndex`.
+            assembly ("memory-safe") {
+                let offset := shl(5, add(assetIndex, 1))
+                let weightInit := div(mul(kept, mload(add(weightsInit, offset))), WAD)
+                let weightMaint := div(mul(kept, mload(add(weightsMaint, offset))), WAD)
+                valueInit := add(valueInit, div(mul(value, weightInit), WAD))
+                valueMaint := add(valueMaint, div(mul(value, weightMaint), WAD))
+                marketValue := add(marketValue, value)
+            }
         }
         breakdown.collateralValueInit = valueInit;
         breakdown.collateralValueMaint = valueMaint;
@@ -216,25 +249,59 @@ library RiskMath {
         MarketRisk[] memory markets,
         PositionRisk[] memory positions
     ) private pure {
+        uint256 requirementInit;
+        uint256 requirementMaint;
+        uint256 totalNotional;
+        int256 pnlInit;
+        int256 pnlMaint;
         for (uint256 i; i < positions.length; ++i) {
             PositionRisk memory position = positions[i];
             MarketRisk memory market = markets[position.marketIndex];
-            uint256 absSize = _abs(position.size);
-            uint256 notional = absSize.mulUp(market.markPrice);
-            (uint256 marginInit, uint256 marginMaint) = marginFractions(market, absSize);
-            breakdown.requirementInit += notional.mulUp(marginInit);
-            breakdown.requirementMaint += notional.mulUp(marginMaint);
-            breakdown.notional += notional;
-            int256 pnl = position.size.mulFloor(market.markPrice.toInt256() - position.entryPrice.toInt256())
-                - position.fundingOwed;
-            breakdown.pnlMaint += pnl;
-            breakdown.pnlInit += pnl > 0 ? uint256(pnl).mulDown(params.pnlWeightInit).toInt256() : pnl;
+            {
+                uint256 absSize = _abs(position.size);
+                uint256 notional = absSize.mulUp(market.markPrice);
+                (uint256 marginInit, uint256 marginMaint) = marginFractions(market, absSize);
+                // Margin fractions are at most 1 (WAD) and `notional` is a quotient by WAD rounded up, so
+                // every term is below 2^197 and none of these sums (of far fewer than 2^59 terms) exceeds
+                // 256 bits.
+                unchecked {
+                    requirementInit += notional.mulUp(marginInit);
+                    requirementMaint += notional.mulUp(marginMaint);
+                    totalNotional += notional;
+                }
+            }
+            int256 pnl = _positionPnl(position, market.markPrice);
+            pnlMaint += pnl;
+            // A WAD quotient (below 2^197) casts without SafeCast's check.
+            pnlInit += pnl > 0 ? int256(uint256(pnl).mulDown(params.pnlWeightInit)) : pnl;
         }
+        breakdown.requirementInit = requirementInit;
+        breakdown.requirementMaint = requirementMaint;
+        breakdown.notional = totalNotional;
+        breakdown.pnlInit = pnlInit;
+        breakdown.pnlMaint = pnlMaint;
+    }
+
+    /// @dev u_j = n·(m − e) − funding owed.
+    function _positionPnl(PositionRisk memory position, uint256 markPrice) private pure returns (int256) {
+        uint256 entryPrice = position.entryPrice;
+        // `SafeCast.toInt256` of each price, inline.
+        if (markPrice > uint256(type(int256).max)) revert SafeCast.SafeCastOverflowedUintToInt(markPrice);
+        if (entryPrice > uint256(type(int256).max)) revert SafeCast.SafeCastOverflowedUintToInt(entryPrice);
+        int256 priceMove;
+        // The difference of two non-negative int256 cannot overflow.
+        unchecked {
+            priceMove = int256(markPrice) - int256(entryPrice);
+        }
+        return position.size.mulFloor(priceMove) - position.fundingOwed;
     }
 
     function _tightenedWeight(uint256 weight, uint256 k) private pure returns (uint256) {
         uint256 cut = k.mulUp(FixedPoint.WAD - weight);
-        return cut >= FixedPoint.WAD ? 0 : FixedPoint.WAD - cut;
+        if (cut >= FixedPoint.WAD) return 0;
+        unchecked {
+            return FixedPoint.WAD - cut;
+        }
     }
 
     function _ceilToLot(uint256 size, uint256 lotSize) private pure returns (uint256) {

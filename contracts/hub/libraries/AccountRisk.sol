@@ -68,16 +68,6 @@ library AccountRisk {
     using PerpMarkets for MarketState;
 
 
-    /// @notice Everything RiskMath needs for `accountAddress`, at live oracle prices.
-    function riskView(EngineState storage s, address accountAddress) internal view returns (RiskView memory) {
-        return _riskView(s, accountAddress, false);
-    }
-
-    /// @notice The same at cached prices where fresh enough (`maxPriceAge`), live otherwise: for views only,
-    /// since a state-changing path must see the oracle as it is now.
-    function cachedRiskView(EngineState storage s, address accountAddress) internal view returns (RiskView memory) {
-        return _riskView(s, accountAddress, true);
-    }
 
     /// @notice Keeps the live reads of an evaluation in the engine's price cache (when the cache is enabled).
     function cacheQuotes(EngineState storage s, RiskView memory risk) internal {
@@ -111,9 +101,11 @@ library AccountRisk {
         emit IMarginEngine.PriceCached(priceId, price, kInit, kMaint, stale);
     }
 
-    /// @param cached Whether fresh enough cached prices (`maxPriceAge`) stand for oracle reads.
-    function _riskView(EngineState storage s, address accountAddress, bool cached)
-        private
+    /// @notice Everything RiskMath needs for `accountAddress`, at live oracle prices, or with `cached` at cached
+    /// prices where fresh enough (`maxPriceAge`) and live otherwise: cached prices are for views only, since a
+    /// state-changing path must see the oracle as it is now.
+    function riskView(EngineState storage s, address accountAddress, bool cached)
+        internal
         view
         returns (RiskView memory risk)
     {
@@ -125,8 +117,15 @@ library AccountRisk {
         risk.quoteCapacity = CollateralLedger.countIn(firstWord) + OpenMarkets.count(openMarkets);
         _gatherCollateral(s, account.collateral, firstWord, settings.maxReportAge, risk);
         _gatherPositions(s, account, openMarkets, risk);
-        risk.health = RiskMath.healthBreakdown(
-            _healthParams(settings), risk.assets, risk.markets, risk.collateral, account.settleBalance, risk.positions
+        // Into the view's own (zero) breakdown.
+        RiskMath.writeHealthBreakdown(
+            risk.health,
+            _healthParams(settings),
+            risk.assets,
+            risk.markets,
+            risk.collateral,
+            account.settleBalance,
+            risk.positions
         );
     }
 
@@ -135,22 +134,35 @@ library AccountRisk {
         view
     {
         uint256 positionCount = OpenMarkets.count(openMarkets);
-        MarketRisk[] memory markets = new MarketRisk[](positionCount);
-        PositionRisk[] memory positions = new PositionRisk[](positionCount);
+        MarketRisk[] memory markets;
+        PositionRisk[] memory positions;
+        {
+            (uint256 first, uint256 second) = _pointerArrays(positionCount);
+            // Every element is set below before anything reads it.
+            assembly ("memory-safe") {
+                markets := first
+                positions := second
+            }
+        }
         risk.markets = markets;
         risk.positions = positions;
         for (uint256 i; i < positionCount; ++i) {
             uint256 marketId = OpenMarkets.at(openMarkets, i);
-            _fillMarketRisk(s, risk, s.marketRisk[marketId], markets[i]);
-            // Both slots read once, rather than the size again for the funding owed.
-            Position memory position = account.positions[marketId];
-            PositionRisk memory positionRisk = positions[i];
-            positionRisk.marketIndex = i;
-            positionRisk.size = position.size;
-            positionRisk.entryPrice = position.entryPrice;
-            positionRisk.fundingOwed =
-                PerpMarkets.fundingOwed(position.size, position.fundingSnapshot, s.marketStates[marketId].fundingIndex);
+            _setMarketRisk(s, risk, s.marketRisk[marketId], markets, i);
+            _setPositionRisk(account.positions[marketId], s.marketStates[marketId], positions, i);
         }
+    }
+
+    /// @dev Reads each of the position's two slots once, rather than the size again for the funding owed.
+    function _setPositionRisk(
+        Position storage position,
+        MarketState storage state,
+        PositionRisk[] memory positions,
+        uint256 index
+    ) private view {
+        (int256 size, uint256 entryPrice) = (position.size, position.entryPrice);
+        int256 fundingOwed = PerpMarkets.fundingOwed(size, position.fundingSnapshot, state.fundingIndex);
+        positions[index] = PositionRisk({marketIndex: index, size: size, entryPrice: entryPrice, fundingOwed: fundingOwed});
     }
 
     /// @dev The parameters `healthBreakdown` reads; the liquidation ones are left zero.
@@ -189,7 +201,7 @@ library AccountRisk {
     /// @notice Reverts unless every price is fresh and `H^init ≥ 0`: the gate of every risk-increasing action.
     /// Reads the oracle live and caches what it read.
     function requireInitialHealth(EngineState storage s, address account) internal {
-        RiskView memory risk = riskView(s, account);
+        RiskView memory risk = riskView(s, account, false);
         cacheQuotes(s, risk);
         if (risk.stalePriceId != bytes32(0)) revert IMarginEngine.StalePrice(risk.stalePriceId);
         if (risk.staleReportKey != bytes32(0)) {
@@ -253,8 +265,16 @@ library AccountRisk {
         RiskView memory risk
     ) private view {
         uint256 entryCount = CollateralLedger.countIn(word);
-        CollateralRisk[] memory collateral = new CollateralRisk[](entryCount);
-        AssetRisk[] memory assets = new AssetRisk[](entryCount);
+        CollateralRisk[] memory collateral;
+        AssetRisk[] memory assets;
+        {
+            (uint256 first, uint256 second) = _pointerArrays(entryCount);
+            // Every element kept is set below before anything reads it; the arrays end shortened to those.
+            assembly ("memory-safe") {
+                collateral := first
+                assets := second
+            }
+        }
         uint256[] memory assetIds = new uint256[](entryCount);
         risk.collateral = collateral;
         risk.assets = assets;
@@ -270,7 +290,10 @@ library AccountRisk {
                 maxReportAge != 0 && risk.staleReportKey == bytes32(0)
                     && block.timestamp > entry.reportedAt + maxReportAge
             ) risk.staleReportKey = s.collateralTokenKeys[tokenNumber];
-            assetCount = _fillEntryRisk(s, risk, tokenNumber, amount, collateral[collateralCount++], assetCount);
+            assetCount = _setEntryRisk(s, risk, tokenNumber, amount, collateralCount, assetCount);
+            unchecked {
+                ++collateralCount;
+            }
         }
         // Shrink the arrays to what was filled (entries with nothing counted are skipped).
         assembly ("memory-safe") {
@@ -280,55 +303,92 @@ library AccountRisk {
         }
     }
 
-    /// @notice Fills `entryRisk` (one of the zeroed entries `new` allocated, filled in place rather than
-    /// replaced) and the entry's asset when it is new to the view.
+    /// @notice Sets the view's collateral entry `index` and, when the entry's asset is new to the view, the asset.
     /// @return The view's asset count, one more when the entry's asset is new to it.
-    function _fillEntryRisk(
+    function _setEntryRisk(
         EngineState storage s,
         RiskView memory risk,
         uint256 tokenNumber,
         uint256 amount,
-        CollateralRisk memory entryRisk,
+        uint256 index,
         uint256 assetCount
     ) private view returns (uint256) {
-        TokenRiskSlot memory token = s.tokenRisk[tokenNumber];
+        TokenRiskSlot storage token = s.tokenRisk[tokenNumber];
+        // One read of the slot for the three fields.
+        (uint256 assetId, uint256 haircut, uint8 decimals) = (token.assetId, token.haircut, token.decimals);
         uint256[] memory assetIds = risk.assetIds;
-        uint256 index;
-        while (index < assetCount && assetIds[index] != token.assetId) ++index;
-        if (index == assetCount) {
-            assetIds[index] = token.assetId;
-            _fillAssetRisk(s, risk, s.assetRisk[token.assetId], risk.assets[index]);
-            ++assetCount;
+        uint256 assetIndex;
+        // The index of `assetId` among the first `assetCount` ids, or `assetCount`; those are within the array
+        // (as long as the entry count), so no bounds check is needed (a read one past them is harmless).
+        assembly ("memory-safe") {
+            let ids := add(assetIds, 0x20)
+            for {} and(lt(assetIndex, assetCount), iszero(eq(mload(add(ids, shl(5, assetIndex))), assetId))) {} {
+                assetIndex := add(assetIndex, 1)
+            }
         }
-        entryRisk.assetIndex = index;
-        entryRisk.haircut = token.haircut;
-        entryRisk.amount = amount.toWadDown(token.decimals);
+        if (assetIndex == assetCount) {
+            assetIds[assetIndex] = assetId;
+            _setAssetRisk(s, risk, s.assetRisk[assetId], assetIndex);
+            unchecked {
+                ++assetCount;
+            }
+        }
+        risk.collateral[index] =
+            CollateralRisk({assetIndex: assetIndex, haircut: haircut, amount: amount.toWadDown(decimals)});
         return assetCount;
     }
 
-    function _fillAssetRisk(EngineState storage s, RiskView memory risk, AssetRiskSlot storage slot, AssetRisk memory asset)
+    function _setAssetRisk(EngineState storage s, RiskView memory risk, AssetRiskSlot storage slot, uint256 index)
         private
         view
     {
-        AssetRiskSlot memory config = slot;
-        (asset.price, asset.kInit, asset.kMaint) = _readPrice(s, risk, config.priceNumber);
-        asset.weightInit = config.weightInit;
-        asset.weightMaint = config.weightMaint;
-        asset.sizeFactor = config.sizeFactor;
+        (uint256 weightInit, uint256 weightMaint, uint256 sizeFactor, uint256 number) =
+            (slot.weightInit, slot.weightMaint, slot.sizeFactor, slot.priceNumber);
+        (uint256 price, uint256 kInit, uint256 kMaint) = _readPrice(s, risk, number);
+        risk.assets[index] = AssetRisk({
+            price: price,
+            weightInit: weightInit,
+            weightMaint: weightMaint,
+            sizeFactor: sizeFactor,
+            kInit: kInit,
+            kMaint: kMaint
+        });
     }
 
     /// @dev The lot size is left zero: valuing a position does not need it.
-    function _fillMarketRisk(
+    function _setMarketRisk(
         EngineState storage s,
         RiskView memory risk,
         MarketRiskSlot storage slot,
-        MarketRisk memory market
+        MarketRisk[] memory markets,
+        uint256 index
     ) private view {
-        MarketRiskSlot memory config = slot;
-        (market.markPrice, market.kInit, market.kMaint) = _readPrice(s, risk, config.priceNumber);
-        market.marginInit = config.marginInit;
-        market.marginMaint = config.marginMaint;
-        market.sizeFactor = config.sizeFactor;
+        (uint256 marginInit, uint256 marginMaint, uint256 sizeFactor, uint256 number) =
+            (slot.marginInit, slot.marginMaint, slot.sizeFactor, slot.priceNumber);
+        (uint256 markPrice, uint256 kInit, uint256 kMaint) = _readPrice(s, risk, number);
+        markets[index] = MarketRisk({
+            markPrice: markPrice,
+            marginInit: marginInit,
+            marginMaint: marginMaint,
+            sizeFactor: sizeFactor,
+            lotSize: 0,
+            kInit: kInit,
+            kMaint: kMaint
+        });
+    }
+
+    /// @dev Memory for two arrays of `length` struct pointers, one after the other, with no struct behind
+    /// them yet (`new` would allocate and zero one per element): the caller sets each element it keeps to a
+    /// struct built in one piece, before anything reads it.
+    function _pointerArrays(uint256 length) private pure returns (uint256 first, uint256 second) {
+        assembly ("memory-safe") {
+            let size := shl(5, add(length, 1))
+            first := mload(0x40)
+            mstore(first, length)
+            second := add(first, size)
+            mstore(second, length)
+            mstore(0x40, add(second, size))
+        }
     }
 
     function _readPrice(EngineState storage s, RiskView memory risk, uint256 priceNumber)
@@ -344,12 +404,17 @@ library AccountRisk {
         }
         uint256 maxCachedPriceAge = risk.maxCachedPriceAge;
         if (maxCachedPriceAge != 0) {
-            CachedPrice memory cached = s.prices[priceNumber];
+            CachedPrice storage cached = s.prices[priceNumber];
+            uint256 readAt;
+            (price, kInit, kMaint, readAt) = (cached.price, cached.kInit, cached.kMaint, cached.readAt);
             // A stale read is cached with readAt = 0, so it never counts as fresh here. A fresh one is not
             // kept as a quote: a second asset or market on it reads the (then warm) slot again.
-            if (cached.readAt != 0 && block.timestamp - cached.readAt <= maxCachedPriceAge) {
-                return (cached.price, cached.kInit, cached.kMaint);
+            // readAt is a past block's timestamp (or its low 32 bits), never above this one's.
+            bool fresh;
+            unchecked {
+                fresh = readAt != 0 && block.timestamp - readAt <= maxCachedPriceAge;
             }
+            if (fresh) return (price, kInit, kMaint);
         }
         if (quoteCount == 0) {
             quotes = new PriceQuote[](risk.quoteCapacity);

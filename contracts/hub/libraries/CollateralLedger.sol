@@ -65,9 +65,10 @@ library CollateralLedger {
 
     uint256 private constant LANE_BITS = 16;
     uint256 private constant LANES_PER_WORD = 15;
-    uint256 private constant NUMBER_MASK = NUMBER_LIMIT - 1;
+    // The masks are literals: an expression of other constants is evaluated at every use, checked.
+    uint256 private constant NUMBER_MASK = 0x7fff;
     uint256 private constant PENDING_FLAG = 1 << 15;
-    uint256 private constant COUNT_MASK = (1 << LANE_BITS) - 1;
+    uint256 private constant COUNT_MASK = 0xffff;
 
     function key(uint64 chainId, address asset) internal pure returns (bytes32) {
         return bytes32((uint256(chainId) << 160) | uint160(asset));
@@ -104,7 +105,10 @@ library CollateralLedger {
 
     /// @notice The lane of entry `index` in its word (`wordOf`): token number and pending flag.
     function laneOf(uint256 word, uint256 index) internal pure returns (uint256) {
-        return (word >> (LANE_BITS * (index % LANES_PER_WORD + 1))) & COUNT_MASK;
+        // The shift is at most 240 whatever the index.
+        unchecked {
+            return (word >> (LANE_BITS * (index % LANES_PER_WORD + 1))) & COUNT_MASK;
+        }
     }
 
     /// @notice Token number of entry `index` (< entryCount).

@@ -13,7 +13,8 @@ library OpenMarkets {
 
     uint256 private constant COUNT_BITS = 8;
     uint256 private constant ID_BITS = 12;
-    uint256 private constant ID_MASK = ID_LIMIT - 1;
+    // A literal: an expression of other constants is evaluated at every use, checked.
+    uint256 private constant ID_MASK = 0xfff;
 
     function count(uint256 list) internal pure returns (uint256) {
         return list & 0xff;
@@ -21,7 +22,10 @@ library OpenMarkets {
 
     /// @notice Market id at `index` (< count).
     function at(uint256 list, uint256 index) internal pure returns (uint256) {
-        return (list >> (COUNT_BITS + index * ID_BITS)) & ID_MASK;
+        // index < count ≤ 20: the shift is at most 236.
+        unchecked {
+            return (list >> (COUNT_BITS + index * ID_BITS)) & ID_MASK;
+        }
     }
 
     /// @dev The caller has checked `count(list) < MAX` and `marketId < ID_LIMIT`.

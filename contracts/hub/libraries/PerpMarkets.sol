@@ -73,8 +73,13 @@ library PerpMarkets {
     }
 
     /// @notice The same for a position of `size` with `fundingSnapshot`, at `fundingIndex`.
-    function fundingOwed(int256 size, int256 fundingSnapshot, int256 fundingIndex) internal pure returns (int256) {
-        return size.mulCeil(fundingIndex - fundingSnapshot);
+    function fundingOwed(int256 size, int128 fundingSnapshot, int128 fundingIndex) internal pure returns (int256) {
+        int256 accrued;
+        // A difference of two int128 fits in an int256.
+        unchecked {
+            accrued = int256(fundingIndex) - fundingSnapshot;
+        }
+        return size.mulCeil(accrued);
     }
 
     /// @notice Applies a signed size change at `price`, netting against the existing position.

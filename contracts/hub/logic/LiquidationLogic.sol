@@ -42,7 +42,7 @@ library LiquidationLogic {
         Position storage position = account.positions[marketId];
         if (position.size == 0) revert IMarginEngine.NothingToLiquidate();
         AccountRisk.accrueAccountFunding(s, accountAddress);
-        RiskView memory risk = AccountRisk.riskView(s, accountAddress);
+        RiskView memory risk = AccountRisk.riskView(s, accountAddress, false);
         if (!risk.health.liquidatable) revert IMarginEngine.NotLiquidatable(risk.health.healthMaint);
         AccountRisk.cacheQuotes(s, risk);
 
@@ -78,7 +78,7 @@ library LiquidationLogic {
         if (!slot.enabled) revert IMarginEngine.UnknownCollateral(chainId, asset);
         plan.tokenNumber = slot.number;
         AccountRisk.accrueAccountFunding(s, accountAddress);
-        RiskView memory risk = AccountRisk.riskView(s, accountAddress);
+        RiskView memory risk = AccountRisk.riskView(s, accountAddress, false);
         if (!risk.health.liquidatable) revert IMarginEngine.NotLiquidatable(risk.health.healthMaint);
         if (risk.health.debt == 0) revert IMarginEngine.NoDebt(accountAddress);
         AccountRisk.cacheQuotes(s, risk);

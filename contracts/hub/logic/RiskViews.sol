@@ -10,9 +10,17 @@ import {AccountRisk, RiskView} from "../libraries/AccountRisk.sol";
 /// @title RiskViews
 /// @notice The engine's own health checks and the price cache they fill, linked rather than inlined (contract size).
 library RiskViews {
+    /// @dev Bytes of a `HealthBreakdown`: its 17 fields of one word each.
+    uint256 private constant HEALTH_BREAKDOWN_SIZE = 17 * 32;
+
     /// @notice The account at cached prices where fresh, live oracle reads otherwise.
-    function healthOf(EngineState storage s, address account) public view returns (HealthBreakdown memory) {
-        return AccountRisk.cachedRiskView(s, account).health;
+    function healthOf(EngineState storage s, address account) public view returns (HealthBreakdown memory health) {
+        health = AccountRisk.riskView(s, account, true).health;
+        // A struct of static fields only is in memory as the ABI encodes it, one word per field in order
+        // (its bools hold 0 or 1): returned as it is rather than re-encoded field by field.
+        assembly ("memory-safe") {
+            return(health, HEALTH_BREAKDOWN_SIZE)
+        }
     }
 
     function requireInitialHealth(EngineState storage s, address account) public {
@@ -21,7 +29,7 @@ library RiskViews {
 
     /// @notice Auto-margin acts only once the account has fallen below its initial requirement.
     function requireAutoMarginNeeded(EngineState storage s, address account) public {
-        RiskView memory risk = AccountRisk.riskView(s, account);
+        RiskView memory risk = AccountRisk.riskView(s, account, false);
         AccountRisk.cacheQuotes(s, risk);
         int256 healthInit = risk.health.healthInit;
         if (healthInit >= 0) revert IMarginEngine.AutoMarginNotNeeded(healthInit);
