@@ -69,20 +69,20 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
     }
 
     /// @notice Reports older than `maxReportAge` block risk-increasing actions; 0 disables the check.
-    function setMaxReportAge(uint32 maxReportAge) external onlyOwner {
-        if (maxReportAge != 0 && (maxReportAge < 1 hours || maxReportAge > 365 days)) {
-            revert ParameterOutOfBounds("maxReportAge", maxReportAge);
+    function setMaxReportAge(uint32 age) external onlyOwner {
+        if (age != 0 && (age < 1 hours || age > 365 days)) {
+            revert ParameterOutOfBounds("maxReportAge", age);
         }
-        s.settings.maxReportAge = maxReportAge;
-        emit MaxReportAgeSet(maxReportAge);
+        s.settings.maxReportAge = age;
+        emit MaxReportAgeSet(age);
     }
 
     /// @notice `healthOf` reads cached prices up to `maxPriceAge` seconds old; 0 turns the cache off.
     /// State-changing paths always read the oracle live (and refill the cache).
-    function setMaxPriceAge(uint32 maxPriceAge) external onlyOwner {
-        if (maxPriceAge > 1 hours) revert ParameterOutOfBounds("maxPriceAge", maxPriceAge);
-        s.settings.maxPriceAge = maxPriceAge;
-        emit MaxPriceAgeSet(maxPriceAge);
+    function setMaxPriceAge(uint32 age) external onlyOwner {
+        if (age > 1 hours) revert ParameterOutOfBounds("maxPriceAge", age);
+        s.settings.maxPriceAge = age;
+        emit MaxPriceAgeSet(age);
     }
 
     function setRiskParams(RiskParams calldata params) external onlyOwner {

@@ -2621,7 +2621,7 @@ export const marginEngineAbi = [
     "inputs": [
       {
         "internalType": "uint32",
-        "name": "maxPriceAge",
+        "name": "age",
         "type": "uint32"
       }
     ],
@@ -2634,7 +2634,7 @@ export const marginEngineAbi = [
     "inputs": [
       {
         "internalType": "uint32",
-        "name": "maxReportAge",
+        "name": "age",
         "type": "uint32"
       }
     ],

@@ -81,7 +81,7 @@ library AccountRisk {
     /// @notice Stores one oracle read; a read outside the risk domain's bounds is not cached (views read it live).
     function cachePrice(
         EngineState storage s,
-        uint256 priceNumber,
+        uint256 number,
         bytes32 priceId,
         uint256 price,
         uint256 kInit,
@@ -89,10 +89,10 @@ library AccountRisk {
         bool stale
     ) internal {
         if (price > type(uint96).max || kInit > type(uint64).max || kMaint > type(uint64).max) {
-            delete s.prices[priceNumber];
+            delete s.prices[number];
             return;
         }
-        s.prices[priceNumber] = CachedPrice({
+        s.prices[number] = CachedPrice({
             price: uint96(price),
             kInit: uint64(kInit),
             kMaint: uint64(kMaint),
@@ -391,7 +391,7 @@ library AccountRisk {
         }
     }
 
-    function _readPrice(EngineState storage s, RiskView memory risk, uint256 priceNumber)
+    function _readPrice(EngineState storage s, RiskView memory risk, uint256 number)
         private
         view
         returns (uint256 price, uint256 kInit, uint256 kMaint)
@@ -399,12 +399,12 @@ library AccountRisk {
         PriceQuote[] memory quotes = risk.quotes;
         uint256 quoteCount = risk.quoteCount;
         for (uint256 i; i < quoteCount; ++i) {
-            PriceQuote memory quote = quotes[i];
-            if (quote.priceNumber == priceNumber) return (quote.price, quote.kInit, quote.kMaint);
+            PriceQuote memory known = quotes[i];
+            if (known.priceNumber == number) return (known.price, known.kInit, known.kMaint);
         }
         uint256 maxCachedPriceAge = risk.maxCachedPriceAge;
         if (maxCachedPriceAge != 0) {
-            CachedPrice storage cached = s.prices[priceNumber];
+            CachedPrice storage cached = s.prices[number];
             uint256 readAt;
             (price, kInit, kMaint, readAt) = (cached.price, cached.kInit, cached.kMaint, cached.readAt);
             // A stale read is cached with readAt = 0, so it never counts as fresh here. A fresh one is not
@@ -420,14 +420,14 @@ library AccountRisk {
             quotes = new PriceQuote[](risk.quoteCapacity);
             risk.quotes = quotes;
         }
-        bytes32 priceId = s.priceIds[priceNumber];
+        bytes32 priceId = s.priceIds[number];
         IPriceOracle.PriceRead memory read = s.oracle.getPrice(priceId);
         if (read.stale && risk.stalePriceId == bytes32(0)) risk.stalePriceId = priceId;
         (kInit, kMaint) = s.oracle.volatilityMultipliers(priceId);
         // Filled in place, one of the zeroed quotes `new` allocated.
         PriceQuote memory quote = quotes[quoteCount];
         risk.quoteCount = quoteCount + 1;
-        quote.priceNumber = priceNumber;
+        quote.priceNumber = number;
         quote.priceId = priceId;
         quote.price = read.price;
         quote.kInit = kInit;
