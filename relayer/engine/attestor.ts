@@ -1,5 +1,6 @@
 import type { Hex } from "viem";
 import { type MessageStore, StoreError } from "../storage/index.ts";
+import { ChainClock } from "../transports/chain-clock.ts";
 import { checkpointDigest, HyperlaneTransportError, type SignedCheckpoint } from "../transports/hyperlane/index.ts";
 import {
   answerVerificationRequest,
@@ -24,6 +25,9 @@ export class AttestationRefusedError extends Error {
  * copy of every signature it gives in the store.
  */
 export class Attestor {
+  /** The destinations' time, which requested expirations are checked against. */
+  private readonly clock = new ChainClock();
+
   constructor(
     private readonly network: EngineNetwork,
     private readonly signer: DigestSigner,
@@ -55,9 +59,12 @@ export class Attestor {
           receiveUln302: destination.record.layerZero.receiveUln302,
         },
         minConfirmations: BigInt(source.config.confirmations),
+        now: () => this.clock.now(destination.chainId, destination.publicClient),
       });
     } catch (error) {
       if (error instanceof LayerZeroError && error.kind === "SignatureRequestRejected") {
+        // A refusal may come from a stale reading of a clock that jumped: the next request reads it again.
+        this.clock.forget(destination.chainId);
         throw new AttestationRefusedError(error.message);
       }
       throw error;

@@ -12,6 +12,7 @@ import {
   parseEventLogs,
   type TransactionReceipt,
 } from "viem";
+import { ChainClock } from "../chain-clock.ts";
 import { PromiseCache } from "../promise-cache.ts";
 import { viemSubmitter } from "../submit.ts";
 import { dvnAbi, endpointV2Abi, executorAbi, receiveUln302Abi } from "./abi.ts";
@@ -123,7 +124,6 @@ const DEFAULT_INSTRUCTION_TTL_SECONDS = 600;
 const DEFAULT_CONFIRMATION_POLL_MS = 250;
 const DEFAULT_CONFIRMATION_TIMEOUT_MS = 120_000;
 const ULN_CONFIG_TTL_MS = 10_000;
-const CLOCK_TTL_MS = 10_000;
 // A packet executes only once every earlier nonce of its path is verified: how long to wait for the
 // predecessors (their deliveries run alongside) before trying anyway, and how often to look again.
 const PREDECESSOR_WAIT_MS = 2_000;
@@ -291,19 +291,9 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
     }
   }
 
-  // The destination's clock, for instruction expirations: read once per CLOCK_TTL_MS and carried forward on
-  // this machine's clock in between (instructions live DEFAULT_INSTRUCTION_TTL_SECONDS, far longer than
-  // the drift); a failed delivery forgets it, in case the chain's time jumped.
-  const clocks = new PromiseCache<number, { timestamp: bigint; readAt: number }>(CLOCK_TTL_MS);
-  const destinationTime = async (destination: LayerZeroChain): Promise<bigint> => {
-    const clock = await clocks.get(destination.chainId, async () => {
-      const readAt = Date.now();
-      const block = await destination.publicClient.getBlock({ blockTag: "latest" });
-      return { timestamp: block.timestamp, readAt };
-    });
-    // Whole seconds elapsed since the read, rounded down: an expiration is never later than intended.
-    return clock.timestamp + BigInt(Math.floor((Date.now() - clock.readAt) / 1000));
-  };
+  // Expirations on the destination's own clock; a failed delivery forgets its reading (time may have jumped).
+  const clock = new ChainClock();
+  const destinationTime = (destination: LayerZeroChain) => clock.now(destination.chainId, destination.publicClient);
 
   async function buildVerificationRequest(sent: SentPacket): Promise<VerificationRequest> {
     const destination = destinationOf(sent);
@@ -602,7 +592,7 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
     } catch (error) {
       const destination = destinationOf(sent);
       ulnConfigs.forget(ulnConfigKey(destination, sent.packet));
-      clocks.forget(destination.chainId);
+      clock.forget(destination.chainId);
       throw error;
     }
   }

@@ -17,7 +17,8 @@ export interface VerifierView {
   maxTtlSeconds?: number;
   /** How deep the packet must be on this signer's own node before it signs, whatever the request claims. */
   minConfirmations?: bigint;
-  now?: () => bigint;
+  /** The destination chain's time, which the request's expiration is measured against (default: this machine's clock). */
+  now?: () => bigint | Promise<bigint>;
 }
 
 const DEFAULT_MAX_TTL_SECONDS = 3_600n;
@@ -59,7 +60,7 @@ export async function answerVerificationRequest(
   // packet on its own node before it signs, which only delays its signature.
   const minConfirmations = view.minConfirmations ?? 1n;
   const required = request.confirmations > minConfirmations ? request.confirmations : minConfirmations;
-  const now = view.now?.() ?? BigInt(Math.floor(Date.now() / 1000));
+  const now = (await view.now?.()) ?? BigInt(Math.floor(Date.now() / 1000));
   const maxTtl = BigInt(view.maxTtlSeconds ?? DEFAULT_MAX_TTL_SECONDS);
   if (request.expiration > now + maxTtl) throw refuse(`expiration ${request.expiration} is too far ahead`);
 

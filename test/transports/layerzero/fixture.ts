@@ -9,6 +9,7 @@ import {
   deployLayerZero,
   type LayerZeroChainDeployment,
 } from "../../../relayer/infra/layerzero.ts";
+import { ChainClock } from "../../../relayer/transports/chain-clock.ts";
 import {
   answerVerificationRequest,
   createLayerZeroDelivery,
@@ -128,6 +129,7 @@ export async function deployLayerZeroFixture(): Promise<LayerZeroFixture> {
     contracts: layerZero[name],
   }));
 
+  const peerClock = new ChainClock(0);
   const peers: PeerSignatureRequester = async (request, wanted) => {
     const source = chains.find((chain) => chain.chainId === request.sourceChainId);
     const destination = chains.find((chain) => chain.chainId === request.destinationChainId);
@@ -143,6 +145,8 @@ export async function deployLayerZeroFixture(): Promise<LayerZeroFixture> {
             vid: destination.contracts.dvnConfig.vid,
             receiveUln302: destination.contracts.receiveUln302,
           },
+          // As the service's attestor does, on the destination's own time (read afresh here: no caching).
+          now: () => peerClock.now(destination.chainId, destination.publicClient),
         }),
       ),
     );
