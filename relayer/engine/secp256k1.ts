@@ -64,14 +64,15 @@ export async function recoverHashSigner(hash: Hex, signature: Hex): Promise<Addr
 export function operatorAccount(privateKey: Hex, options: { nonceManager?: NonceManager } = {}): PrivateKeyAccount {
   const account = privateKeyToAccount(privateKey, options);
   if (!native) return account;
-  const signatureOf = async (hash: Hex): Promise<Signature> => {
-    const signature = hexToBytes(await signHash(hash, privateKey));
-    const v = signature[64] ?? 27;
+  const secp256k1 = native;
+  const key = hexToBytes(privateKey);
+  const signatureOf = (hash: Hex): Signature => {
+    const { signature, recid } = secp256k1.ecdsaSign(hexToBytes(hash), key);
     return {
       r: bytesToHex(signature.subarray(0, 32)),
       s: bytesToHex(signature.subarray(32, 64)),
-      v: BigInt(v),
-      yParity: v - 27,
+      v: BigInt(27 + recid),
+      yParity: recid,
     };
   };
   return {
@@ -81,7 +82,7 @@ export function operatorAccount(privateKey: Hex, options: { nonceManager?: Nonce
     signTransaction: async (transaction, { serializer = serializeTransaction } = {}) => {
       // As viem's signTransaction: blob sidecars are not part of what is signed.
       const signable = transaction.type === "eip4844" ? { ...transaction, sidecars: false as const } : transaction;
-      const signature = await signatureOf(keccak256(await serializer(signable)));
+      const signature = signatureOf(keccak256(await serializer(signable)));
       return serializer(transaction, signature);
     },
   };

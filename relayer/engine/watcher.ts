@@ -1,5 +1,5 @@
 import { setTimeout as delay } from "node:timers/promises";
-import { type Address, createPublicClient, webSocket } from "viem";
+import { type AbiEvent, type Address, createPublicClient, getAddress, webSocket } from "viem";
 import type { MessageStore, NewMessage } from "../storage/index.ts";
 import type { Lane } from "./lane.ts";
 import type { EngineChain } from "./network.ts";
@@ -47,6 +47,8 @@ export class ChainWatcher {
   private readThrough: bigint | undefined;
   /** The newest head the node announced over the websocket and no poll has taken yet. */
   private announcedHead: bigint | undefined;
+  /** Every lane's log sources on this chain together: what each poll asks the node for, in one query. */
+  private readonly logFilter: { addresses: Address[]; events: AbiEvent[] };
 
   constructor(
     private readonly chain: EngineChain,
@@ -55,6 +57,11 @@ export class ChainWatcher {
     private readonly options: { dueDelayMs: number; events?: WatcherEvents },
   ) {
     this.status = { chain: chain.name, chainId: chain.chainId, cursors: {}, consecutiveErrors: 0 };
+    const sources = lanes.map((lane) => lane.logSources(chain));
+    this.logFilter = {
+      addresses: [...new Set(sources.flatMap((source) => source.addresses.map((address) => getAddress(address))))],
+      events: sources.flatMap((source) => source.events),
+    };
   }
 
   /**
@@ -80,9 +87,7 @@ export class ChainWatcher {
       const cursor = stored[index];
       return cursor === undefined ? lane.startBlock(this.chain) : cursor + 1n;
     });
-    const sources = this.lanes.map((lane) => lane.logSources(this.chain));
-    const addresses = [...new Set(sources.flatMap((source) => source.addresses.map((a) => a.toLowerCase())))];
-    const events = sources.flatMap((source) => source.events);
+    const { addresses, events } = this.logFilter;
     let found = 0;
     let from = confirmed + 1n;
     for (const block of next) if (block < from) from = block;
@@ -93,7 +98,7 @@ export class ChainWatcher {
         addresses.length === 0
           ? []
           : await this.chain.publicClient.getLogs({
-              address: addresses as Address[],
+              address: addresses,
               events,
               fromBlock: from,
               toBlock: to,

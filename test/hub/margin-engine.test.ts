@@ -1,5 +1,6 @@
 import { type Address, getAddress, parseUnits, zeroAddress } from "viem";
 import { beforeEach, describe, expect, it } from "vitest";
+import { encodeMessage } from "../../sdk/codec/index.ts";
 import { connect } from "../helpers/chains.ts";
 import { deployHub, HUB, type Hub, SPOKE_A, SPOKE_B, SPOKE_C, wad } from "../helpers/hub.ts";
 import { sentMessages } from "../helpers/messaging.ts";
@@ -20,6 +21,24 @@ describe("MarginEngine", () => {
   });
 
   describe("balance reports (safety rules 2 and 3)", () => {
+    /** A report from spoke A of a token given by address (`hub.report` takes the configured assets' names). */
+    const reportToken = (asset: Address, locked: bigint, seq: bigint, lastCommandNonce = 0n) =>
+      hub.messenger.write.deliver([
+        hub.engine.address,
+        SPOKE_A,
+        encodeMessage({
+          type: "BalanceReport",
+          origin: SPOKE_A,
+          destination: HUB,
+          account: trader,
+          asset,
+          total: locked,
+          locked,
+          seq,
+          lastCommandNonce,
+        }),
+      ]);
+
     it("counts reported collateral over three chains exactly as vector V1", async () => {
       await hub.report(SPOKE_A, "USDC", "10000");
       await hub.report(SPOKE_B, "WETH", "5");
@@ -42,23 +61,7 @@ describe("MarginEngine", () => {
     });
 
     it("ignores reports of assets the hub does not price", async () => {
-      const unknown = "0x00000000000000000000000000000000000000aa";
-      const { encodeMessage } = await import("../../sdk/codec/index.ts");
-      const hash = await hub.messenger.write.deliver([
-        hub.engine.address,
-        SPOKE_A,
-        encodeMessage({
-          type: "BalanceReport",
-          origin: SPOKE_A,
-          destination: HUB,
-          account: trader,
-          asset: unknown,
-          total: 5n,
-          locked: 5n,
-          seq: 1n,
-          lastCommandNonce: 0n,
-        }),
-      ]);
+      const hash = await reportToken("0x00000000000000000000000000000000000000aa", 5n, 1n);
       await hub.connection.viem.assertions.emit(hash, hub.engine, "BalanceReportIgnored");
       const [entries] = await hub.engine.read.collateralOf([trader]);
       expect(entries).toEqual([]);
@@ -72,27 +75,10 @@ describe("MarginEngine", () => {
         (_, i): Address => getAddress(`0x${(0xc0de00 + i).toString(16).padStart(40, "0")}`),
       );
       for (const token of extra) await hub.engine.write.configureCollateralToken([SPOKE_A, token, 0, 6, true]);
-      const { encodeMessage } = await import("../../sdk/codec/index.ts");
-      const reportToken = (asset: Address, locked: string, seq: bigint, lastCommandNonce = 0n) =>
-        hub.messenger.write.deliver([
-          hub.engine.address,
-          SPOKE_A,
-          encodeMessage({
-            type: "BalanceReport",
-            origin: SPOKE_A,
-            destination: HUB,
-            account: trader,
-            asset,
-            total: parseUnits(locked, 6),
-            locked: parseUnits(locked, 6),
-            seq,
-            lastCommandNonce,
-          }),
-        ]);
       const usdcA = getAddress(hub.spokeToken("USDC", SPOKE_A));
       const order = [...extra.slice(0, 31), usdcA];
-      for (const token of order) await reportToken(token, "100", 1n);
-      const overflow = await reportToken(extra[31] as Address, "100", 1n);
+      for (const token of order) await reportToken(token, parseUnits("100", 6), 1n);
+      const overflow = await reportToken(extra[31] as Address, parseUnits("100", 6), 1n);
       await hub.connection.viem.assertions.emit(overflow, hub.engine, "BalanceReportIgnored");
       const [entries] = await hub.engine.read.collateralOf([trader]);
       expect(entries.map((entry) => entry.asset)).toEqual(order);
@@ -116,10 +102,10 @@ describe("MarginEngine", () => {
 
       // Acknowledging entry 20's Release (command 1 to spoke A) clears its flag only: entry 31's decrease
       // (command 2) still counts.
-      await reportToken(order[20] as Address, "60", 2n, 1n);
+      await reportToken(order[20] as Address, parseUnits("60", 6), 2n, 1n);
       expect((await hub.engine.read.collateralOf([trader]))[0][20]?.pendingDecrease).toBe(0n);
       expect(await valueMaint()).toBe(wad("3150"));
-      await reportToken(usdcA, "90", 2n, 2n);
+      await reportToken(usdcA, parseUnits("90", 6), 2n, 2n);
       expect(await valueMaint()).toBe(wad("3150"));
       expect((await hub.engine.read.collateralOf([trader]))[0].every((entry) => entry.pendingDecrease === 0n)).toBe(
         true,

@@ -2,6 +2,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import {
   type Abi,
   type Address,
+  type ContractFunctionArgs,
   encodeFunctionData,
   getAbiItem,
   type Hash,
@@ -137,14 +138,8 @@ const EXECUTE302_OVERHEAD_GAS = 200_000n;
 // Margin over the estimate for calls that revert on failure (estimates are exact, state may move).
 const ESTIMATE_MARGIN_PERCENT = 20n;
 
-/** One instruction as `DVN.execute` takes it. */
-interface DvnExecuteParam {
-  vid: number;
-  target: Address;
-  callData: Hex;
-  expiration: bigint;
-  signatures: Hex;
-}
+/** One instruction as `DVN.execute` takes it (its ABI's `ExecuteParam`). */
+type DvnExecuteParam = ContractFunctionArgs<typeof dvnAbi, "nonpayable", "execute">[0][number];
 
 /** Submissions to one destination's DVN waiting for the call in flight to finish. */
 interface DvnQueue {
