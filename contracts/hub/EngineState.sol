@@ -32,10 +32,13 @@ struct EngineState {
     mapping(uint64 chainId => mapping(address token => CollateralTokenSlot)) collateralTokens;
     /// Numbers of every token ever configured on a chain, so `registerSpoke` can update the haircut copies.
     mapping(uint64 chainId => uint256[]) chainTokens;
+    /// Numbers of the tokens configured with each asset now, so `configureAsset` can update their copies of its terms.
+    mapping(uint256 assetId => uint256[]) assetTokens;
     IMarginEngine.AssetConfig[] assets;
     MarketConfig[] marketConfigs;
     /// Keyed by market id like `marketConfigs`, whose length bounds the ids (a mapping: the health
-    /// evaluation's reads of known market ids skip an array's length check).
+    /// evaluation's reads of known market ids skip an array's length check). Each holds a copy of what valuing
+    /// a position needs of its market's config beside the funding index (`PerpMarkets.riskTerms`).
     mapping(uint256 marketId => MarketState) marketStates;
     mapping(address account => Account) accounts;
     /// Counterparty pool of the perps, USD (18 decimals).
@@ -50,9 +53,6 @@ struct EngineState {
     mapping(bytes32 priceId => uint256 numberPlusOne) priceNumbers;
     /// The last oracle read of each numbered price id made by a state-changing path or `refreshPrices`.
     mapping(uint256 priceNumber => CachedPrice) prices;
-    /// What a health evaluation needs of each asset and market, one slot each (copies of their configs).
-    mapping(uint256 assetId => AssetRiskSlot) assetRisk;
-    mapping(uint256 marketId => MarketRiskSlot) marketRisk;
     /// Key (CollateralLedger.key: chain and address) of every collateral token in the order it was first
     /// configured: accounts keep their entries by a token's number here, 16 bits instead of a word.
     bytes32[] collateralTokenKeys;
@@ -69,30 +69,21 @@ struct CollateralTokenSlot {
     uint16 number;
 }
 
-/// @notice A numbered collateral token's decimals and asset, with a copy of its chain's haircut: a health
-/// evaluation reads each entry's token anyway, so the haircut costs no slot of its own.
+/// @notice A numbered collateral token's decimals and asset, with copies of its chain's haircut and of its
+/// asset's terms: a health evaluation reads each entry's token anyway, so neither the chain nor the asset
+/// costs a slot of its own.
 struct TokenRiskSlot {
     uint8 decimals;
     uint16 assetId;
     /// δ_c of the token's chain (`spokes`), kept equal to it by `registerSpoke`.
     uint64 haircut;
-}
-
-/// @notice An asset's weights and price number in one slot (`configureAsset` keeps it with `assets`).
-struct AssetRiskSlot {
+    /// The asset's weights and price number (`assets`), kept equal to them by `configureAsset`.
     uint64 weightInit;
     uint64 weightMaint;
-    uint64 sizeFactor;
     uint16 priceNumber;
-}
-
-/// @notice A market's margin fractions and price number in one slot (`configureMarket` keeps it with
-/// `marketConfigs`); the lot size, fee and funding parameters are not needed to value a position.
-struct MarketRiskSlot {
-    uint64 marginInit;
-    uint64 marginMaint;
-    uint64 sizeFactor;
-    uint16 priceNumber;
+    /// Whether the asset's size factor is nonzero: only then does an evaluation read it (`assets`), as the
+    /// factor does not fit this slot beside the rest.
+    bool sizeDiscount;
 }
 
 /// @notice The two `RiskParams` a health evaluation takes and the ages it checks, in one slot. Every

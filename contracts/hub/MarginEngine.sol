@@ -14,12 +14,12 @@ import {MessagingApp} from "../messaging/MessagingApp.sol";
 import {BalanceReport, Command, Envelope, MessageType} from "../types/Messages.sol";
 import {HealthBreakdown, RiskParams} from "../types/RiskTypes.sol";
 import {
-    Account, AssetRiskSlot, CachedPrice, CollateralTokenSlot, EngineState, LiquidationParams, TokenRiskSlot
+    Account, CachedPrice, CollateralTokenSlot, EngineState, LiquidationParams, TokenRiskSlot
 } from "./EngineState.sol";
 import {AccountRisk} from "./libraries/AccountRisk.sol";
 import {AccountCollateral, CollateralEntry, CollateralLedger, LedgerEntry} from "./libraries/CollateralLedger.sol";
 import {FixedPoint} from "../libraries/FixedPoint.sol";
-import {MarketConfig, MarketState, Position} from "./libraries/PerpMarkets.sol";
+import {MarketConfig, MarketState, PerpMarkets, Position} from "./libraries/PerpMarkets.sol";
 import {OpenMarkets} from "./libraries/OpenMarkets.sol";
 import {ReleaseIntents} from "./libraries/ReleaseIntents.sol";
 import {CollateralLiquidationPlan, LiquidationLogic} from "./logic/LiquidationLogic.sol";
@@ -116,6 +116,7 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
     }
 
     /// @notice Adds (assetId = count) or updates a collateral asset.
+    /// @dev Also updates the copy of its terms in every token of the asset (owner-bounded list).
     function configureAsset(uint256 assetId, AssetConfig calldata config) external onlyOwner {
         _bounded("weightInit", config.weightInit, config.weightMaint);
         _bounded("weightMaint", config.weightMaint, 1e18);
@@ -123,12 +124,14 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
         if (assetId == s.assets.length) s.assets.push(config);
         else if (assetId < s.assets.length) s.assets[assetId] = config;
         else revert UnknownAsset(assetId);
-        s.assetRisk[assetId] = AssetRiskSlot({
-            weightInit: config.weightInit,
-            weightMaint: config.weightMaint,
-            sizeFactor: config.sizeFactor,
-            priceNumber: AccountRisk.priceNumber(s, config.priceId)
-        });
+        uint16 priceNumber = AccountRisk.priceNumber(s, config.priceId);
+        bool sizeDiscount = config.sizeFactor != 0;
+        uint256[] storage numbers = s.assetTokens[assetId];
+        for (uint256 i; i < numbers.length; ++i) {
+            TokenRiskSlot storage risk = s.tokenRisk[numbers[i]];
+            (risk.weightInit, risk.weightMaint, risk.priceNumber, risk.sizeDiscount) =
+                (config.weightInit, config.weightMaint, priceNumber, sizeDiscount);
+        }
         emit AssetConfigured(assetId, config.priceId, config.weightInit, config.weightMaint, config.sizeFactor);
     }
 
@@ -146,11 +149,23 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
             _bounded("collateralTokens", number, CollateralLedger.NUMBER_LIMIT - 1);
             s.collateralTokenKeys.push(CollateralLedger.key(chainId, token));
             s.chainTokens[chainId].push(number);
+            s.assetTokens[assetId].push(number);
+        } else {
+            uint256 previousAsset = s.tokenRisk[number].assetId;
+            if (previousAsset != assetId) _moveToken(number, previousAsset, assetId);
         }
         s.collateralTokens[chainId][token] =
             CollateralTokenSlot({enabled: enabled, listed: true, number: uint16(number)});
-        s.tokenRisk[number] =
-            TokenRiskSlot({decimals: decimals, assetId: assetId, haircut: s.spokes[chainId].haircut});
+        AssetConfig storage asset = s.assets[assetId];
+        s.tokenRisk[number] = TokenRiskSlot({
+            decimals: decimals,
+            assetId: assetId,
+            haircut: s.spokes[chainId].haircut,
+            weightInit: asset.weightInit,
+            weightMaint: asset.weightMaint,
+            priceNumber: AccountRisk.priceNumber(s, asset.priceId),
+            sizeDiscount: asset.sizeFactor != 0
+        });
         emit CollateralTokenConfigured(chainId, token, assetId, decimals, enabled);
     }
 
@@ -318,7 +333,13 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
 
     /// @inheritdoc IMarginEngine
     function healthOf(address account) external view returns (HealthBreakdown memory) {
-        return RiskViews.healthOf(s, account);
+        RiskViews.healthOf(s, account);
+        // RiskViews returned the breakdown ABI-encoded (it declares no return values): passed on as it is.
+        assembly ("memory-safe") {
+            let data := mload(0x40)
+            returndatacopy(data, 0, returndatasize())
+            return(data, returndatasize())
+        }
     }
 
     function poolValue() external view returns (int256) {
@@ -375,9 +396,17 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
         return s.marketConfigs[marketId];
     }
 
-    function marketState(uint256 marketId) external view returns (MarketState memory) {
+    function marketState(uint256 marketId) external view returns (MarketStatus memory) {
         if (marketId >= s.marketConfigs.length) revert UnknownMarket(marketId);
-        return s.marketStates[marketId];
+        MarketState storage state = s.marketStates[marketId];
+        return MarketStatus({
+            longOpenInterest: state.longOpenInterest,
+            shortOpenInterest: state.shortOpenInterest,
+            // 119 bits (PerpMarkets).
+            fundingIndex: int128(PerpMarkets.fundingIndex(state)),
+            lastFundingAt: state.lastFundingAt,
+            sizeTimesEntry: state.sizeTimesEntry
+        });
     }
 
     /// @notice Pool balance, LP shares, insurance fund and socialised losses.
@@ -484,6 +513,17 @@ contract MarginEngine is IMarginEngine, MessagingApp, Ownable2Step, EIP712, Nonc
         if (amount == 0) return;
         (bool sent,) = msg.sender.call{value: amount}("");
         if (!sent) revert RefundFailed(msg.sender);
+    }
+
+    /// @dev Moves token `number` from the list of asset `from` to that of asset `to` (`assetTokens`).
+    function _moveToken(uint256 number, uint256 from, uint256 to) internal {
+        uint256[] storage numbers = s.assetTokens[from];
+        uint256 last = numbers.length - 1;
+        uint256 i;
+        while (numbers[i] != number) ++i;
+        numbers[i] = numbers[last];
+        numbers.pop();
+        s.assetTokens[to].push(number);
     }
 
     function _bounded(bytes32 parameter, uint256 value, uint256 max) internal pure {

@@ -28,6 +28,17 @@ interface IMarginEngine {
         uint16 assetId;
     }
 
+    /// @notice A market's open interest per side, funding index and Σ size·entry price, as `marketState`
+    /// returns them (the engine keeps them packed tighter).
+    struct MarketStatus {
+        uint128 longOpenInterest;
+        uint128 shortOpenInterest;
+        /// Cumulative funding per unit of long size, USD (18 decimals); longs pay when it rises.
+        int128 fundingIndex;
+        uint64 lastFundingAt;
+        int256 sizeTimesEntry;
+    }
+
     /// @notice A signed request to release collateral, submitted by anyone (e.g. a relayer).
     struct ReleaseIntent {
         address account;

@@ -2201,7 +2201,7 @@ export const marginEngineAbi = [
             "type": "int256"
           }
         ],
-        "internalType": "struct MarketState",
+        "internalType": "struct IMarginEngine.MarketStatus",
         "name": "",
         "type": "tuple"
       }
@@ -2884,6 +2884,38 @@ export const marginEngineAbi = [
   {
     "inputs": [],
     "name": "FixedPointOverflow",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint8",
+        "name": "bits",
+        "type": "uint8"
+      },
+      {
+        "internalType": "int256",
+        "name": "value",
+        "type": "int256"
+      }
+    ],
+    "name": "SafeCastOverflowedIntDowncast",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint8",
+        "name": "bits",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint256",
+        "name": "value",
+        "type": "uint256"
+      }
+    ],
+    "name": "SafeCastOverflowedUintDowncast",
     "type": "error"
   },
   {
@@ -6558,6 +6590,22 @@ export const xmarginErrorsAbi = [
       }
     ],
     "name": "RefundFailed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint8",
+        "name": "bits",
+        "type": "uint8"
+      },
+      {
+        "internalType": "int256",
+        "name": "value",
+        "type": "int256"
+      }
+    ],
+    "name": "SafeCastOverflowedIntDowncast",
     "type": "error"
   },
   {

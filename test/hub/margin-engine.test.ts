@@ -1,8 +1,9 @@
-import { type Address, getAddress, parseUnits, zeroAddress } from "viem";
+import { type Address, getAddress, type Hex, parseUnits, zeroAddress } from "viem";
 import { beforeEach, describe, expect, it } from "vitest";
 import { encodeMessage } from "../../sdk/codec/index.ts";
+import { fromHealthBreakdownStruct, healthBreakdown, mulCeil, type RiskInputs } from "../../sdk/risk/index.ts";
 import { connect } from "../helpers/chains.ts";
-import { deployHub, HUB, type Hub, SPOKE_A, SPOKE_B, SPOKE_C, wad } from "../helpers/hub.ts";
+import { deployHub, HUB, type Hub, priceId, SPOKE_A, SPOKE_B, SPOKE_C, wad } from "../helpers/hub.ts";
 import { sentMessages } from "../helpers/messaging.ts";
 
 /** Within 1e-9 of an expected decimal: the vectors' tolerance. */
@@ -10,6 +11,67 @@ const near = (actual: bigint, expected: string) => {
   const difference = actual - wad(expected);
   expect(difference < 0n ? -difference : difference, `${actual} vs ${expected}`).toBeLessThanOrEqual(10n ** 9n);
 };
+
+/**
+ * The SDK's evaluation of `account` from the engine's config views and the oracle's live reads: what `healthOf`
+ * (cache off) must equal to the wei, while it reads the copies of those configs that the setters keep.
+ */
+async function healthFromConfigs(hub: Hub, account: Address) {
+  const { engine, oracle } = hub;
+  const priceOf = async (id: Hex) => {
+    const [read, [kInit, kMaint]] = await Promise.all([
+      oracle.read.getPrice([id]),
+      oracle.read.volatilityMultipliers([id]),
+    ]);
+    return { price: read.price, kInit, kMaint };
+  };
+  const inputs: RiskInputs = {
+    params: await engine.read.riskParams(),
+    assets: [],
+    markets: [],
+    account: { collateral: [], settleBalance: await engine.read.settleBalanceOf([account]), positions: [] },
+  };
+  const assetIds: number[] = [];
+  const [entries, counted] = await engine.read.collateralOf([account]);
+  for (const [i, entry] of entries.entries()) {
+    const token = await engine.read.collateralToken([entry.chainId, entry.asset]);
+    let assetIndex = assetIds.indexOf(token.assetId);
+    if (assetIndex < 0) {
+      const config = await engine.read.assetConfig([BigInt(token.assetId)]);
+      const { price, kInit, kMaint } = await priceOf(config.priceId);
+      const { weightInit, weightMaint, sizeFactor } = config;
+      assetIndex = inputs.assets.push({ price, weightInit, weightMaint, sizeFactor, kInit, kMaint }) - 1;
+      assetIds.push(token.assetId);
+    }
+    const amount = (counted[i] as bigint) * 10n ** BigInt(18 - token.decimals);
+    const { haircut } = await engine.read.spoke([entry.chainId]);
+    inputs.account.collateral.push({ assetIndex, haircut, amount });
+  }
+  for (const marketId of await engine.read.openMarketsOf([account])) {
+    const [config, state, position] = await Promise.all([
+      engine.read.marketConfig([marketId]),
+      engine.read.marketState([marketId]),
+      engine.read.positionOf([account, marketId]),
+    ]);
+    const { price: markPrice, kInit, kMaint } = await priceOf(config.priceId);
+    const { marginInit, marginMaint, sizeFactor, lotSize } = config;
+    inputs.markets.push({ markPrice, marginInit, marginMaint, sizeFactor, lotSize, kInit, kMaint });
+    inputs.account.positions.push({
+      marketIndex: inputs.markets.length - 1,
+      size: position.size,
+      entryPrice: position.entryPrice,
+      fundingOwed: mulCeil(position.size, state.fundingIndex - position.fundingSnapshot),
+    });
+  }
+  return healthBreakdown(inputs);
+}
+
+/** `healthOf(account)` equals the evaluation of the configs as they are now, to the wei. */
+async function expectHealthOfConfigs(hub: Hub, account: Address) {
+  const onChain = fromHealthBreakdownStruct(await hub.engine.read.healthOf([account]));
+  expect(onChain).toEqual(await healthFromConfigs(hub, account));
+  return onChain;
+}
 
 describe("MarginEngine", () => {
   let hub: Hub;
@@ -58,6 +120,75 @@ describe("MarginEngine", () => {
       const expected = (before * 9n) / 10n;
       const difference = after - expected;
       expect(difference < 0n ? -difference : difference, `${after} vs ${expected}`).toBeLessThanOrEqual(10n ** 9n);
+    });
+
+    it("values collateral at its asset's terms as configured now, also once its token moves to another asset", async () => {
+      const { engine } = hub;
+      await hub.report(SPOKE_A, "USDC", "1000");
+      await hub.report(SPOKE_A, "WETH", "20");
+      await hub.report(SPOKE_B, "WETH", "5");
+      const initial = await expectHealthOfConfigs(hub, trader);
+      const configure = (assetId: bigint, name: string, weightInit: string, weightMaint: string, sizeFactor: string) =>
+        engine.write.configureAsset([
+          assetId,
+          {
+            priceId: priceId(name),
+            weightInit: wad(weightInit),
+            weightMaint: wad(weightMaint),
+            sizeFactor: wad(sizeFactor),
+          },
+        ]);
+
+      const hash = await configure(1n, "WETH", "0.6", "0.7", "0");
+      await hub.connection.viem.assertions.emitWithArgs(hash, engine, "AssetConfigured", [
+        1n,
+        priceId("WETH"),
+        wad("0.6"),
+        wad("0.7"),
+        0n,
+      ]);
+      const reweighted = await expectHealthOfConfigs(hub, trader);
+      expect(reweighted.collateralValue.maint).toBeLessThan(initial.collateralValue.maint);
+      // Another feed, and a size discount (whose factor the tokens do not copy, only that it is nonzero) that
+      // binds: 1.1 / (1 + 0.1·√25) < 0.9.
+      await configure(1n, "WBTC", "0.9", "0.95", "0.1");
+      await expectHealthOfConfigs(hub, trader);
+
+      // WETH on spoke A becomes WBTC collateral: asset 1's terms no longer apply to it, asset 2's do.
+      await engine.write.configureCollateralToken([SPOKE_A, hub.spokeToken("WETH", SPOKE_A), 2, 18, true]);
+      await expectHealthOfConfigs(hub, trader);
+      await configure(1n, "WETH", "0.9", "0.95", "0");
+      const moved = await expectHealthOfConfigs(hub, trader);
+      await configure(2n, "WBTC", "0.9", "0.95", "0.1");
+      expect((await expectHealthOfConfigs(hub, trader)).collateralValue.maint).toBeLessThan(
+        moved.collateralValue.maint,
+      );
+      // And back: the token follows asset 1 again, not asset 2.
+      await engine.write.configureCollateralToken([SPOKE_A, hub.spokeToken("WETH", SPOKE_A), 1, 18, true]);
+      await configure(2n, "WBTC", "0.75", "0.8", "0");
+      await configure(1n, "WETH", "0.8", "0.85", "0.1");
+      await expectHealthOfConfigs(hub, trader);
+
+      // A token configured after its asset copies the asset's current terms.
+      const token = getAddress(`0x${"c0ffee".padStart(40, "0")}`);
+      await engine.write.configureCollateralToken([SPOKE_C, token, 1, 18, true]);
+      await hub.messenger.write.deliver([
+        engine.address,
+        SPOKE_C,
+        encodeMessage({
+          type: "BalanceReport",
+          origin: SPOKE_C,
+          destination: HUB,
+          account: trader,
+          asset: token,
+          total: wad("3"),
+          locked: wad("3"),
+          seq: 1n,
+          lastCommandNonce: 0n,
+        }),
+      ]);
+      expect((await engine.read.collateralOf([trader]))[0]).toHaveLength(4);
+      await expectHealthOfConfigs(hub, trader);
     });
 
     it("ignores reports of assets the hub does not price", async () => {
@@ -304,6 +435,63 @@ describe("MarginEngine", () => {
       const settle = await funded.engine.read.settleBalanceOf([funded.trader.account.address]);
       expect(settle).toBeLessThan(wad("-29.9"));
       expect(settle).toBeGreaterThan(wad("-30.2"));
+    });
+
+    it("values positions at their market's terms as configured now, beside a funding index of either sign", async () => {
+      const rate = wad("0.000001");
+      const funded = await deployHub(await connect("hub"), { maxFundingRatePerSecond: rate });
+      const { engine } = funded;
+      const account = funded.trader.account.address;
+      await funded.report(SPOKE_A, "USDC", "100000");
+      // Longs crowd ETH-PERP and shorts BTC-PERP: their funding indexes move apart from zero.
+      await engine.write.trade([0n, wad("100"), 0n], { account: funded.trader.account });
+      await engine.write.trade([1n, wad("-2"), 0n], { account: funded.trader.account });
+      const initial = await expectHealthOfConfigs(funded, account);
+      await funded.connection.networkHelpers.time.increase(1000);
+      const configure = (marketId: bigint, feed: string, marginInit: string, marginMaint: string, sizeFactor: string) =>
+        engine.write.configureMarket([
+          marketId,
+          {
+            priceId: priceId(feed),
+            marginInit: wad(marginInit),
+            marginMaint: wad(marginMaint),
+            sizeFactor: wad(sizeFactor),
+            takerFee: 0n,
+            lotSize: marketId === 0n ? wad("0.001") : wad("0.0001"),
+            openInterestCap: wad("1000000"),
+            maxFundingRatePerSecond: rate,
+            skewScale: wad("1000"),
+          },
+        ]);
+
+      // Reconfiguring accrues funding under the old terms first; the new terms keep the index.
+      await funded.connection.viem.assertions.emitWithArgs(
+        configure(0n, "WETH", "0.1", "0.06", "0"),
+        engine,
+        "MarketConfigured",
+        [0n, priceId("WETH")],
+      );
+      await configure(1n, "WBTC", "0.08", "0.04", "0");
+      const [ethIndex, btcIndex] = [
+        (await engine.read.marketState([0n])).fundingIndex,
+        (await engine.read.marketState([1n])).fundingIndex,
+      ];
+      expect(ethIndex).toBeGreaterThan(0n);
+      expect(btcIndex).toBeLessThan(0n);
+      const reconfigured = await expectHealthOfConfigs(funded, account);
+      expect(reconfigured.requirement.init).toBeGreaterThan(initial.requirement.init);
+      expect(reconfigured.pnl.maint).toBeLessThan(initial.pnl.maint);
+
+      // A size premium (whose factor is not copied, only that it is nonzero) that binds: 0.8·0.1 + 0.01·√100 > 0.1;
+      // then another feed.
+      await configure(0n, "WETH", "0.1", "0.06", "0.01");
+      await expectHealthOfConfigs(funded, account);
+      await configure(1n, "WETH", "0.05", "0.03", "0");
+      await expectHealthOfConfigs(funded, account);
+      await configure(0n, "WETH", "0.05", "0.03", "0");
+      expect((await engine.read.marketState([0n])).fundingIndex).toBeGreaterThan(ethIndex);
+      expect((await engine.read.marketState([1n])).fundingIndex).toBeLessThan(btcIndex);
+      await expectHealthOfConfigs(funded, account);
     });
   });
 

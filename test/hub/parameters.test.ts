@@ -29,6 +29,17 @@ describe("parameter changes are bounded and delayed", () => {
       hub.engine,
       "ParameterOutOfBounds",
     );
+    // Market states keep open interest in 112 bits.
+    const tooLarge = 2n ** 112n;
+    await hub.connection.viem.assertions.revertWithCustomErrorWithArgs(
+      hub.engine.write.configureMarket([
+        0n,
+        { ...(await hub.engine.read.marketConfig([0n])), openInterestCap: tooLarge },
+      ]),
+      hub.engine,
+      "ParameterOutOfBounds",
+      [`0x${Buffer.from("openInterestCap").toString("hex").padEnd(64, "0")}`, tooLarge],
+    );
   });
 
   it("once a timelock owns the engine, a change runs only after the delay", async () => {

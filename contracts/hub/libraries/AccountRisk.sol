@@ -8,14 +8,7 @@ import {
     AssetRisk, CollateralRisk, HealthBreakdown, MarketRisk, PositionRisk, RiskParams
 } from "../../types/RiskTypes.sol";
 import {
-    Account,
-    AssetRiskSlot,
-    CachedPrice,
-    EngineState,
-    HealthSettings,
-    LiquidationParams,
-    MarketRiskSlot,
-    TokenRiskSlot
+    Account, CachedPrice, EngineState, HealthSettings, LiquidationParams, TokenRiskSlot
 } from "../EngineState.sol";
 import {AccountCollateral, CollateralLedger, LedgerEntry} from "./CollateralLedger.sol";
 import {FixedPoint} from "../../libraries/FixedPoint.sol";
@@ -148,20 +141,20 @@ library AccountRisk {
         risk.positions = positions;
         for (uint256 i; i < positionCount; ++i) {
             uint256 marketId = OpenMarkets.at(openMarkets, i);
-            _setMarketRisk(s, risk, s.marketRisk[marketId], markets, i);
-            _setPositionRisk(account.positions[marketId], s.marketStates[marketId], positions, i);
+            int256 fundingIndex = _setMarketRisk(s, risk, marketId, markets, i);
+            _setPositionRisk(account.positions[marketId], fundingIndex, positions, i);
         }
     }
 
     /// @dev Reads each of the position's two slots once, rather than the size again for the funding owed.
     function _setPositionRisk(
         Position storage position,
-        MarketState storage state,
+        int256 fundingIndex,
         PositionRisk[] memory positions,
         uint256 index
     ) private view {
         (int256 size, uint256 entryPrice) = (position.size, position.entryPrice);
-        int256 fundingOwed = PerpMarkets.fundingOwed(size, position.fundingSnapshot, state.fundingIndex);
+        int256 fundingOwed = PerpMarkets.fundingOwed(size, position.fundingSnapshot, fundingIndex);
         positions[index] = PositionRisk({marketIndex: index, size: size, entryPrice: entryPrice, fundingOwed: fundingOwed});
     }
 
@@ -314,7 +307,8 @@ library AccountRisk {
         uint256 assetCount
     ) private view returns (uint256) {
         TokenRiskSlot storage token = s.tokenRisk[tokenNumber];
-        // One read of the slot for the three fields.
+        // One read of the slot for the three fields; the asset's terms are read (from the same slot) only
+        // when the asset is new to the view.
         (uint256 assetId, uint256 haircut, uint8 decimals) = (token.assetId, token.haircut, token.decimals);
         uint256[] memory assetIds = risk.assetIds;
         uint256 assetIndex;
@@ -328,7 +322,7 @@ library AccountRisk {
         }
         if (assetIndex == assetCount) {
             assetIds[assetIndex] = assetId;
-            _setAssetRisk(s, risk, s.assetRisk[assetId], assetIndex);
+            _setAssetRisk(s, risk, token, assetId, assetIndex);
             unchecked {
                 ++assetCount;
             }
@@ -338,12 +332,18 @@ library AccountRisk {
         return assetCount;
     }
 
-    function _setAssetRisk(EngineState storage s, RiskView memory risk, AssetRiskSlot storage slot, uint256 index)
-        private
-        view
-    {
-        (uint256 weightInit, uint256 weightMaint, uint256 sizeFactor, uint256 number) =
-            (slot.weightInit, slot.weightMaint, slot.sizeFactor, slot.priceNumber);
+    /// @dev The asset's terms come from the copy in the token's slot; its size factor, which that slot has no
+    /// room for, from the asset's config when nonzero.
+    function _setAssetRisk(
+        EngineState storage s,
+        RiskView memory risk,
+        TokenRiskSlot storage token,
+        uint256 assetId,
+        uint256 index
+    ) private view {
+        (uint256 weightInit, uint256 weightMaint, uint256 number, bool sizeDiscount) =
+            (token.weightInit, token.weightMaint, token.priceNumber, token.sizeDiscount);
+        uint256 sizeFactor = sizeDiscount ? s.assets[assetId].sizeFactor : 0;
         (uint256 price, uint256 kInit, uint256 kMaint) = _readPrice(s, risk, number);
         risk.assets[index] = AssetRisk({
             price: price,
@@ -355,16 +355,22 @@ library AccountRisk {
         });
     }
 
-    /// @dev The lot size is left zero: valuing a position does not need it.
+    /// @dev The lot size is left zero: valuing a position does not need it. The market's terms come from the copy
+    /// in its state's risk word; its size factor, which that word has no room for, from its config when nonzero.
+    /// @return fundingIndex The market's funding index, from the same word.
     function _setMarketRisk(
         EngineState storage s,
         RiskView memory risk,
-        MarketRiskSlot storage slot,
+        uint256 marketId,
         MarketRisk[] memory markets,
         uint256 index
-    ) private view {
-        (uint256 marginInit, uint256 marginMaint, uint256 sizeFactor, uint256 number) =
-            (slot.marginInit, slot.marginMaint, slot.sizeFactor, slot.priceNumber);
+    ) private view returns (int256 fundingIndex) {
+        uint256 marginInit;
+        uint256 marginMaint;
+        uint256 number;
+        bool sizePremium;
+        (marginInit, marginMaint, number, sizePremium, fundingIndex) = s.marketStates[marketId].riskTerms();
+        uint256 sizeFactor = sizePremium ? s.marketConfigs[marketId].sizeFactor : 0;
         (uint256 markPrice, uint256 kInit, uint256 kMaint) = _readPrice(s, risk, number);
         markets[index] = MarketRisk({
             markPrice: markPrice,

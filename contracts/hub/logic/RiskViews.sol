@@ -13,9 +13,11 @@ library RiskViews {
     /// @dev Bytes of a `HealthBreakdown`: its 17 fields of one word each.
     uint256 private constant HEALTH_BREAKDOWN_SIZE = 17 * 32;
 
-    /// @notice The account at cached prices where fresh, live oracle reads otherwise.
-    function healthOf(EngineState storage s, address account) public view returns (HealthBreakdown memory health) {
-        health = AccountRisk.riskView(s, account, true).health;
+    /// @notice The account at cached prices where fresh, live oracle reads otherwise: ends the call returning its
+    /// `HealthBreakdown`, ABI-encoded. Declared without return values, so that the engine passes that encoding on
+    /// as it is rather than decoding and re-encoding it.
+    function healthOf(EngineState storage s, address account) public view {
+        HealthBreakdown memory health = AccountRisk.riskView(s, account, true).health;
         // A struct of static fields only is in memory as the ABI encodes it, one word per field in order
         // (its bools hold 0 or 1): returned as it is rather than re-encoded field by field.
         assembly ("memory-safe") {

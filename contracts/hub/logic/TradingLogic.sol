@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IMarginEngine} from "../../interfaces/IMarginEngine.sol";
 import {IPriceOracle} from "../../interfaces/IPriceOracle.sol";
-import {EngineState, MarketRiskSlot} from "../EngineState.sol";
+import {EngineState} from "../EngineState.sol";
 import {AccountRisk} from "../libraries/AccountRisk.sol";
 import {FixedPoint} from "../../libraries/FixedPoint.sol";
 import {MarketConfig, MarketState, PerpMarkets, TradeOutcome} from "../libraries/PerpMarkets.sol";
@@ -27,24 +27,27 @@ library TradingLogic {
         _bounded("takerFee", config.takerFee, 0.01e18);
         _bounded("maxFundingRatePerSecond", config.maxFundingRatePerSecond, 1e13);
         if (config.lotSize == 0) revert IMarginEngine.ParameterOutOfBounds("lotSize", 0);
+        // Market states keep open interest in 112 bits.
+        _bounded("openInterestCap", config.openInterestCap, type(uint112).max);
         // Open-market lists keep ids in 12 bits.
         _bounded("marketId", marketId, OpenMarkets.ID_LIMIT - 1);
+        MarketState storage state = s.marketStates[marketId];
         if (marketId == s.marketConfigs.length) {
             s.marketConfigs.push(config);
-            s.marketStates[marketId].lastFundingAt = uint64(block.timestamp);
+            state.lastFundingAt = uint32(block.timestamp);
         } else if (marketId < s.marketConfigs.length) {
             MarketConfig storage current = s.marketConfigs[marketId];
-            s.marketStates[marketId].accrueFunding(current, s.oracle.getPrice(current.priceId).price);
+            state.accrueFunding(current, s.oracle.getPrice(current.priceId).price);
             s.marketConfigs[marketId] = config;
         } else {
             revert IMarginEngine.UnknownMarket(marketId);
         }
-        s.marketRisk[marketId] = MarketRiskSlot({
-            marginInit: config.marginInit,
-            marginMaint: config.marginMaint,
-            sizeFactor: config.sizeFactor,
-            priceNumber: AccountRisk.priceNumber(s, config.priceId)
-        });
+        state.setRiskTerms(
+            config.marginInit,
+            config.marginMaint,
+            AccountRisk.priceNumber(s, config.priceId),
+            config.sizeFactor != 0
+        );
         emit IMarginEngine.MarketConfigured(marketId, config.priceId);
     }
 
