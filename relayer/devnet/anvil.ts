@@ -53,6 +53,11 @@ const DEFAULT_READY_TIMEOUT_MS = 15_000;
 const READY_POLL_INTERVAL_MS = 50;
 const STOP_GRACE_MS = 5_000;
 const STDERR_TAIL_CHARS = 4_000;
+/**
+ * Block states kept for reads at past blocks (the Hyperlane validator checks the hook at the block it
+ * ingested through): a few seconds of blocks at full load, far more than any reader lags.
+ */
+const HISTORY_STATES = 1_024;
 
 /**
  * Path of the platform's anvil binary. We run it directly rather than through the
@@ -106,6 +111,10 @@ async function launch(binary: string, port: number, options: StartAnvilOptions):
     "--block-time",
     String(options.blockTime),
     "--mixed-mining",
+    // Bounded history: without it each block costs more the longer the chain (a devnet under load
+    // slowed several-fold within minutes). Reads at a recent block still work within this window.
+    "--prune-history",
+    String(HISTORY_STATES),
     "--silent",
   ];
   // Own process group: a terminal Ctrl-C reaches only our process, which then stops chains in order

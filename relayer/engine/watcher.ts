@@ -1,6 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { type AbiEvent, type Address, createPublicClient, getAddress, webSocket } from "viem";
-import type { MessageStore, NewMessage } from "../storage/index.ts";
+import type { MessageStore, NewMessage, Transport } from "../storage/index.ts";
 import type { Lane } from "./lane.ts";
 import type { EngineChain } from "./network.ts";
 
@@ -49,6 +49,11 @@ export class ChainWatcher {
   private announcedHead: bigint | undefined;
   /** Every lane's log sources on this chain together: what each poll asks the node for, in one query. */
   private readonly logFilter: { addresses: Address[]; events: AbiEvent[] };
+  /**
+   * Each lane's cursor as this watcher last wrote it: read from the store once, on the first poll (a
+   * restart resumes there), then kept here rather than read back before every poll.
+   */
+  private readonly cursors = new Map<Transport, bigint>();
 
   constructor(
     private readonly chain: EngineChain,
@@ -81,7 +86,9 @@ export class ChainWatcher {
     if (head === this.readThrough) return 0;
     const confirmed = head - BigInt(Math.max(1, this.chain.config.confirmations) - 1);
     const stored = await Promise.all(
-      this.lanes.map((lane) => this.store.getCursor(this.chain.chainId, lane.transport)),
+      this.lanes.map(
+        (lane) => this.cursors.get(lane.transport) ?? this.store.getCursor(this.chain.chainId, lane.transport),
+      ),
     );
     const next = this.lanes.map((lane, index) => {
       const cursor = stored[index];
@@ -113,6 +120,7 @@ export class ChainWatcher {
             dueAt: new Date(Date.now() + this.options.dueDelayMs),
           });
           await this.store.setCursor(this.chain.chainId, lane.transport, to);
+          this.cursors.set(lane.transport, to);
           this.status.cursors[lane.transport] = to;
           next[index] = to + 1n;
           found += messages.length;

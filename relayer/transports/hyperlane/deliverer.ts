@@ -255,7 +255,9 @@ export async function processHyperlaneMessage(params: {
     abi,
     functionName: "process",
     args: [metadata, raw],
-    account: destination.walletClient.account,
+    // The sender as a bare address: with a local account viem would first fill a whole transaction (nonce,
+    // fees, eth_fillTransaction), four extra round trips the estimate does not need.
+    account: destination.walletClient.account?.address,
   } as const;
   let estimate: bigint;
   try {

@@ -4,9 +4,12 @@ import { merkleTreeHookAbi } from "./abi.ts";
 import { type Checkpoint, type SignedCheckpoint, signCheckpoint } from "./checkpoint.ts";
 import { HyperlaneTransportError } from "./errors.ts";
 import { blockRanges, confirmedHead, DEFAULT_MAX_BLOCK_RANGE } from "./logs.ts";
-import { IncrementalMerkleTree } from "./merkle.ts";
+import { IncrementalMerkleTree, type MerkleFrontier, rootOf } from "./merkle.ts";
 
 const insertedIntoTree = merkleTreeHookAbi[0];
+
+/** A checkpoint whose root is not computed yet: the tree as it stood right after the message's leaf. */
+type PendingCheckpoint = Omit<Checkpoint, "root"> & { frontier: MerkleFrontier };
 
 export interface HyperlaneValidatorOptions {
   /** Client of the origin chain this validator watches. */
@@ -38,7 +41,11 @@ export class HyperlaneValidator {
   private readonly confirmations: number;
   private readonly maxBlockRange: bigint;
   private tree = new IncrementalMerkleTree();
-  private readonly checkpoints = new Map<string, Checkpoint>();
+  /**
+   * Each message's checkpoint, its root computed when first asked for: with M of N, not every validator is
+   * asked for every message, and a root costs 32 hashes.
+   */
+  private readonly checkpoints = new Map<string, Checkpoint | PendingCheckpoint>();
   private readonly fromBlock: bigint;
   private nextBlock: bigint;
   /** Syncs run one at a time: the tree must see insertions in order exactly once. */
@@ -94,7 +101,13 @@ export class HyperlaneValidator {
 
   /** The checkpoint of a message already in the local tree. */
   checkpointOf(messageId: Hex): Checkpoint | undefined {
-    return this.checkpoints.get(messageId.toLowerCase());
+    const key = messageId.toLowerCase();
+    const entry = this.checkpoints.get(key);
+    if (!entry || !("frontier" in entry)) return entry;
+    const { frontier, ...rest } = entry;
+    const checkpoint: Checkpoint = { ...rest, root: rootOf(frontier) };
+    this.checkpoints.set(key, checkpoint);
+    return checkpoint;
   }
 
   /** Signs the checkpoint of `messageId`, syncing first if the message is not in the local tree yet. */
@@ -141,7 +154,7 @@ export class HyperlaneValidator {
     this.checkpoints.set(messageId.toLowerCase(), {
       origin: this.origin,
       merkleTreeHook: this.merkleTreeHook,
-      root: this.tree.root(),
+      frontier: this.tree.frontier(),
       index,
       messageId,
     });

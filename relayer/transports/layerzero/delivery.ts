@@ -730,7 +730,9 @@ async function transact(
   let gas = fixedGas;
   if (gas === undefined) {
     try {
-      const estimate = await chain.publicClient.estimateGas({ account, to, data, value });
+      // The sender as a bare address: with a local account viem would first fill a whole transaction
+      // (nonce, fees, eth_fillTransaction), four extra round trips the estimate does not need.
+      const estimate = await chain.publicClient.estimateGas({ account: account?.address, to, data, value });
       gas = estimate + (estimate * ESTIMATE_MARGIN_PERCENT) / 100n;
     } catch (error) {
       throw reverted(reasonOf(error), error);
