@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { Address, Hex } from "viem";
+import { PENDING_STATES } from "../../relayer/storage/index.ts";
 import type { BenchDevnet } from "./devnet.ts";
 import { median } from "./stats.ts";
 
@@ -64,6 +65,40 @@ export async function deliveriesByOperator(bench: BenchDevnet): Promise<number[]
       async (operator) => (await relayerMessages(operator.apiUrl)).filter((message) => message.deliveryTxHash).length,
     ),
   );
+}
+
+/** Messages each operator's store still has to work on (discovered, signed or verified), from /healthz. */
+export async function pendingByOperator(bench: BenchDevnet): Promise<number[]> {
+  return Promise.all(
+    bench.operators.operators.map(async (operator) => {
+      const response = await fetch(`${operator.apiUrl}/healthz`);
+      if (!response.ok) throw new Error(`GET ${operator.apiUrl}/healthz: ${response.status} ${await response.text()}`);
+      const { backlog } = (await response.json()) as { backlog: Partial<Record<string, number>> };
+      return PENDING_STATES.reduce((sum, state) => sum + (backlog[state] ?? 0), 0);
+    }),
+  );
+}
+
+/**
+ * Waits until no operator has pending work: a burst's releases are acknowledged by reports the spokes send
+ * after the bench saw them applied, and a run that started on that backlog would be measured with it.
+ * Returns the backlog left when `timeoutMs` runs out (all zeros when drained).
+ */
+export async function waitForDrain(
+  bench: BenchDevnet,
+  options: { timeoutMs: number; progress: (message: string) => void },
+): Promise<number[]> {
+  const deadline = Date.now() + options.timeoutMs;
+  let reported = 0;
+  for (;;) {
+    const pending = await pendingByOperator(bench);
+    if (pending.every((count) => count === 0) || Date.now() >= deadline) return pending;
+    if (Date.now() - reported >= 5_000) {
+      options.progress(`waiting for the relayer to drain: ${pending.join(" / ")} messages pending per operator`);
+      reported = Date.now();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 export interface StepGas {

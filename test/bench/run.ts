@@ -97,7 +97,7 @@ if (sections.includes("throughput")) {
   figures.push(...result.figures);
   details.throughput = result.details;
   methods.throughput =
-    "A fresh devnet like the latency one. Each run: every trader fires its share of deposits and releases without waiting for delivery (its own transactions in nonce order). Applied rate = messages / (last applied − first sent); sustained = the middle 80 % of applications over their time span; latency as in the latency section; RSS from /proc/<pid>/status (VmRSS every 200 ms, VmHWM at the end) of each operator process. Figures are medians over runs.";
+    "A fresh devnet like the latency one. Each run starts once every operator's backlog is empty (the previous run's acknowledgements delivered; GET /healthz), then every trader fires its share of deposits and releases without waiting for delivery (its own transactions in nonce order). Applied rate = messages / (last applied − first sent); sustained = the middle 80 % of applications over their time span; latency as in the latency section; RSS from /proc/<pid>/status (VmRSS every 200 ms, VmHWM at the end) of each operator process. Figures are medians over runs.";
 }
 
 const report: BenchReport = benchReportSchema.parse({

@@ -7,7 +7,7 @@
 import { BENCH_SPOKES, FIRST_BENCH_ACCOUNT, startBenchDevnet } from "./devnet.ts";
 import { type Sample, Trader } from "./flows.ts";
 import { ROUTE_LABEL } from "./latency.ts";
-import { deliveriesByOperator, memoryOf, sampleRss } from "./relayer-view.ts";
+import { deliveriesByOperator, memoryOf, sampleRss, waitForDrain } from "./relayer-view.ts";
 import { atLeast, atMost, type Figure, figure, type Target } from "./report.ts";
 import { distribution, median } from "./stats.ts";
 
@@ -21,6 +21,8 @@ export interface ThroughputOptions {
 
 export const THROUGHPUT_TARGET = { messagesPerSecond: 500, rssMB: 250, p50: 100, p99: 500, source: "issue 5" } as const;
 const RSS_INTERVAL_MS = 200;
+/** How long a run waits for the previous one's messages (its acknowledgements) to be delivered. */
+const DRAIN_TIMEOUT_MS = 120_000;
 
 export async function throughputSection(options: ThroughputOptions) {
   const { runs, messages, tradersPerSpoke, progress } = options;
@@ -49,6 +51,10 @@ export async function throughputSection(options: ThroughputOptions) {
     }[] = [];
     const rssSamples: number[][] = pids.map(() => []);
     for (let run = 0; run < runs; run++) {
+      const left = await waitForDrain(bench, { timeoutMs: DRAIN_TIMEOUT_MS, progress });
+      if (left.some((count) => count > 0)) {
+        progress(`run ${run + 1} starts with ${left.join(" / ")} messages still pending per operator`);
+      }
       const rss = sampleRss(pids, RSS_INTERVAL_MS);
       const perTrader = Math.ceil(messages / traders.length);
       const pending: Promise<Sample>[] = [];
