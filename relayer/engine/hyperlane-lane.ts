@@ -114,6 +114,17 @@ export class HyperlaneLane implements Lane {
     });
   }
 
+  async isDelivered(message: StoredMessage): Promise<boolean> {
+    const destination = this.network.byChainId(message.destinationChainId);
+    if (!destination) throw new Error(`stored Hyperlane message ${message.messageId} does not match the deployment`);
+    return destination.publicClient.readContract({
+      address: destination.record.hyperlane.mailbox,
+      abi: mailboxAbi,
+      functionName: "delivered",
+      args: [message.messageId],
+    });
+  }
+
   async deliver(message: StoredMessage, progress: DeliveryProgress): Promise<DeliveryResult> {
     const { raw, index } = storedDispatchOf(message);
     const parsed = parseHyperlaneMessage(raw);
@@ -129,13 +140,7 @@ export class HyperlaneLane implements Lane {
       mailbox: destination.record.hyperlane.mailbox,
       submit: destination.submit,
     };
-    const isDelivered = () =>
-      destination.publicClient.readContract({
-        address: target.mailbox,
-        abi: mailboxAbi,
-        functionName: "delivered",
-        args: [message.messageId],
-      });
+    const isDelivered = () => this.isDelivered(message);
     if (await isDelivered()) return { status: "alreadyDelivered", gas: [] };
 
     const { validators, threshold } = await this.multisigIsmOf(target, parsed, raw);

@@ -42,6 +42,8 @@ export interface Lane {
    */
   discover(chain: EngineChain, fromBlock: bigint, toBlock: bigint, logs: readonly Log[]): Promise<NewMessage[]>;
   deliver(message: StoredMessage, progress: DeliveryProgress): Promise<DeliveryResult>;
+  /** Whether the message has reached its recipient already (whoever delivered it): one read of the destination. */
+  isDelivered(message: StoredMessage): Promise<boolean>;
 }
 
 export interface LogSources {

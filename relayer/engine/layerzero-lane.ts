@@ -130,6 +130,10 @@ export class LayerZeroLane implements Lane {
     });
   }
 
+  async isDelivered(message: StoredMessage): Promise<boolean> {
+    return (await this.delivery.status(sentPacketOf(message))) === "delivered";
+  }
+
   async deliver(message: StoredMessage, progress: DeliveryProgress): Promise<DeliveryResult> {
     const sent = sentPacketOf(message);
     const guid = sent.packet.guid;

@@ -33,6 +33,9 @@ class RecordingLane implements Lane {
   async deliver(): Promise<never> {
     throw new Error("the watcher never delivers");
   }
+  async isDelivered(): Promise<never> {
+    throw new Error("the watcher never asks");
+  }
 }
 
 describe("ChainWatcher over a websocket", () => {

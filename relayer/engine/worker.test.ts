@@ -32,6 +32,8 @@ class ScriptedLane implements Lane {
     readonly transport: "layerzero" | "hyperlane" = "layerzero",
   ) {}
   readonly delivered: Hex[] = [];
+  /** Messages a peer delivered: `isDelivered` says so for these. */
+  readonly deliveredElsewhere = new Set<Hex>();
   logSources(): LogSources {
     return { addresses: [], events: [] };
   }
@@ -45,6 +47,9 @@ class ScriptedLane implements Lane {
     const result = await this.script(stored, progress);
     this.delivered.push(stored.messageId);
     return result;
+  }
+  async isDelivered(stored: StoredMessage): Promise<boolean> {
+    return this.deliveredElsewhere.has(stored.messageId);
   }
 }
 
@@ -154,6 +159,26 @@ describe("DeliveryWorker", () => {
     expect(lane.delivered).toEqual([message(4).messageId]);
     expect(asked).toEqual([message(4).messageId, message(4).messageId]);
     expect(await store.getMessage(message(4))).toMatchObject({ state: "delivered" });
+  });
+
+  it("settles at once, while standing by, a message a peer already delivered", async () => {
+    const lane = new ScriptedLane(async () => ({ status: "delivered", transactionHash: id(98), gas: [] }));
+    await store.insertMessage(message(5));
+    await store.insertMessage(message(6));
+    lane.deliveredElsewhere.add(message(5).messageId);
+    const delivered: { id: Hex; status: string }[] = [];
+    const backup = worker(
+      lane,
+      { onDelivered: (stored, result) => delivered.push({ id: stored.messageId, status: result.status }) },
+      { standBy: async () => 40 },
+    );
+    expect(await backup.round()).toBe(2);
+    expect(lane.delivered).toEqual([]);
+    expect(delivered).toEqual([{ id: message(5).messageId, status: "alreadyDelivered" }]);
+    expect(await store.getMessage(message(5))).toMatchObject({ state: "delivered", deliveryTxHash: null });
+    // Not delivered anywhere yet: left for the stand-by time.
+    expect(await store.getMessage(message(6))).toMatchObject({ state: "discovered" });
+    expect(await backup.round()).toBe(0);
   });
 
   it("fails a payload that is not an xmargin message for good without asking the lane", async () => {

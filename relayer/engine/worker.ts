@@ -200,10 +200,15 @@ export class DeliveryWorker {
     let result: DeliveryResult;
     try {
       const standByMs = await this.options.standBy?.(message);
-      if (standByMs !== undefined) {
+      if (standByMs === undefined) {
+        result = await lane.deliver(message, progress);
+      } else if (await lane.isDelivered(message)) {
+        // A backup looks before it waits again: what the peer delivered is settled at the first look, not
+        // claimed and deferred every `standByMs` until its stand-by window ends.
+        result = { status: "alreadyDelivered", gas: [] };
+      } else {
         throw new DeliveryDeferred("left to a peer operator that is delivering (this instance is a backup)", standByMs);
       }
-      result = await lane.deliver(message, progress);
     } catch (error) {
       return fail(asError(error), false);
     }
