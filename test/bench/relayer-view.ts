@@ -188,6 +188,21 @@ export function memoryOf(pid: number): { rssMB: number; peakMB: number } | undef
   }
 }
 
+// /proc counts CPU time in USER_HZ ticks, 100 a second on Linux whatever the kernel's own tick rate.
+const PROC_TICKS_PER_SECOND = 100;
+
+/** CPU time (user + system) a process has used so far, in seconds, from /proc/<pid>/stat. */
+export function cpuSecondsOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name may hold spaces: count fields after its closing parenthesis (utime is field 14).
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / PROC_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Samples every operator's VmRSS every `intervalMs` until stopped. */
 export function sampleRss(pids: readonly number[], intervalMs: number) {
   const samples = pids.map(() => [] as number[]);

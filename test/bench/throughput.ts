@@ -7,7 +7,7 @@
 import { BENCH_SPOKES, FIRST_BENCH_ACCOUNT, startBenchDevnet } from "./devnet.ts";
 import { type Sample, Trader } from "./flows.ts";
 import { ROUTE_LABEL } from "./latency.ts";
-import { deliveriesByOperator, memoryOf, sampleRss, waitForDrain } from "./relayer-view.ts";
+import { cpuSecondsOf, deliveriesByOperator, memoryOf, sampleRss, waitForDrain } from "./relayer-view.ts";
 import { atLeast, atMost, type Figure, figure, type Target } from "./report.ts";
 import { distribution, median } from "./stats.ts";
 
@@ -21,6 +21,11 @@ export interface ThroughputOptions {
 
 export const THROUGHPUT_TARGET = { messagesPerSecond: 500, rssMB: 250, p50: 100, p99: 500, source: "issue 5" } as const;
 const RSS_INTERVAL_MS = 200;
+const CPU_KIND_LABEL = {
+  operators: "the three relayer operators",
+  anvil: "the four anvil chains",
+  traders: "the bench's traders",
+} as const;
 /** How long a run waits for the previous one's messages (its acknowledgements) to be delivered. */
 const DRAIN_TIMEOUT_MS = 120_000;
 
@@ -38,6 +43,27 @@ export async function throughputSection(options: ThroughputOptions) {
     await Promise.all(traders.map((trader) => trader.fund("1000000")));
     const pids = bench.operators.operators.map((operator) => operator.pid);
     const baseline = pids.map((pid) => memoryOf(pid)?.rssMB ?? Number.NaN);
+    const chainName = new Map([bench.deployment.hub, ...bench.deployment.spokes].map((c) => [c.chainId, c.name]));
+    const cpuUsers = [
+      ...bench.operators.operators.map((operator, index) => ({
+        name: `operator ${index}${index === 0 ? " (primary)" : " (backup)"}`,
+        kind: "operators" as const,
+        cpuSeconds: () => cpuSecondsOf(operator.pid) ?? Number.NaN,
+      })),
+      ...bench.deployment.processes.map(({ chainId, pid }) => ({
+        name: `anvil ${chainName.get(chainId) ?? chainId}`,
+        kind: "anvil" as const,
+        cpuSeconds: () => cpuSecondsOf(pid) ?? Number.NaN,
+      })),
+      {
+        name: "bench traders (this process)",
+        kind: "traders" as const,
+        cpuSeconds: () => {
+          const { user, system } = process.cpuUsage();
+          return (user + system) / 1e6;
+        },
+      },
+    ];
 
     const perRun: {
       offeredPerSecond: number;
@@ -48,6 +74,8 @@ export async function throughputSection(options: ThroughputOptions) {
       latency: ReturnType<typeof distribution>;
       rssMaxMB: number;
       seconds: number;
+      /** CPU milliseconds per timed message, by process: from the burst's start until every operator drained. */
+      cpuMsPerMessage: Record<string, number>;
     }[] = [];
     const rssSamples: number[][] = pids.map(() => []);
     for (let run = 0; run < runs; run++) {
@@ -55,6 +83,7 @@ export async function throughputSection(options: ThroughputOptions) {
       if (left.some((count) => count > 0)) {
         progress(`run ${run + 1} starts with ${left.join(" / ")} messages still pending per operator`);
       }
+      const cpuBefore = cpuUsers.map((user) => user.cpuSeconds());
       const rss = sampleRss(pids, RSS_INTERVAL_MS);
       const perTrader = Math.ceil(messages / traders.length);
       const pending: Promise<Sample>[] = [];
@@ -65,6 +94,15 @@ export async function throughputSection(options: ThroughputOptions) {
       }
       const samples = await Promise.all(pending);
       const runRss = rss.stop();
+      // The run's cost includes its acknowledgements and the backups' bookkeeping, which end after the last
+      // timed message: CPU is read once everything drained.
+      await waitForDrain(bench, { timeoutMs: DRAIN_TIMEOUT_MS, progress });
+      const cpuMsPerMessage = Object.fromEntries(
+        cpuUsers.map((user, index) => [
+          user.name,
+          ((user.cpuSeconds() - (cpuBefore[index] as number)) * 1000) / samples.length,
+        ]),
+      );
       for (const [index, values] of runRss.entries()) rssSamples[index]?.push(...values);
       const firstSent = Math.min(...samples.map((entry) => entry.sentAt));
       const lastSent = Math.max(...samples.map((entry) => entry.sentAt));
@@ -83,6 +121,7 @@ export async function throughputSection(options: ThroughputOptions) {
         latency: distribution(samples.map((entry) => entry.latencyMs)),
         rssMaxMB: Math.max(...runRss.flat()),
         seconds: (lastApplied - firstSent) / 1000,
+        cpuMsPerMessage,
       };
       perRun.push(result);
       progress(
@@ -135,6 +174,13 @@ export async function throughputSection(options: ThroughputOptions) {
       ),
       medianFigure("latency under load p50", "ms", (r) => r.latency.p50, atMost(THROUGHPUT_TARGET.p50, source)),
       medianFigure("latency under load p99", "ms", (r) => r.latency.p99, atMost(THROUGHPUT_TARGET.p99, source)),
+      ...(["operators", "anvil", "traders"] as const).map((kind) =>
+        medianFigure(`CPU per timed message, ${CPU_KIND_LABEL[kind]}`, "ms", (r) =>
+          cpuUsers
+            .filter((user) => user.kind === kind)
+            .reduce((sum, user) => sum + (r.cpuMsPerMessage[user.name] ?? Number.NaN), 0),
+        ),
+      ),
       figure({
         section: "throughput",
         name: "relayer RSS, peak of any operator (VmHWM)",
