@@ -140,8 +140,7 @@ export class HyperlaneLane implements Lane {
       mailbox: destination.record.hyperlane.mailbox,
       submit: destination.submit,
     };
-    const isDelivered = () => this.isDelivered(message);
-    if (await isDelivered()) return { status: "alreadyDelivered", gas: [] };
+    if (await this.isDelivered(message)) return { status: "alreadyDelivered", gas: [] };
 
     const { validators, threshold } = await this.multisigIsmOf(target, parsed, raw);
     const request: CheckpointRequest = {
@@ -172,7 +171,7 @@ export class HyperlaneLane implements Lane {
       });
     } catch (error) {
       // A peer operator may have delivered it between our check and our transaction.
-      if (await isDelivered()) return { status: "alreadyDelivered", gas: [] };
+      if (await this.isDelivered(message)) return { status: "alreadyDelivered", gas: [] };
       this.isms.forget(ismKey(parsed));
       throw error;
     }

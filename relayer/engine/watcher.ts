@@ -1,6 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { type AbiEvent, type Address, createPublicClient, getAddress, webSocket } from "viem";
-import type { MessageStore, NewMessage, Transport } from "../storage/index.ts";
+import type { MessageStore, NewMessage } from "../storage/index.ts";
 import type { Lane } from "./lane.ts";
 import type { EngineChain } from "./network.ts";
 
@@ -49,11 +49,6 @@ export class ChainWatcher {
   private announcedHead: bigint | undefined;
   /** Every lane's log sources on this chain together: what each poll asks the node for, in one query. */
   private readonly logFilter: { addresses: Address[]; events: AbiEvent[] };
-  /**
-   * Each lane's cursor as this watcher last wrote it: read from the store once, on the first poll (a
-   * restart resumes there), then kept here rather than read back before every poll.
-   */
-  private readonly cursors = new Map<Transport, bigint>();
 
   constructor(
     private readonly chain: EngineChain,
@@ -85,9 +80,11 @@ export class ChainWatcher {
     // Every lane read up to this head already: nothing to look at until the chain moves.
     if (head === this.readThrough) return 0;
     const confirmed = head - BigInt(Math.max(1, this.chain.config.confirmations) - 1);
+    // The status holds each cursor as this watcher last wrote or read it: the store is read only until then
+    // (a restart resumes there), not before every poll.
     const stored = await Promise.all(
       this.lanes.map(
-        (lane) => this.cursors.get(lane.transport) ?? this.store.getCursor(this.chain.chainId, lane.transport),
+        (lane) => this.status.cursors[lane.transport] ?? this.store.getCursor(this.chain.chainId, lane.transport),
       ),
     );
     const next = this.lanes.map((lane, index) => {
@@ -120,7 +117,6 @@ export class ChainWatcher {
             dueAt: new Date(Date.now() + this.options.dueDelayMs),
           });
           await this.store.setCursor(this.chain.chainId, lane.transport, to);
-          this.cursors.set(lane.transport, to);
           this.status.cursors[lane.transport] = to;
           next[index] = to + 1n;
           found += messages.length;

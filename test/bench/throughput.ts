@@ -78,11 +78,12 @@ export async function throughputSection(options: ThroughputOptions) {
       cpuMsPerMessage: Record<string, number>;
     }[] = [];
     const rssSamples: number[][] = pids.map(() => []);
-    for (let run = 0; run < runs; run++) {
+    const drain = async (when: string) => {
       const left = await waitForDrain(bench, { timeoutMs: DRAIN_TIMEOUT_MS, progress });
-      if (left.some((count) => count > 0)) {
-        progress(`run ${run + 1} starts with ${left.join(" / ")} messages still pending per operator`);
-      }
+      if (left.some((count) => count > 0)) progress(`${when}, ${left.join(" / ")} messages still pending per operator`);
+    };
+    await drain("after funding");
+    for (let run = 0; run < runs; run++) {
       const cpuBefore = cpuUsers.map((user) => user.cpuSeconds());
       const rss = sampleRss(pids, RSS_INTERVAL_MS);
       const perTrader = Math.ceil(messages / traders.length);
@@ -96,7 +97,7 @@ export async function throughputSection(options: ThroughputOptions) {
       const runRss = rss.stop();
       // The run's cost includes its acknowledgements and the backups' bookkeeping, which end after the last
       // timed message: CPU is read once everything drained.
-      await waitForDrain(bench, { timeoutMs: DRAIN_TIMEOUT_MS, progress });
+      await drain(`after run ${run + 1}`);
       const cpuMsPerMessage = Object.fromEntries(
         cpuUsers.map((user, index) => [
           user.name,
