@@ -176,8 +176,12 @@ export class DeliveryWorker {
     const key = { transport: message.transport, messageId: message.messageId };
     let state: PendingState = message.state as PendingState;
     const fail = async (error: Error, permanent: boolean) => {
-      const retryAt = error instanceof DeliveryDeferred ? new Date(Date.now() + error.retryAfterMs) : undefined;
-      const recorded = await store.recordFailure(key, error, { workerId, permanent, ...(retryAt ? { retryAt } : {}) });
+      const deferUntil = error instanceof DeliveryDeferred ? new Date(Date.now() + error.retryAfterMs) : undefined;
+      const recorded = await store.recordFailure(key, error, {
+        workerId,
+        permanent,
+        ...(deferUntil ? { deferUntil } : {}),
+      });
       if (recorded) events?.onFailed?.(message, error, { attempts: recorded.attempts, permanent });
     };
     const lane = this.lanes.get(message.transport);

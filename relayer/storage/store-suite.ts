@@ -375,19 +375,29 @@ export function storeSuite(backend: StoreBackend): void {
       expect(await store.getMessage(key)).toMatchObject({ state: "signed", attempts: 0, lastError: null });
     });
 
-    it("retries at the caller's time when it gives one", async () => {
+    it("defers to the caller's time without counting an attempt", async () => {
       const key = await insertOne();
+      for (let deferral = 1; deferral <= 4; deferral++) {
+        await store.claimDue(WORKER, { states: ["discovered"], limit: 1, leaseMs: LEASE_MS });
+        const deferUntil = new Date(clock.now + 60_000);
+        const deferred = await store.recordFailure(key, "a peer operator is delivering", {
+          workerId: WORKER,
+          deferUntil,
+        });
+        expect(deferred).toEqual({ state: "discovered", attempts: 0, nextAttemptAt: deferUntil });
+        clock.now += 59_999;
+        expect(await store.claimDue(WORKER, { states: ["discovered"], limit: 1, leaseMs: LEASE_MS })).toEqual([]);
+        clock.now += 1;
+      }
+      // The first real failure after many deferrals waits the first backoff step, not the deferrals' count's.
       await store.claimDue(WORKER, { states: ["discovered"], limit: 1, leaseMs: LEASE_MS });
-      const retryAt = new Date(clock.now + 60_000);
-      const failure = await store.recordFailure(key, "rate limited", {
-        workerId: WORKER,
-        retryAt,
+      const failure = await store.recordFailure(key, new Error("quorum not reached"), { workerId: WORKER });
+      expect(failure).toEqual({
+        state: "discovered",
+        attempts: 1,
+        nextAttemptAt: new Date(clock.now + BACKOFF.baseMs),
       });
-      expect(failure).toEqual({ state: "discovered", attempts: 1, nextAttemptAt: retryAt });
-      clock.now += 59_999;
-      expect(await store.claimDue(WORKER, { states: ["discovered"], limit: 1, leaseMs: LEASE_MS })).toEqual([]);
-      clock.now += 1;
-      expect(await store.claimDue(WORKER, { states: ["discovered"], limit: 1, leaseMs: LEASE_MS })).toHaveLength(1);
+      expect(await store.getMessage(key)).toMatchObject({ attempts: 1, lastError: "Error: quorum not reached" });
     });
 
     it("moves a permanently failing message to failed, for good", async () => {

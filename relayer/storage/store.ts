@@ -37,7 +37,7 @@ export interface StoreOptions {
   logger?: StoreLogger;
   /** Unix milliseconds; tests move it to expire leases and reach retry times without waiting. */
   clock?: () => number;
-  /** Retry schedule of `recordFailure` when the caller gives no `retryAt`. */
+  /** Retry schedule of `recordFailure` for a failure that is not a deferral. */
   backoff?: BackoffPolicy;
 }
 
@@ -273,17 +273,18 @@ class SqlMessageStore implements MessageStore {
   async recordFailure(key: MessageKey, error: unknown, options: FailureOptions): Promise<RecordedFailure | undefined> {
     const { transport, messageId } = parseInput(keySchema, key, "message key");
     const worker = parseInput(workerId, options.workerId, "workerId");
-    const retryAt = parseInput(z.date().optional(), options.retryAt, "retryAt");
+    const deferUntil = parseInput(z.date().optional(), options.deferUntil, "deferUntil");
     const [held] = await this.db.rows(
       "SELECT state, attempts FROM messages WHERE transport = $1 AND message_id = $2 AND claimed_by = $3",
       [transport, messageId, worker],
     );
     if (held === undefined) return undefined;
     const now = this.clock();
-    const attempts = toInteger(held.attempts) + 1;
+    const heldAttempts = toInteger(held.attempts);
     const state = options.permanent ? "failed" : (held.state as PendingState);
+    const attempts = deferUntil && state !== "failed" ? heldAttempts : heldAttempts + 1;
     const nextAttemptAt =
-      state === "failed" ? null : (retryAt ?? nextRetryAt(attempts, this.backoff, new Date(now), Math.random()));
+      state === "failed" ? null : (deferUntil ?? nextRetryAt(attempts, this.backoff, new Date(now), Math.random()));
     // Guarded by what was read: if another worker took the message in between, nothing changes.
     const changed = await this.db.run(
       `UPDATE messages
@@ -300,7 +301,7 @@ class SqlMessageStore implements MessageStore {
         messageId,
         worker,
         held.state as string,
-        attempts - 1,
+        heldAttempts,
       ],
     );
     return changed === 1 ? { state, attempts, nextAttemptAt } : undefined;

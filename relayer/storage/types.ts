@@ -84,8 +84,12 @@ export interface FailureOptions {
   workerId: string;
   /** The message can never succeed (e.g. it does not decode): it moves to `failed`. */
   permanent?: boolean;
-  /** Overrides the store's backoff, e.g. when the error says when to come back. */
-  retryAt?: Date;
+  /**
+   * The message is not failing, only not ready yet (e.g. a peer operator is delivering it): it comes back at this
+   * time instead of on the backoff, and its attempt count stays as it is — otherwise a message deferred many times
+   * would wait the longest backoff at its first real failure.
+   */
+  deferUntil?: Date;
 }
 
 export interface RecordedFailure {
