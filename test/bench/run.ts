@@ -97,7 +97,7 @@ if (sections.includes("throughput")) {
   figures.push(...result.figures);
   details.throughput = result.details;
   methods.throughput =
-    "A fresh devnet like the latency one. Each run starts once every operator's backlog is empty (the previous run's acknowledgements delivered; GET /healthz), then every trader fires its share of deposits and releases without waiting for delivery (its own transactions in nonce order). Applied rate = messages / (last applied − first sent); sustained = the middle 80 % of applications over their time span; latency as in the latency section; RSS from /proc/<pid>/status (VmRSS every 200 ms, VmHWM at the end) of each operator process. Figures are medians over runs.";
+    "A fresh devnet like the latency one. Each run starts once every operator's backlog is empty (the previous run's acknowledgements delivered; GET /healthz), then every trader fires its share of deposits and releases without waiting for delivery (its own transactions in nonce order). Applied rate = messages / (last applied − first sent); sustained = the middle 80 % of applications over their time span; latency as in the latency section; RSS from /proc/<pid>/status (VmRSS every 200 ms, VmHWM at the end) of each operator process. Figures are medians over runs. Before the relayed runs, the same traders send half as many deposits per run to a second devnet with no relayer running: anvil CPU (/proc/<pid>/stat) and the traders' CPU per deposit, and the ceiling that two cores put on the message rate even if relaying, destination transactions and acknowledgements cost nothing.";
 }
 
 const report: BenchReport = benchReportSchema.parse({

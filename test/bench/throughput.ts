@@ -4,6 +4,7 @@
  * offered rate, the rate at which the destinations applied the messages (all of them, and the middle 80 %
  * as the sustained rate), the latency of each message under that load and the relayer processes' memory.
  */
+import { type CeilingRun, measureSourceCeiling } from "./ceiling.ts";
 import { BENCH_SPOKES, FIRST_BENCH_ACCOUNT, startBenchDevnet } from "./devnet.ts";
 import { type Sample, Trader } from "./flows.ts";
 import { ROUTE_LABEL } from "./latency.ts";
@@ -31,6 +32,7 @@ const DRAIN_TIMEOUT_MS = 120_000;
 
 export async function throughputSection(options: ThroughputOptions) {
   const { runs, messages, tradersPerSpoke, progress } = options;
+  const ceiling = await measureSourceCeiling({ runs, messages: messages / 2, tradersPerSpoke, progress });
   const bench = await startBenchDevnet({ benchAccounts: tradersPerSpoke * BENCH_SPOKES.length, onProgress: progress });
   try {
     const traders = BENCH_SPOKES.flatMap((spoke, spokeIndex) =>
@@ -182,6 +184,26 @@ export async function throughputSection(options: ThroughputOptions) {
             .reduce((sum, user) => sum + (r.cpuMsPerMessage[user.name] ?? Number.NaN), 0),
         ),
       ),
+      ...(
+        [
+          ["source transactions alone (no relayer running): offered", "msg/s", (r) => r.offeredPerSecond],
+          ["source transactions alone: anvil CPU per deposit", "ms", (r) => r.anvilMsPerDeposit],
+          ["source transactions alone: traders' CPU per deposit", "ms", (r) => r.tradersMsPerDeposit],
+          [
+            `ceiling before any relaying: ${ceiling.cores} cores / (anvil + traders per deposit)`,
+            "msg/s",
+            (r) => r.ceilingPerSecond,
+          ],
+        ] as const satisfies readonly [string, string, (run: CeilingRun) => number][]
+      ).map(([name, unit, select]) =>
+        figure({
+          section: "throughput",
+          name,
+          unit,
+          value: median(ceiling.runs.map(select)),
+          runs: ceiling.runs.map(select),
+        }),
+      ),
       figure({
         section: "throughput",
         name: "relayer RSS, peak of any operator (VmHWM)",
@@ -211,6 +233,7 @@ export async function throughputSection(options: ThroughputOptions) {
           deliveredWithOwnTransaction: delivered[index],
         })),
         relayerConfig: bench.relayerConfig,
+        sourceCeiling: ceiling,
       },
     };
   } finally {
