@@ -6,9 +6,10 @@
  *
  * sdk/abi/generated.test.ts fails while the committed file differs from what this script would write.
  */
-import { readFile, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { type Hex, toFunctionSelector } from "viem";
 
 interface AbiItem {
   type: string;
@@ -40,13 +41,37 @@ async function readArtifact(root: string, path: string): Promise<Artifact> {
   }
 }
 
-/** The canonical signature, `event Name(uint256,(address,bool))`: what decoding keys on. */
-function signature(item: AbiItem): string {
+/**
+ * The project's own artifacts (artifacts/contracts/**), test contracts (contracts/test) excluded, in path
+ * order so the output does not depend on the file system's.
+ */
+async function projectArtifacts(root: string): Promise<Artifact[]> {
+  const directory = join(root, "artifacts/contracts");
+  let entries: string[];
+  try {
+    entries = await readdir(directory, { recursive: true });
+  } catch (error) {
+    throw new Error(`cannot read ${directory}: run \`hardhat build\` first`, { cause: error });
+  }
+  const paths = entries
+    .map((entry) => entry.split(sep).join("/"))
+    .filter((path) => path.endsWith(".json") && !path.startsWith("test/"))
+    .sort();
+  return Promise.all(paths.map((path) => readArtifact(root, join("artifacts/contracts", path))));
+}
+
+/** `Name(uint256,(address,bool))`: the text a selector or topic hashes. */
+function canonical(item: AbiItem): string {
   const type = (parameter: { type: string; components?: readonly unknown[] }): string =>
     parameter.type.startsWith("tuple")
       ? `(${(parameter.components as { type: string }[]).map(type).join(",")})${parameter.type.slice(5)}`
       : parameter.type;
-  return `${item.type} ${item.name ?? ""}(${(item.inputs ?? []).map(type).join(",")})`;
+  return `${item.name ?? ""}(${(item.inputs ?? []).map(type).join(",")})`;
+}
+
+/** The canonical signature, `event Name(uint256,(address,bool))`: what decoding keys on. */
+function signature(item: AbiItem): string {
+  return `${item.type} ${canonical(item)}`;
 }
 
 const isEventOrError = (item: AbiItem) => item.type === "event" || item.type === "error";
@@ -81,6 +106,28 @@ async function linkedLibraries(root: string, artifact: Artifact, seen = new Set<
   return libraries;
 }
 
+/**
+ * One error per selector, sorted by signature. The same signature declared by several contracts is one
+ * error, named as its first declaration in `errors` names its parameters; two different signatures with one
+ * selector could not be told apart when decoding, so they fail generation.
+ */
+export function errorsBySelector(errors: readonly AbiItem[]): AbiItem[] {
+  const bySelector = new Map<Hex, AbiItem>();
+  for (const item of errors) {
+    const selector = toFunctionSelector(canonical(item));
+    const known = bySelector.get(selector);
+    if (known === undefined) bySelector.set(selector, item);
+    else if (canonical(known) !== canonical(item)) {
+      throw new Error(
+        `errors ${canonical(known)} and ${canonical(item)} share the selector ${selector}: a revert with it could not be decoded by name; rename one`,
+      );
+    }
+  }
+  return [...bySelector.values()].sort((a, b) =>
+    signature(a) < signature(b) ? -1 : signature(a) > signature(b) ? 1 : 0,
+  );
+}
+
 interface Export {
   name: string;
   doc: string;
@@ -107,11 +154,14 @@ async function collectExports(root: string): Promise<Export[]> {
     (item) => item.type === "error" && item.name?.startsWith("ERC2612"),
   );
 
-  const errorSources = [engineAbi, vault.abi, oracle.abi, messenger.abi, erc20Errors.abi, erc2612Errors];
-  const errors = missingItems(
-    [],
-    errorSources.flatMap((abi) => abi.filter((item) => item.type === "error")),
-  );
+  // Every project contract but the test ones (the engine's libraries, the messaging router and gateways and
+  // the timelock included), then the OpenZeppelin token errors a token call bubbles up.
+  const errorSources = [
+    ...(await projectArtifacts(root)).map((artifact) => artifact.abi),
+    erc20Errors.abi,
+    erc2612Errors,
+  ];
+  const errors = errorsBySelector(errorSources.flatMap((abi) => abi.filter((item) => item.type === "error")));
   return [
     {
       name: "marginEngineAbi",
@@ -137,7 +187,7 @@ async function collectExports(root: string): Promise<Export[]> {
     },
     {
       name: "xmarginErrorsAbi",
-      doc: "Every custom error a call into xmargin can revert with: engine and libraries, vault, oracle, ERC-20 (ERC-6093) and ERC-2612.",
+      doc: "Every custom error xmargin's own contracts declare (engine and libraries, vault, oracle, message router, LayerZero and Hyperlane gateways, timelock; test contracts excluded), with ERC-20 (ERC-6093) and ERC-2612: one per selector.",
       abi: errors,
     },
   ];

@@ -5902,8 +5902,29 @@ export const erc2612Abi = [
   }
 ] as const;
 
-/** Every custom error a call into xmargin can revert with: engine and libraries, vault, oracle, ERC-20 (ERC-6093) and ERC-2612. */
+/** Every custom error xmargin's own contracts declare (engine and libraries, vault, oracle, message router, LayerZero and Hyperlane gateways, timelock; test contracts excluded), with ERC-20 (ERC-6093) and ERC-2612: one per selector. */
 export const xmarginErrorsAbi = [
+  {
+    "inputs": [],
+    "name": "AccessControlBadConfirmation",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "account",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "neededRole",
+        "type": "bytes32"
+      }
+    ],
+    "name": "AccessControlUnauthorizedAccount",
+    "type": "error"
+  },
   {
     "inputs": [
       {
@@ -5962,6 +5983,33 @@ export const xmarginErrorsAbi = [
       }
     ],
     "name": "ChainIdTooLarge",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "minDelay",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "floor",
+        "type": "uint256"
+      }
+    ],
+    "name": "DelayBelowFloor",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "enum MessageType",
+        "name": "kind",
+        "type": "uint8"
+      }
+    ],
+    "name": "DestinationGasNotSet",
     "type": "error"
   },
   {
@@ -6083,8 +6131,45 @@ export const xmarginErrorsAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "transportOrigin",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint64",
+        "name": "envelopeOrigin",
+        "type": "uint64"
+      }
+    ],
+    "name": "EnvelopeOriginMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "destination",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint256",
+        "name": "thisChain",
+        "type": "uint256"
+      }
+    ],
+    "name": "EnvelopeWrongDestination",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "ExpectedPause",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "FailedCall",
     "type": "error"
   },
   {
@@ -6127,6 +6212,22 @@ export const xmarginErrorsAbi = [
       }
     ],
     "name": "InsufficientCollateral",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "required",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "paid",
+        "type": "uint256"
+      }
+    ],
+    "name": "InsufficientFee",
     "type": "error"
   },
   {
@@ -6247,6 +6348,27 @@ export const xmarginErrorsAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "InvalidDelegate",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "InvalidEndpointCall",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "mailbox",
+        "type": "address"
+      }
+    ],
+    "name": "InvalidMailbox",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "bytes32",
@@ -6342,6 +6464,11 @@ export const xmarginErrorsAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "LzTokenUnavailable",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -6387,6 +6514,17 @@ export const xmarginErrorsAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint32",
+        "name": "eid",
+        "type": "uint32"
+      }
+    ],
+    "name": "NoPeer",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bytes32",
         "name": "id",
         "type": "bytes32"
@@ -6403,12 +6541,34 @@ export const xmarginErrorsAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint64",
+        "name": "chainId",
+        "type": "uint64"
+      }
+    ],
+    "name": "NoRoute",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "account",
         "type": "address"
       }
     ],
     "name": "NotBankrupt",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "msgValue",
+        "type": "uint256"
+      }
+    ],
+    "name": "NotEnoughNative",
     "type": "error"
   },
   {
@@ -6441,6 +6601,33 @@ export const xmarginErrorsAbi = [
   {
     "inputs": [],
     "name": "NothingToLiquidate",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "addr",
+        "type": "address"
+      }
+    ],
+    "name": "OnlyEndpoint",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "eid",
+        "type": "uint32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "sender",
+        "type": "bytes32"
+      }
+    ],
+    "name": "OnlyPeer",
     "type": "error"
   },
   {
@@ -6545,6 +6732,17 @@ export const xmarginErrorsAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "domain",
+        "type": "uint32"
+      }
+    ],
+    "name": "PeerNotSet",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "PriceCacheDisabled",
     "type": "error"
@@ -6587,6 +6785,22 @@ export const xmarginErrorsAbi = [
         "internalType": "address",
         "name": "to",
         "type": "address"
+      }
+    ],
+    "name": "RefundFailed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "to",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
       }
     ],
     "name": "RefundFailed",
@@ -6650,7 +6864,7 @@ export const xmarginErrorsAbi = [
     "inputs": [
       {
         "internalType": "bytes32",
-        "name": "id",
+        "name": "priceId",
         "type": "bytes32"
       }
     ],
@@ -6688,11 +6902,86 @@ export const xmarginErrorsAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "delay",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "minDelay",
+        "type": "uint256"
+      }
+    ],
+    "name": "TimelockInsufficientDelay",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "targets",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "payloads",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "values",
+        "type": "uint256"
+      }
+    ],
+    "name": "TimelockInvalidOperationLength",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "executableAt",
         "type": "uint256"
       }
     ],
     "name": "TimelockNotElapsed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "TimelockUnauthorizedCaller",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "predecessorId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "TimelockUnexecutedPredecessor",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "operationId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "expectedStates",
+        "type": "bytes32"
+      }
+    ],
+    "name": "TimelockUnexpectedOperationState",
     "type": "error"
   },
   {
@@ -6709,12 +6998,77 @@ export const xmarginErrorsAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint64",
+        "name": "chainId",
+        "type": "uint64"
+      },
+      {
+        "internalType": "enum MessageRouter.RouteMode",
+        "name": "mode",
+        "type": "uint8"
+      },
+      {
+        "internalType": "address",
+        "name": "gateway",
+        "type": "address"
+      }
+    ],
+    "name": "TransportNotOnRoute",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "UnauthorizedApplication",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "UnauthorizedGateway",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "UnauthorizedMailbox",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "caller",
         "type": "address"
       }
     ],
     "name": "UnauthorizedMessenger",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "UnauthorizedSender",
     "type": "error"
   },
   {
@@ -6750,6 +7104,17 @@ export const xmarginErrorsAbi = [
         "internalType": "uint64",
         "name": "chainId",
         "type": "uint64"
+      }
+    ],
+    "name": "UnknownChain",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "chainId",
+        "type": "uint64"
       },
       {
         "internalType": "address",
@@ -6758,6 +7123,17 @@ export const xmarginErrorsAbi = [
       }
     ],
     "name": "UnknownCollateral",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "domain",
+        "type": "uint32"
+      }
+    ],
+    "name": "UnknownDomain",
     "type": "error"
   },
   {
@@ -6780,6 +7156,22 @@ export const xmarginErrorsAbi = [
       }
     ],
     "name": "UnknownMessageType",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "domain",
+        "type": "uint32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "sender",
+        "type": "bytes32"
+      }
+    ],
+    "name": "UnknownPeer",
     "type": "error"
   },
   {

@@ -1,7 +1,10 @@
 import { parseUnits } from "viem";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { xmarginActions } from "../decorators/xmargin.ts";
+import { parseDeployment } from "../deployments.ts";
+import { ClientError, DeploymentError, type XmarginError } from "../errors.ts";
 import { erfc, SECONDS_PER_YEAR } from "../portfolio/firstPassage.ts";
-import { deployFixture, type Fixture, priceId, wad } from "../test-utils/fixture.ts";
+import { ACCOUNT_INDEX, deployFixture, type Fixture, priceId, wad } from "../test-utils/fixture.ts";
 import type { GetAccountReturnType } from "./getAccount.ts";
 import type { HealthAlert } from "./watchHealth.ts";
 
@@ -88,5 +91,26 @@ describe("getLiquidationRisk, watchHealth and watchAccount", () => {
     await hub.trade({ market: "ETH-PERP", size: wad("1") });
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(seen).toHaveLength(2);
+  });
+
+  it("throw ClientError at once without an account, and pass a failed look to onError", async () => {
+    const accountless = f.chains.hub.publicClient.extend(
+      xmarginActions({ deployment: f.deployment, chainClients: f.chainClients }),
+    );
+    expect(() => accountless.watchHealth({ onAlert: () => {} })).toThrow(ClientError);
+    expect(() => accountless.watchAccount({ onChange: () => {} })).toThrow(ClientError);
+
+    const { engine: _engine, ...contracts } = f.deployment.hub.contracts;
+    const deployment = parseDeployment({ ...f.deployment, hub: { ...f.deployment.hub, contracts } });
+    const client = f
+      .walletClient("hub", ACCOUNT_INDEX.trader)
+      .extend(xmarginActions({ deployment, chainClients: f.chainClients }));
+    const healthErrors: XmarginError[] = [];
+    const accountErrors: XmarginError[] = [];
+    stops.push(client.watchHealth({ onAlert: () => {}, onError: (error) => healthErrors.push(error) }));
+    stops.push(client.watchAccount({ onChange: () => {}, onError: (error) => accountErrors.push(error) }));
+    await eventually(() => healthErrors.length > 0 && accountErrors.length > 0);
+    expect(healthErrors[0]).toBeInstanceOf(DeploymentError);
+    expect(accountErrors[0]).toBeInstanceOf(DeploymentError);
   });
 });

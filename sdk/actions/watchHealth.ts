@@ -1,5 +1,5 @@
 import type { Address, Client } from "viem";
-import type { XmarginError } from "../errors.ts";
+import type { ClientError, ContractRevertError, DeploymentError, RpcRequestError, XmarginError } from "../errors.ts";
 import { type LiquidationRisk, liquidationRisk } from "../portfolio/liquidationRisk.ts";
 import { exposedPrices, toRiskInputs } from "../portfolio/state.ts";
 import { healthBreakdown } from "../risk/health.ts";
@@ -58,6 +58,14 @@ export interface HealthAlert {
 }
 
 export type WatchHealthReturnType = () => void;
+
+/**
+ * Thrown at once: ClientError without an account (none passed, none on the client). Passed to `onError`, once
+ * per failed look while the polling goes on: reading the hub (ContractRevertError, RpcRequestError,
+ * DeploymentError when the deployment lists no engine), and an exception of `onHealth` or `onAlert`: as is when
+ * an XmarginError, else as RpcRequestError.
+ */
+export type WatchHealthErrorType = ContractRevertError | RpcRequestError | DeploymentError | ClientError;
 
 /** The alerts active for `snapshot`. */
 function activeAlerts(

@@ -169,7 +169,10 @@ function contractErrorSection(): string[] {
   return [
     "### Contract errors",
     "",
-    "`ContractRevertError.errorName` is one of these (engine and its libraries, vault, oracle, messaging, ERC-20/2612):",
+    "`ContractRevertError.errorName` is one of these: every custom error xmargin's own contracts declare (engine and",
+    "its libraries, vault, oracle, message router, LayerZero and Hyperlane gateways, timelock), and the ERC-20",
+    "(ERC-6093) and ERC-2612 token errors. A custom error that only another contract declares (a LayerZero",
+    "endpoint's, a token's own) and that bubbles up through them keeps `errorName` undefined and the raw `data`.",
     "",
     ...errors.map((error) => `- \`${error}\``),
     "",
