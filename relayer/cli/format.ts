@@ -47,9 +47,12 @@ export function toJson(value: unknown): string {
   );
 }
 
-/** Columns padded to their widest cell; a column whose cells are all numbers is right-aligned, header included. */
+/**
+ * Columns padded to their widest cell; a column whose cells are all numbers (percentages and bounds such as
+ * "<0.01%" included) is right-aligned, header included.
+ */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[], indent = "  "): string[] {
-  const numeric = /^(-?[\d.]+|—)$/;
+  const numeric = /^([<>]?[-+]?[\d.]+%?|—)$/;
   const columns = headers.map((header, column) => {
     const cells = rows.map((row) => row[column] ?? "");
     return {

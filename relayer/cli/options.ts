@@ -31,12 +31,16 @@ export function parseTokenAmount(raw: string | undefined, token: { decimals: num
   return parseAmount(required(raw, "--amount"), token.decimals, "--amount", token.symbol);
 }
 
-export const SESSION_HELP = `  --deployment FILE
-                    the deployment to use (default ${DEFAULT_DEPLOYMENT}, written by \`xmargin devnet\`)
+export const DEPLOYMENT_HELP = `  --deployment FILE
+                    the deployment to use (default ${DEFAULT_DEPLOYMENT}, written by \`xmargin devnet\`)`;
+const JSON_HELP = "  --json            print the result as JSON (amounts in base units, bigints as strings)";
+export const HELP_HELP = "  -h, --help        show this help";
+
+export const SESSION_HELP = `${DEPLOYMENT_HELP}
   --key KEY         private key (64 hex digits) or dev:N for the deployment's funded dev account #N;
                     default $${KEY_ENV}, else on a devnet deployment the first funded dev account (dev:0)
-  --json            print the result as JSON (amounts in base units, bigints as strings)
-  -h, --help        show this help`;
+${JSON_HELP}
+${HELP_HELP}`;
 
 /** Prints the result: JSON on --json (without the bulky receipt), else the human lines. */
 export function report(json: boolean | undefined, result: object, lines: () => string[]): void {

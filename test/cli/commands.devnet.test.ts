@@ -72,8 +72,10 @@ describe("xmargin trader and keeper commands on the devnet", () => {
     expect(result.deliveries).toMatchObject([{ outcome: "applied", message: { locked: "2600500000" } }]);
   });
 
-  it("withdraw checks the free balance first, then pays it out", async () => {
+  it("lock and withdraw check the free balance first; withdraw then pays it out", async () => {
     const args = ["--key", TRADER, "--chain", "spokeA", "--asset", "USDC"];
+    const lockRefused = await xmargin(["lock"], [...args, "--amount", "400"], 1);
+    expect(lockRefused.stderr).toBe("xmargin lock: spokeA: free USDC is 399.5, cannot lock 400\n");
     const refused = await xmargin(["withdraw"], [...args, "--amount", "400"], 1);
     expect(refused.stderr).toBe("xmargin withdraw: spokeA: free USDC is 399.5, cannot withdraw 400\n");
     const { stdout } = await xmargin(["withdraw"], [...args, "--amount", "399.5"]);
@@ -108,6 +110,36 @@ describe("xmargin trader and keeper commands on the devnet", () => {
     expect(json.positions[0]).toMatchObject({ market: "ETH-PERP", size: "10000000000000000000" });
     expect(json.health.liquidatable).toBe(false);
     expect(json.settleBalance).toBe("-15000000000000000000");
+  });
+
+  it("risk --account prints the liquidation risk per price and the account's; --json the SDK's result", async () => {
+    // Long 10 ETH-PERP at 3000 on 2585.5 USD of equity, 3 % maintenance margin: H^maint = 0 at
+    // 2585.5 + 10·(p − 3000) − 0.3·p = 0, p ≈ 2826.2, a 5.8 % fall. The devnet's oracle keeps no volatility
+    // estimate (σ_ref 0), so σ is 0, no move is reachable in units of σ and every probability is 0.
+    const { stdout } = await xmargin(["risk"], ["--account", trader]);
+    const lines = stdout.split("\n");
+    expect(lines[0]).toMatch(new RegExp(`^liquidation risk of ${trader} within 1 day on devnet \\(hub block \\d+\\)$`));
+    expect(lines[2]).toMatch(
+      /^ {2}price of +now +liquidation price +move +σ yearly +distance σ +distance σ√T +P within 1 day$/,
+    );
+    expect(stdout).toMatch(/\n {2}ETH-PERP +3000 +2826\.\d+ \(below\) +-5\.79% +— +— +— +0%\n/);
+    expect(stdout).toContain("probability of liquidation within 1 day: at least 0% (the likeliest price), at most 0%");
+    expect(stdout).toMatch(/σ —: the oracle keeps no volatility estimate for .*ETH-PERP/);
+
+    const day = JSON.parse((await xmargin(["risk"], ["--account", trader, "--json"])).stdout);
+    expect(day).toMatchObject({ account: trader, horizon: 86_400, liquidatableNow: false });
+    expect(day.blockNumber).toMatch(/^\d+$/);
+    const perp = day.factors.find((factor: { labels: string[] }) => factor.labels.includes("ETH-PERP"));
+    expect(perp).toMatchObject({ direction: "down", currentPrice: "3000000000000000000000", sigma: "0" });
+    expect(perp.price).toMatch(/^2826\d{18}$/);
+    expect(perp.logDistance).toBeCloseTo(Math.log(3000 / 2826.2), 4);
+    expect(perp.sigmas).toBeNull(); // Infinity, which JSON cannot write
+    for (const probability of [day.probability, day.probabilityUpperBound, perp.probability]) {
+      expect(probability).toBeGreaterThanOrEqual(0);
+      expect(probability).toBeLessThanOrEqual(1);
+    }
+    const week = JSON.parse((await xmargin(["risk"], ["--account", trader, "--horizon", "7d", "--json"])).stdout);
+    expect(week.horizon).toBe(7 * 86_400);
   });
 
   it("release asks the hub and waits until the spoke paid", async () => {

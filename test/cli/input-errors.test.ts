@@ -184,6 +184,33 @@ describe("xmargin trader and keeper commands: bad input", () => {
       "--timeout must be a number",
     ],
     [
+      "a bad --horizon",
+      ["risk", ...d, "--account", address(5), "--horizon", "soon"],
+      '--horizon "soon" is not a duration such as 3600 (seconds), 90m, 1h, 1d or 7d',
+    ],
+    [
+      "a zero --horizon",
+      ["risk", ...d, "--account", address(5), "--horizon", "0h"],
+      '--horizon must be from 1 second to 10 years (3650d), got "0h"',
+    ],
+    [
+      "risk with both FILE.json and --account",
+      ["risk", "test/vectors/risk.json", ...d, "--account", address(5)],
+      "give FILE.json or --account ADDRESS, not both",
+    ],
+    ["risk with neither FILE.json nor --account", ["risk", ...d, "--json"], "missing FILE.json or --account ADDRESS"],
+    ["a bad risk --account", ["risk", ...d, "--account", "0x1234"], '--account "0x1234" is not an address'],
+    [
+      "risk --onchain with --account",
+      ["risk", ...d, "--account", address(5), "--onchain"],
+      "--onchain goes with FILE.json, not with --account",
+    ],
+    [
+      "risk FILE.json with --horizon",
+      ["risk", "test/vectors/risk.json", "--horizon", "1d"],
+      "--horizon goes with --account, not FILE.json",
+    ],
+    [
       "the faucet off a devnet",
       ["faucet", "--deployment", publicNetwork, ...spokeA, "--amount", "1"],
       "faucet mints devnet test tokens; testnet is not a devnet",
@@ -219,6 +246,11 @@ describe("xmargin trader and keeper commands: bad input", () => {
       expect(code).toBe(0);
       expect(stdout).toContain(`Usage: xmargin ${command}`);
       expect(stdout).toContain("the first funded dev account (dev:0)");
+    }
+    const risk = await runCliInProcess(["risk", "--help"]);
+    expect(risk.code).toBe(0);
+    for (const option of ["--account ADDRESS", "--horizon DURATION", "--deployment FILE", "--json", "--onchain"]) {
+      expect(risk.stdout).toContain(option);
     }
   });
 });
