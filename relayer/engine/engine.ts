@@ -117,6 +117,9 @@ export class RelayerEngine {
               // Due now unless this instance is a backup deliverer; then the worker's own pace is right.
               if (inserted > 0 && options.delivery.delayMs === 0) this.worker?.wakeUp();
             },
+            onSettled: (_chain, seen, settled) => {
+              if (settled > 0) watchLog.debug({ chain: chain.name, seen: seen.length, settled }, "deliveries seen");
+            },
             onPollError: (_chain, error) => {
               watchLog.warn({ chain: chain.name }, `poll failed (retrying): ${error.message.split("\n")[0]}`);
               options.events?.onRpcError?.(chain.name, error);

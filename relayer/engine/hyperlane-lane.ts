@@ -1,6 +1,6 @@
 import { decodeAbiParameters, encodeAbiParameters, type Hex, isAddressEqual, type Log } from "viem";
 import { MESSAGE_TYPE, type MessageTypeName } from "../../sdk/codec/index.ts";
-import type { NewMessage, StoredMessage } from "../storage/index.ts";
+import type { NewMessage, SeenDelivery, StoredMessage } from "../storage/index.ts";
 import {
   addressToBytes32,
   type CheckpointRequest,
@@ -14,7 +14,9 @@ import {
   hyperlaneMessageId,
   mailboxAbi,
   messageIdMultisigMetadata,
+  PROCESS_ID_EVENT,
   parseHyperlaneMessage,
+  processedMessagesFromLogs,
   processHyperlaneMessage,
   resolveMultisigIsm,
   validatorSignatureSource,
@@ -73,7 +75,15 @@ export class HyperlaneLane implements Lane {
 
   logSources(chain: EngineChain): LogSources {
     const { mailbox, merkleTreeHook } = chain.record.hyperlane;
-    return { addresses: [mailbox, merkleTreeHook], events: [...DISPATCH_EVENTS] };
+    return { addresses: [mailbox, merkleTreeHook], events: [...DISPATCH_EVENTS, PROCESS_ID_EVENT] };
+  }
+
+  deliveredOn(chain: EngineChain, logs: readonly Log[]): SeenDelivery[] {
+    return processedMessagesFromLogs(chain.record.hyperlane.mailbox, logs).map(({ messageId, transactionHash }) => ({
+      transport: "hyperlane",
+      messageId,
+      deliveryTxHash: transactionHash,
+    }));
   }
 
   async discover(chain: EngineChain, fromBlock: bigint, toBlock: bigint, logs: readonly Log[]): Promise<NewMessage[]> {

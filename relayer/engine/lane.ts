@@ -1,6 +1,6 @@
 import type { AbiEvent, Address, Hex, Log } from "viem";
 import { decodeMessage, type MessageTypeName } from "../../sdk/codec/index.ts";
-import type { NewMessage, NewSignature, StoredMessage, Transport } from "../storage/index.ts";
+import type { NewMessage, NewSignature, SeenDelivery, StoredMessage, Transport } from "../storage/index.ts";
 import type { EngineChain } from "./network.ts";
 
 /** What a lane reports while it delivers, so the store follows the message through its states. */
@@ -41,6 +41,12 @@ export interface Lane {
    * among `logs`: every log of the lane's sources in that range, in chain order (other logs may be there).
    */
   discover(chain: EngineChain, fromBlock: bigint, toBlock: bigint, logs: readonly Log[]): Promise<NewMessage[]>;
+  /**
+   * This transport's messages delivered on `chain` among `logs` (the same logs `discover` reads), by whoever sent
+   * the delivery: the watcher settles them in the store, so an operator learns of a peer's deliveries from the
+   * chain instead of asking the destination message by message.
+   */
+  deliveredOn(chain: EngineChain, logs: readonly Log[]): SeenDelivery[];
   deliver(message: StoredMessage, progress: DeliveryProgress): Promise<DeliveryResult>;
   /** Whether the message has reached its recipient already (whoever delivered it): one read of the destination. */
   isDelivered(message: StoredMessage): Promise<boolean>;

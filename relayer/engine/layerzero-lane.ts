@@ -1,12 +1,14 @@
 import { decodeAbiParameters, encodeAbiParameters, type Hex, isAddressEqual, type Log } from "viem";
-import type { NewMessage, StoredMessage } from "../storage/index.ts";
+import type { NewMessage, SeenDelivery, StoredMessage } from "../storage/index.ts";
 import {
   addressToBytes32,
   createLayerZeroDelivery,
   type DvnSignature,
   decodePacket,
+  deliveredPacketsFromLogs,
   type LayerZeroDelivery,
   LayerZeroError,
+  PACKET_DELIVERED,
   PACKET_SENT,
   type PeerSignatureRequester,
   type SentPacket,
@@ -98,7 +100,16 @@ export class LayerZeroLane implements Lane {
   }
 
   logSources(chain: EngineChain): LogSources {
-    return { addresses: [chain.record.layerZero.endpoint], events: [PACKET_SENT] };
+    return { addresses: [chain.record.layerZero.endpoint], events: [PACKET_SENT, PACKET_DELIVERED] };
+  }
+
+  deliveredOn(chain: EngineChain, logs: readonly Log[]): SeenDelivery[] {
+    const { endpoint, eid } = chain.record.layerZero;
+    return deliveredPacketsFromLogs(endpoint, eid, logs).map(({ guid, transactionHash }) => ({
+      transport: "layerzero",
+      messageId: guid,
+      deliveryTxHash: transactionHash,
+    }));
   }
 
   async discover(

@@ -2,20 +2,24 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { createPublicClient, http, parseAbiItem, type Transport as ViemTransport } from "viem";
+import { createPublicClient, http, type PublicClient, parseAbiItem, type Transport as ViemTransport } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChainConfig } from "../config/schema.ts";
 import { type AnvilHandle, startAnvil } from "../devnet/anvil.ts";
-import { type MessageStore, type NewMessage, openStore, type Transport } from "../storage/index.ts";
+import { type MessageStore, type NewMessage, openStore, type SeenDelivery, type Transport } from "../storage/index.ts";
 import type { Lane, LogSources } from "./lane.ts";
 import type { EngineChain } from "./network.ts";
 import { ChainWatcher } from "./watcher.ts";
 
 const CHAIN_ID = 70_991;
 
-/** A lane double (no contracts behind it): it records the block ranges the watcher asks it to read. */
+/**
+ * A lane double (no contracts behind it): it records the block ranges the watcher asks it to read, and reports
+ * the deliveries it is told to as seen in the next range it reads.
+ */
 class RecordingLane implements Lane {
   readonly ranges: [bigint, bigint][] = [];
+  seenNext: SeenDelivery[] = [];
   constructor(
     readonly transport: Transport = "hyperlane",
     private readonly sources: LogSources = { addresses: [], events: [] },
@@ -30,6 +34,11 @@ class RecordingLane implements Lane {
     this.ranges.push([fromBlock, toBlock]);
     return [];
   }
+  deliveredOn(): SeenDelivery[] {
+    const seen = this.seenNext;
+    this.seenNext = [];
+    return seen;
+  }
   async deliver(): Promise<never> {
     throw new Error("the watcher never delivers");
   }
@@ -40,6 +49,17 @@ class RecordingLane implements Lane {
 
 describe("ChainWatcher over a websocket", () => {
   let anvil: AnvilHandle;
+  /** A chain the watcher reads on an explicit poll only (one confirmation, a minute between polls). */
+  const polledChain = (chainId: number, publicClient: PublicClient): EngineChain => {
+    const config: ChainConfig = {
+      name: "hub",
+      chainId,
+      rpcUrl: anvil.rpcUrl,
+      confirmations: 1,
+      pollIntervalMs: 60_000,
+    };
+    return { name: "hub", chainId, config, publicClient } as unknown as EngineChain;
+  };
   let directory: string;
   let store: MessageStore;
 
@@ -106,14 +126,7 @@ describe("ChainWatcher over a websocket", () => {
       } as ReturnType<ViemTransport>;
     };
     const publicClient = createPublicClient({ transport: counting });
-    const config: ChainConfig = {
-      name: "hub",
-      chainId,
-      rpcUrl: anvil.rpcUrl,
-      confirmations: 1,
-      pollIntervalMs: 60_000,
-    };
-    const chain = { name: "hub", chainId, config, publicClient } as unknown as EngineChain;
+    const chain = polledChain(chainId, publicClient);
     const ping = parseAbiItem("event Ping(uint256 value)");
     const hyperlane = new RecordingLane("hyperlane", {
       addresses: ["0x00000000000000000000000000000000000000a1"],
@@ -135,5 +148,41 @@ describe("ChainWatcher over a websocket", () => {
     expect(layerZero.ranges).toEqual([[head, head]]);
     expect(await store.getCursor(chainId, "hyperlane")).toBe(head);
     expect(await store.getCursor(chainId, "layerzero")).toBe(head);
+  });
+
+  it("settles the stored messages whose deliveries its logs show, leaving the rest pending", async () => {
+    const chainId = CHAIN_ID + 2;
+    const publicClient = createPublicClient({ transport: http(anvil.rpcUrl) });
+    const chain = polledChain(chainId, publicClient);
+    const pending = (index: number): NewMessage => ({
+      transport: "layerzero",
+      messageId: `0x${index.toString(16).padStart(64, "0")}`,
+      originChainId: chainId + 100,
+      destinationChainId: chainId,
+      sourceTxHash: `0x${"11".repeat(32)}`,
+      blockNumber: 1n,
+      logIndex: index,
+      payload: "0x",
+      messageType: null,
+    });
+    await store.insertMessages([pending(1), pending(2)]);
+    const lane = new RecordingLane("layerzero");
+    lane.seenNext = [
+      { transport: "layerzero", messageId: pending(1).messageId, deliveryTxHash: `0x${"22".repeat(32)}` },
+    ];
+    const settledEvents: number[] = [];
+    await publicClient.request({ method: "anvil_mine" as never, params: ["0x1"] as never });
+
+    await new ChainWatcher(chain, [lane], store, {
+      dueDelayMs: 0,
+      events: { onSettled: (_chain, _seen, settled) => settledEvents.push(settled) },
+    }).poll();
+
+    expect(settledEvents).toEqual([1]);
+    expect(await store.getMessage(pending(1))).toMatchObject({
+      state: "delivered",
+      deliveryTxHash: `0x${"22".repeat(32)}`,
+    });
+    expect(await store.getMessage(pending(2))).toMatchObject({ state: "discovered" });
   });
 });

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { type AbiEvent, type Address, createPublicClient, getAddress, webSocket } from "viem";
-import type { MessageStore, NewMessage } from "../storage/index.ts";
+import type { MessageStore, NewMessage, SeenDelivery } from "../storage/index.ts";
 import type { Lane } from "./lane.ts";
 import type { EngineChain } from "./network.ts";
 
@@ -25,6 +25,11 @@ export interface WatcherStatus {
 export interface WatcherEvents {
   /** Messages a poll found; `inserted` of them were new to the store. */
   onDiscovered?(chain: EngineChain, messages: readonly NewMessage[], inserted: number): void;
+  /**
+   * Deliveries a poll saw on this chain (by anyone); `settled` of them moved a pending message of the store to
+   * `delivered` (the others were already delivered, held by a worker, or never stored here).
+   */
+  onSettled?(chain: EngineChain, seen: readonly SeenDelivery[], settled: number): void;
   /** A poll failed (usually the RPC); the watcher backs off and retries from the same cursor. */
   onPollError?(chain: EngineChain, error: Error): void;
 }
@@ -32,7 +37,8 @@ export interface WatcherEvents {
 /**
  * Reads one chain's logs for every lane from the cursors persisted in the store, `confirmations` blocks
  * behind the head, and stores each message before moving the cursor: a crash re-reads at most one range,
- * and inserting is idempotent. RPC failures back off and retry; nothing is skipped. With a websocket
+ * and inserting is idempotent. Deliveries the same logs show (this chain as destination) settle the stored
+ * messages they deliver. RPC failures back off and retry; nothing is skipped. With a websocket
  * endpoint configured, a new head starts the next poll at once (the interval stays as the fallback).
  */
 export class ChainWatcher {
@@ -116,6 +122,11 @@ export class ChainWatcher {
           const inserted = await this.store.insertMessages(messages, {
             dueAt: new Date(Date.now() + this.options.dueDelayMs),
           });
+          const seen = lane.deliveredOn(this.chain, laneLogs);
+          if (seen.length > 0) {
+            const settled = await this.store.settleDelivered(seen);
+            this.options.events?.onSettled?.(this.chain, seen, settled);
+          }
           await this.store.setCursor(this.chain.chainId, lane.transport, to);
           this.status.cursors[lane.transport] = to;
           next[index] = to + 1n;

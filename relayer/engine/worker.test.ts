@@ -4,7 +4,13 @@ import { join } from "node:path";
 import { pino } from "pino";
 import type { Hex } from "viem";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type MessageStore, type NewMessage, openStore, type StoredMessage } from "../storage/index.ts";
+import {
+  type MessageStore,
+  type NewMessage,
+  openStore,
+  type SeenDelivery,
+  type StoredMessage,
+} from "../storage/index.ts";
 import type { DeliveryProgress, DeliveryResult, Lane, LogSources } from "./lane.ts";
 import { DeliveryWorker } from "./worker.ts";
 
@@ -41,6 +47,9 @@ class ScriptedLane implements Lane {
     return 0n;
   }
   async discover(): Promise<NewMessage[]> {
+    return [];
+  }
+  deliveredOn(): SeenDelivery[] {
     return [];
   }
   async deliver(stored: StoredMessage, progress: DeliveryProgress): Promise<DeliveryResult> {

@@ -349,6 +349,52 @@ export function storeSuite(backend: StoreBackend): void {
     });
   });
 
+  describe("deliveries seen on the destination", () => {
+    it("settles pending messages nobody holds, leaves a held one to its worker, ignores unknown keys", async () => {
+      const [idle, held, done] = (await insert(3)).map(keyOf) as [MessageKey, MessageKey, MessageKey];
+      await store.claimDue(WORKER, { states: ["discovered"], limit: 3, leaseMs: LEASE_MS });
+      // `idle` was deferred (its lease handed back), `done` delivered by this worker, `held` is in its hands.
+      await store.recordFailure(idle, "a peer operator is delivering", {
+        workerId: WORKER,
+        deferUntil: new Date(clock.now + 60_000),
+      });
+      expect(await store.advance(done, "discovered", "delivered", { workerId: WORKER, deliveryTxHash: hex32(7) })).toBe(
+        true,
+      );
+      clock.now += 5;
+      const unknown = { transport: "hyperlane", messageId: hex32(999) } as const;
+      const seen = [idle, held, done, unknown].map((key, index) => ({ ...key, deliveryTxHash: hex32(100 + index) }));
+      expect(await store.settleDelivered(seen)).toBe(1);
+      expect(await store.getMessage(idle)).toMatchObject({
+        state: "delivered",
+        deliveryTxHash: hex32(100),
+        deliveredAt: new Date(clock.now),
+        nextAttemptAt: null,
+        lastError: null,
+        claimedBy: null,
+      });
+      expect(await store.getMessage(done)).toMatchObject({ state: "delivered", deliveryTxHash: hex32(7) });
+      expect(await store.getMessage(unknown)).toBeUndefined();
+      // The holder finishes its own work as usual ...
+      expect(await store.getMessage(held)).toMatchObject({ state: "discovered", claimedBy: WORKER });
+      expect(await store.advance(held, "discovered", "signed", { workerId: WORKER, keepLease: true })).toBe(true);
+      // ... and once its lease lapsed, what the chain shows wins.
+      clock.now += LEASE_MS;
+      expect(await store.settleDelivered([{ ...held, deliveryTxHash: hex32(101) }])).toBe(1);
+      expect(await store.getMessage(held)).toMatchObject({ state: "delivered", claimedBy: null });
+      expect(await store.advance(held, "signed", "delivered", { workerId: WORKER })).toBe(false);
+      expect(await store.countByState()).toMatchObject({ delivered: 3, discovered: 0, signed: 0 });
+    });
+
+    it("refuses a malformed delivery and changes nothing", async () => {
+      const key = await insertOne();
+      const error = await storeError(store.settleDelivered([{ ...key, deliveryTxHash: "0x1234" as `0x${string}` }]));
+      expect(error.kind).toBe("InvalidInput");
+      expect(await store.getMessage(key)).toMatchObject({ state: "discovered" });
+      expect(await store.settleDelivered([])).toBe(0);
+    });
+  });
+
   describe("failures", () => {
     it("counts attempts and backs off exponentially up to the cap, keeping the error", async () => {
       const key = await insertOne();

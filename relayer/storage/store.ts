@@ -25,6 +25,7 @@ import {
   PENDING_STATES,
   type PendingState,
   type RecordedFailure,
+  type SeenDelivery,
   type SignatureFilter,
   type StoredMessage,
   type StoredSignature,
@@ -88,6 +89,7 @@ const workerId = z.string().min(1, "must not be empty").max(200);
 const messageType = z.enum(Object.keys(MESSAGE_TYPE) as [MessageTypeName, ...MessageTypeName[]]);
 
 const keySchema = z.object({ transport: z.enum(TRANSPORTS), messageId: hexBytes(32) });
+const seenDeliverySchema = keySchema.extend({ deliveryTxHash: hexBytes(32) });
 const newMessageSchema = keySchema.extend({
   originChainId: chainId,
   destinationChainId: chainId,
@@ -268,6 +270,26 @@ class SqlMessageStore implements MessageStore {
       [to, delivered ? null : now, now, delivered ? now : null, deliveryTxHash, transport, messageId, from, worker],
     );
     return changed === 1;
+  }
+
+  async settleDelivered(deliveries: readonly SeenDelivery[]): Promise<number> {
+    const parsed = deliveries.map((delivery) => parseInput(seenDeliverySchema, delivery, "delivery"));
+    if (parsed.length === 0) return 0;
+    const now = this.clock();
+    return this.db.transaction(async (tx) => {
+      let settled = 0;
+      for (const { transport, messageId, deliveryTxHash } of parsed) {
+        settled += await tx.run(
+          `UPDATE messages
+           SET state = 'delivered', attempts = 0, last_error = NULL, next_attempt_at = NULL, updated_at = $1,
+               delivered_at = $1, delivery_tx_hash = $2, claimed_by = NULL, lease_expires_at = NULL
+           WHERE transport = $3 AND message_id = $4 AND state IN ('discovered', 'signed', 'verified')
+             AND (claimed_by IS NULL OR lease_expires_at <= $1)`,
+          [now, deliveryTxHash, transport, messageId],
+        );
+      }
+      return settled;
+    });
   }
 
   async recordFailure(key: MessageKey, error: unknown, options: FailureOptions): Promise<RecordedFailure | undefined> {

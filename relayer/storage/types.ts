@@ -92,6 +92,11 @@ export interface FailureOptions {
   deferUntil?: Date;
 }
 
+/** A message's delivery as its destination chain shows it. */
+export interface SeenDelivery extends MessageKey {
+  deliveryTxHash: Hex;
+}
+
 export interface RecordedFailure {
   state: "failed" | PendingState;
   attempts: number;
@@ -163,6 +168,12 @@ export interface MessageStore {
     to: Exclude<MessageState, "discovered" | "failed">,
     fields: AdvanceFields,
   ): Promise<boolean>;
+  /**
+   * Records deliveries seen on the destinations (their delivery events, whoever sent them): each stored message
+   * still pending and not leased to a live worker becomes `delivered` with that transaction. A message a worker
+   * holds is left to it, and keys not stored are ignored. Returns how many messages moved.
+   */
+  settleDelivered(deliveries: readonly SeenDelivery[]): Promise<number>;
   /**
    * Counts a failed attempt, keeps the error, releases the lease and schedules a retry with exponential backoff,
    * or moves the message to `failed` when the failure is permanent. Undefined when the worker no longer holds it.

@@ -6,6 +6,7 @@ import {
   type Chain,
   ContractFunctionRevertedError,
   encodeFunctionData,
+  getAbiItem,
   type Hex,
   isAddressEqual,
   type Log,
@@ -74,6 +75,19 @@ const [insertedIntoTreeEvent] = merkleTreeHookAbi;
 
 /** The origin's events a Hyperlane message shows in: the Mailbox's `Dispatch` and `DispatchId`, the hook's insertion. */
 export const DISPATCH_EVENTS = [dispatchEvent, dispatchIdEvent, insertedIntoTreeEvent] as const;
+
+/** The destination Mailbox's record of a processed message. */
+export const PROCESS_ID_EVENT = getAbiItem({ abi: mailboxAbi, name: "ProcessId" });
+
+/** The messages `mailbox` processed among `logs`, with the transactions that processed them. */
+export function processedMessagesFromLogs(
+  mailbox: Address,
+  logs: readonly Log[],
+): { messageId: Hex; transactionHash: Hex }[] {
+  return parseEventLogs({ abi: [PROCESS_ID_EVENT], logs: [...logs] })
+    .filter((log) => isAddressEqual(log.address, mailbox) && log.transactionHash !== null)
+    .map((log) => ({ messageId: log.args.messageId, transactionHash: log.transactionHash }));
+}
 
 /**
  * Messages dispatched on the origin Mailbox in `fromBlock`..`toBlock`, in dispatch order. Each one's

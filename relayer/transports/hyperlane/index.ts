@@ -28,6 +28,8 @@ export {
   type HyperlaneDelivererOptions,
   type HyperlaneDestination,
   type HyperlaneOrigin,
+  PROCESS_ID_EVENT,
+  processedMessagesFromLogs,
   processHyperlaneMessage,
   resolveMultisigIsm,
   revertReason,

@@ -4,12 +4,14 @@ import {
   type Address,
   type ContractFunctionArgs,
   encodeFunctionData,
+  encodePacked,
   getAbiItem,
   type Hash,
   type Hex,
   isAddressEqual,
   keccak256,
   type Log,
+  pad,
   parseEventLogs,
   type TransactionReceipt,
 } from "viem";
@@ -666,6 +668,32 @@ export function sentPacketsFromLogs(sourceChainId: number, endpoint: Address, lo
     .sort((a, b) =>
       a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1,
     );
+}
+
+export const PACKET_DELIVERED = getAbiItem({ abi: endpointV2Abi, name: "PacketDelivered" });
+
+/** A packet's execution on its destination, as the endpoint's `PacketDelivered` shows it. */
+export interface DeliveredPacket {
+  guid: Hex;
+  transactionHash: Hex;
+}
+
+/**
+ * The packets an endpoint on the chain of `dstEid` delivered among `logs`. The event carries the packet's origin
+ * and receiver, not its GUID: the GUID is computed from them as the sending endpoint computed it.
+ */
+export function deliveredPacketsFromLogs(endpoint: Address, dstEid: number, logs: readonly Log[]): DeliveredPacket[] {
+  return parseEventLogs({ abi: endpointV2Abi, eventName: "PacketDelivered", logs: [...logs] })
+    .filter((log) => isAddressEqual(log.address, endpoint) && log.transactionHash !== null)
+    .map((log) => ({
+      guid: keccak256(
+        encodePacked(
+          ["uint64", "uint32", "bytes32", "uint32", "bytes32"],
+          [log.args.origin.nonce, log.args.origin.srcEid, log.args.origin.sender, dstEid, pad(log.args.receiver)],
+        ),
+      ),
+      transactionHash: log.transactionHash,
+    }));
 }
 
 function packetDetails(sent: SentPacket): Record<string, unknown> {

@@ -2,11 +2,14 @@ export * from "./abi.ts";
 export type { LayerZeroChain, LayerZeroEndpointContracts } from "./chain.ts";
 export {
   createLayerZeroDelivery,
+  type DeliveredPacket,
   type DeliveryOutcome,
   type DeliveryStep,
+  deliveredPacketsFromLogs,
   type ExecutionMode,
   type LayerZeroDelivery,
   type LayerZeroDeliveryOptions,
+  PACKET_DELIVERED,
   PACKET_SENT,
   type PacketStatus,
   type SentPacket,

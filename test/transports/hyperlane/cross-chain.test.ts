@@ -4,7 +4,11 @@
 import { type Address, parseEther, parseUnits, zeroAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setGatewayApplication } from "../../../relayer/infra/hyperlane.ts";
-import { type DeliveryOutcome, merkleTreeHookAbi } from "../../../relayer/transports/hyperlane/index.ts";
+import {
+  type DeliveryOutcome,
+  merkleTreeHookAbi,
+  processedMessagesFromLogs,
+} from "../../../relayer/transports/hyperlane/index.ts";
 import { CHAIN_IDS } from "../../../sdk/chains.ts";
 import { decodeMessage, encodeMessage, type MessageTypeName } from "../../../sdk/codec/index.ts";
 import { deployHub, HUB, type Hub, SPOKE_A, SPOKE_B, wad } from "../../helpers/hub.ts";
@@ -138,6 +142,17 @@ describe("cross-chain margin over Hyperlane", () => {
       ["delivered", "BalanceReport"],
       ["delivered", "BalanceReport"],
     ]);
+    // What an operator that did not deliver learns from the hub's logs: each message's id and its transaction.
+    for (const outcome of outcomes) {
+      if (outcome.status !== "delivered") continue;
+      const { logs } = await world.chains.hub.config.publicClient.getTransactionReceipt({
+        hash: outcome.transactionHash,
+      });
+      expect(processedMessagesFromLogs(world.chains.hub.deployment.mailbox, logs)).toEqual([
+        { messageId: outcome.message.id, transactionHash: outcome.transactionHash },
+      ]);
+      expect(processedMessagesFromLogs(world.chains.hub.deployment.gateway, logs)).toEqual([]);
+    }
     const health = await hub.engine.read.healthOf([trader]);
     // 5000 USDC on A (no haircut) + 2 WETH × 3000 × 0.80 × (1 − 0.02) on B.
     expect(health.collateralValueInit).toBe(wad("5000") + wad("4704"));

@@ -8,6 +8,7 @@ import {
   assembleSignatures,
   createLayerZeroDelivery,
   decodeRevertReason,
+  deliveredPacketsFromLogs,
   dvnAbi,
   localSignatures,
   receiveUln302Abi,
@@ -51,6 +52,14 @@ describe("LayerZero rejections", () => {
     expect(outcome.status).toBe("delivered");
     expect(outcome.steps.map((step) => step.step)).toEqual(["verifyAndCommit", "execute"]);
     expect(await kit.countedOnSpokeA()).toBe(parseUnits("10", 6));
+    // What an operator that did not deliver learns from the hub's logs: this packet's GUID, and who executed it.
+    const execution = outcome.steps[1]?.transactionHash as Hex;
+    const { logs } = await f.clients.hub.publicClient.getTransactionReceipt({ hash: execution });
+    expect(deliveredPacketsFromLogs(f.layerZero.hub.endpoint, f.layerZero.hub.eid, logs)).toEqual([
+      { guid: sent.packet.guid, transactionHash: execution },
+    ]);
+    // Only the named endpoint's events count (the chains share addresses here: another contract stands in).
+    expect(deliveredPacketsFromLogs(f.layerZero.hub.dvn, f.layerZero.hub.eid, logs)).toEqual([]);
   });
 
   it("a message to the wrong destination: addressed to spoke B but routed to the hub", async () => {
