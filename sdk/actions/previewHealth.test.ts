@@ -28,6 +28,23 @@ const MARKETS = [
   { market: "ETH-PERP", lot: wad("0.001"), maxLots: 60_000, feed: "WETH", price: 3000 },
   { market: "BTC-PERP", lot: wad("0.0001"), maxLots: 30_000, feed: "WBTC", price: 60000 },
 ] as const;
+/** Step kinds after the first three deposits, drawn uniformly; trades, the hardest to preview, weigh three. */
+const KINDS = [
+  "deposit",
+  "lock",
+  "trade",
+  "trade",
+  "trade",
+  "release",
+  "depositSettle",
+  "withdrawSettle",
+  "price",
+] as const;
+/** Settle-token (hub USDC) units; the trader holds `SETTLE_MAX * 10` of them. */
+const SETTLE_UNIT = parseUnits("1", 6);
+const SETTLE_MAX = 5_000;
+/** The settle token's 6 decimals to WAD. */
+const SETTLE_TO_WAD = 10n ** 12n;
 
 describe("previewHealth", () => {
   let f: Fixture;
@@ -39,15 +56,17 @@ describe("previewHealth", () => {
     hub = f.sdkClient("hub");
     const trader = hub.account.address;
     for (const { chain, asset, unit, max } of COLLATERAL) await f.mint(chain, asset, trader, unit * BigInt(max) * 10n);
+    await f.mint("hub", "USDC", trader, SETTLE_UNIT * BigInt(SETTLE_MAX) * 10n);
   });
 
-  it(`equals healthOf after each of ${STEPS} random deposits, locks, trades, releases and price moves (seed ${SEED})`, async () => {
+  it(`equals healthOf after each of ${STEPS} random deposits, locks, trades, releases, settle deposits and withdrawals, and price moves (seed ${SEED})`, async () => {
     const rng = random(SEED);
     const healthOnChain = async () => fromHealthBreakdownStruct(await f.engine.read.healthOf([hub.account.address]));
     let reverted = 0;
     let fundingPaid = false;
+    const executed = new Set<string>();
     for (let step = 0; step < STEPS; step++) {
-      const kind = step < 3 ? "deposit" : rng.pick(["deposit", "lock", "trade", "trade", "release", "price"] as const);
+      const kind = step < 3 ? "deposit" : rng.pick(KINDS);
       let action: PreviewHealthAction;
       let execute: () => Promise<unknown>;
       const timestamp = (await f.chains.hub.publicClient.getBlock()).timestamp + 7n;
@@ -85,6 +104,19 @@ describe("previewHealth", () => {
         const asset = entry.symbol as string;
         action = { type: "release", chain: entry.chainId, asset, amount };
         execute = () => hub.requestRelease({ chain: entry.chainId, asset, amount });
+      } else if (kind === "depositSettle") {
+        const amount = SETTLE_UNIT * BigInt(1 + rng.int(SETTLE_MAX));
+        action = { type: "depositSettle", amount };
+        execute = () => hub.depositSettle({ amount });
+      } else if (kind === "withdrawSettle") {
+        // Up to 1.5× the settle credit, so both InsufficientSettleCredit and InitialHealthViolated can come up.
+        const { settleBalance } = await hub.getAccount();
+        const credit = settleBalance > 0n ? settleBalance / SETTLE_TO_WAD : 0n;
+        const amount =
+          credit > 0n ? (credit * BigInt(1 + rng.int(150))) / 100n : SETTLE_UNIT * BigInt(1 + rng.int(SETTLE_MAX));
+        if (amount === 0n) continue;
+        action = { type: "withdrawSettle", amount };
+        execute = () => hub.withdrawSettle({ amount });
       } else {
         const { feed, price } = rng.pick(MARKETS);
         const units = parseUnits(String(Math.round(price * (0.85 + 0.3 * rng.next()))), 8);
@@ -92,6 +124,7 @@ describe("previewHealth", () => {
         execute = () => f.setPrice(feed, formatUnits(units, 8));
       }
 
+      executed.add(kind);
       const preview = await hub.previewHealth({ actions: [action], timestamp });
       const [predicted] = preview.steps;
       const before = await healthOnChain();
@@ -116,7 +149,8 @@ describe("previewHealth", () => {
         ).toEqual(await healthOnChain());
       }
     }
-    // The sequence exercises both outcomes, and funding was accruing while positions were open.
+    // The sequence exercises every kind and both outcomes, and funding was accruing while positions were open.
+    expect([...executed].sort()).toEqual([...new Set(KINDS)].sort());
     expect(reverted).toBeGreaterThan(0);
     expect(reverted).toBeLessThan(STEPS);
     expect(fundingPaid).toBe(true);

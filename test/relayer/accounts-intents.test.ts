@@ -1,7 +1,8 @@
 // The relayer's protocol routes against the protocol on an anvil devnet (hub + one spoke, one operator):
 // GET /v1/accounts/:address is the SDK's getAccount made JSON-safe, and POST /v1/intents/release checks a
 // signed intent the way the engine would, simulates it, sends it with the operator's key and reports the
-// engine's own error when the hub would refuse it.
+// engine's own error when the hub would refuse it. The main instance listens on a port, so the SDK's
+// submitReleaseIntent posts to it over real HTTP; the other cases use fastify's inject.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,12 +32,13 @@ import {
 import { toJsonSafe } from "../../relayer/http/errors.ts";
 import type { ProtocolDeployment } from "../../relayer/infra/protocol.ts";
 import { testTokenAbi } from "../../relayer/infra/protocol-abi.ts";
-import { buildServer } from "../../relayer/server.ts";
+import { buildServer, startServer as startListening } from "../../relayer/server.ts";
 import { collateralVaultAbi, marginEngineAbi } from "../../sdk/abi/index.ts";
 import { getAccount } from "../../sdk/actions/getAccount.ts";
 import { type SignReleaseIntentParameters, signReleaseIntent } from "../../sdk/actions/signReleaseIntent.ts";
-import { releaseIntentRequestBody } from "../../sdk/actions/submitReleaseIntent.ts";
+import { releaseIntentRequestBody, submitReleaseIntent } from "../../sdk/actions/submitReleaseIntent.ts";
 import { type Deployment, loadDeploymentFile } from "../../sdk/deployments.ts";
+import { RelayerRequestError } from "../../sdk/errors.ts";
 import { createDevnetRelay, type ProtocolRelay } from "../helpers/protocol-relay.ts";
 
 const usdc = (amount: string) => parseUnits(amount, 6);
@@ -56,6 +58,8 @@ describe("relayer protocol routes on the anvil devnet", () => {
   let hub: DevnetChainClients;
   let spoke: DevnetChainClients;
   let server: FastifyInstance;
+  /** The listening main instance's intent endpoint. */
+  let relayerUrl: string;
   let trader: Address;
   let traderKey: Hex;
   const servers: FastifyInstance[] = [];
@@ -150,7 +154,12 @@ describe("relayer protocol routes on the anvil devnet", () => {
       args: [0n, parseUnits("1", 18), 0n],
     });
 
-    server = await startServer({ deployment: devnet.outFile });
+    const listening = await startListening(
+      configFor({ deployment: devnet.outFile, api: { host: "127.0.0.1", port: 0 } }),
+    );
+    server = listening.server;
+    servers.push(server);
+    relayerUrl = `${listening.address}/v1/intents/release`;
   });
 
   afterAll(async () => {
@@ -208,12 +217,12 @@ describe("relayer protocol routes on the anvil devnet", () => {
     }
   });
 
-  it("executes a valid intent with the operator's key: the release's pending decrease appears on the hub", async () => {
+  it("executes a valid intent the SDK posts over HTTP with the operator's key: the release's pending decrease appears on the hub", async () => {
     const { intent, signature } = await sign({});
     expect(intent.nonce).toBe(0n);
-    const response = await postIntent(releaseIntentRequestBody(intent, signature));
-    expect(response.statusCode, response.body).toBe(200);
-    const body = response.json();
+    const answer = await submitReleaseIntent({ intent, signature, relayerUrl });
+    expect(answer.status).toBe(200);
+    const body = answer.body as { transactionHash: Hex; fee: string };
     expect(body).toMatchObject({ status: "included", cmdNonce: "1" });
     const receipt = await hub.publicClient.getTransactionReceipt({ hash: body.transactionHash });
     expect(receipt.from).toBe(devnet.deployment.accounts[RELAYER_ACCOUNT]?.address.toLowerCase());
@@ -224,10 +233,11 @@ describe("relayer protocol routes on the anvil devnet", () => {
     const view = await server.inject({ method: "GET", url: `/v1/accounts/${trader}` });
     expect(view.json().ledger[0]).toMatchObject({ pendingDecrease: "100000000", counted: "4900000000" });
 
-    // The same intent again: the engine has used the nonce.
-    const replay = await postIntent(releaseIntentRequestBody(intent, signature));
-    expect(replay.statusCode).toBe(422);
-    expect(replay.json()).toMatchObject({
+    // The same intent again: the engine has used the nonce, and the SDK throws with the relayer's answer.
+    const replay = await submitReleaseIntent({ intent, signature, relayerUrl }).catch((e: unknown) => e);
+    expect(replay).toBeInstanceOf(RelayerRequestError);
+    expect(replay).toMatchObject({ url: relayerUrl, status: 422 });
+    expect(JSON.parse((replay as RelayerRequestError).body as string)).toMatchObject({
       error: "ContractRejection",
       contractError: { name: "InvalidAccountNonce", args: [trader, "1"] },
     });
