@@ -9,12 +9,12 @@ import {
   recoverTypedDataAddress,
   type TypedDataDomain,
 } from "viem";
-import { getBlock, getCode, simulateContract, waitForTransactionReceipt, writeContract } from "viem/actions";
+import { estimateContractGas, getBlock, getCode, waitForTransactionReceipt, writeContract } from "viem/actions";
 import { z } from "zod/v4";
 import { marginEngineAbi } from "../../../sdk/abi/generated.ts";
 import { readEip712Domain } from "../../../sdk/actions/internal/eip712.ts";
 import { engineEvent, quoteCommands } from "../../../sdk/actions/internal/engine.ts";
-import { read, rpc } from "../../../sdk/actions/internal/transaction.ts";
+import { read, rpc, withGasMargin } from "../../../sdk/actions/internal/transaction.ts";
 import { type ReleaseIntent, releaseIntentTypes } from "../../../sdk/actions/signReleaseIntent.ts";
 import { requireContract } from "../../../sdk/deployments.ts";
 import { type CallContext, ContractRevertError } from "../../../sdk/errors.ts";
@@ -158,7 +158,7 @@ export const intentRoutes: FastifyPluginAsync = async (app) => {
   );
 };
 
-/** Checks, simulates and sends one intent; a would-be revert is a ContractRejectionError. */
+/** Checks, estimates (the estimate runs the call) and sends one intent; a would-be revert is a ContractRejectionError. */
 async function submitReleaseIntent(
   { deployment, wallet }: HubAccess,
   intent: ReleaseIntent,
@@ -166,8 +166,18 @@ async function submitReleaseIntent(
 ): Promise<{ transactionHash: Hash; fee: bigint }> {
   const engine = requireContract(deployment.hub, "engine");
   const call: CallContext = { chainId: deployment.hub.chainId, contract: engine };
-  let request: unknown;
+  const write = (value: bigint) =>
+    ({
+      address: engine,
+      abi: marginEngineAbi,
+      functionName: "requestReleaseWithSig",
+      args: [intent, signature],
+      value,
+      account: wallet.account,
+      chain: wallet.chain,
+    }) as const;
   let fee: bigint;
+  let gas: bigint;
   try {
     const [domain, block, nonce] = await Promise.all([
       rpc("reading the engine's EIP-712 domain", call, () => readEip712Domain(wallet, engine)),
@@ -182,17 +192,11 @@ async function submitReleaseIntent(
     fee = await quoteCommands(wallet, deployment, intent.account, [
       { type: "Release", chainId: Number(intent.chainId), asset: intent.asset, amount: intent.amount, to: intent.to },
     ]);
-    ({ request } = await rpc("simulating requestReleaseWithSig", call, () =>
-      simulateContract(wallet, {
-        address: engine,
-        abi: marginEngineAbi,
-        functionName: "requestReleaseWithSig",
-        args: [intent, signature],
-        value: fee,
-        account: wallet.account,
-        chain: wallet.chain,
-      }),
-    ));
+    // The estimate runs the call (a refusal comes back decoded); the limit keeps a margin over it, since a report
+    // the relayer applies between the estimate and inclusion can make the same call dearer.
+    gas = withGasMargin(
+      await rpc("estimating requestReleaseWithSig", call, () => estimateContractGas(wallet, write(fee))),
+    );
   } catch (error) {
     if (error instanceof ContractRevertError) {
       throw new ContractRejectionError(`the hub would refuse the intent: ${error.errorName ?? "unknown error"}`, error);
@@ -200,14 +204,14 @@ async function submitReleaseIntent(
     throw error;
   }
   const transactionHash = await rpc("sending requestReleaseWithSig", call, () =>
-    writeContract(wallet, request as Parameters<typeof writeContract>[1]),
+    writeContract(wallet, { ...write(fee), gas }),
   );
   return { transactionHash, fee };
 }
 
 /**
  * Whether `signature` is the account's: recovered locally for an EOA; an account with code (ERC-1271, or
- * an EOA delegating under EIP-7702) judges its own signatures, which the simulation then asks it about.
+ * an EOA delegating under EIP-7702) judges its own signatures, which the estimate then asks it about.
  */
 async function signedByAccount(
   wallet: HubAccess["wallet"],

@@ -30,8 +30,12 @@ export interface ContractWrite<abi extends Abi, functionName extends WriteFuncti
   value?: bigint | undefined;
 }
 
-// The margin over the estimate: a fifth, rounded down.
-const GAS_MARGIN_DIVISOR = 5n;
+/**
+ * A gas limit for a call estimated at `estimate`: a fifth more (rounded down), because a relayed message landing
+ * between the estimate and inclusion (a report, a command) can make the same call dearer than the state the
+ * estimate saw.
+ */
+export const withGasMargin = (estimate: bigint): bigint => estimate + estimate / 5n;
 
 export interface SentTransaction {
   hash: Hash;
@@ -41,8 +45,7 @@ export interface SentTransaction {
 /**
  * Estimates, sends and waits for one contract call. The estimate runs the call, so a revert becomes a
  * decoded ContractRevertError before anything is signed; any other failure becomes an RpcRequestError.
- * The gas limit is the estimate plus a fifth: a relayed message landing in between (a report, a
- * command) can make the same call dearer than the state the estimate saw.
+ * The gas limit carries a margin over the estimate (`withGasMargin`).
  */
 export async function sendContractTransaction<const abi extends Abi, functionName extends WriteFunctionName<abi>>(
   client: WalletClient,
@@ -53,7 +56,7 @@ export async function sendContractTransaction<const abi extends Abi, functionNam
   const estimate = await rpc(write.functionName, call, () =>
     estimateContractGas(client, parameters as unknown as EstimateContractGasParameters),
   );
-  const gas = estimate + estimate / GAS_MARGIN_DIVISOR;
+  const gas = withGasMargin(estimate);
   const hash = await rpc(write.functionName, call, () => writeContract(client, { ...parameters, gas } as never));
   const receipt = await rpc(`waiting for ${write.functionName} (${hash})`, call, () =>
     waitForTransactionReceipt(client, { hash }),
