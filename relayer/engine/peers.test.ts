@@ -59,12 +59,70 @@ const signedCheckpoint = (n: number, checkpoint = CHECKPOINT) =>
   signCheckpoint(localDigestSigner(peerKey(n)), checkpoint);
 
 describe("PeerClient", () => {
-  it("asks every peer at once and returns as soon as the wanted number answered", async () => {
+  it("asks only as many peers as it needs, taking turns, so each signs its share", async () => {
     const calls: string[] = [];
     const client = new PeerClient({
       peers: [peer(1), peer(2), peer(3)],
       self,
       timeoutMs: 5_000,
+      fetch: fakeFetch(
+        Object.fromEntries(
+          await Promise.all(
+            [1, 2, 3].map(async (n) => [peer(n).url, { status: 200, body: await signedCheckpoint(n) }]),
+          ),
+        ),
+        calls,
+      ),
+    });
+    const validators = [self, peer(1).address, peer(2).address, peer(3).address];
+    for (let request = 0; request < 3; request++) {
+      // Threshold 2 with its own signature: one peer is wanted.
+      expect(await client.hyperlane(checkpointRequest(validators, 2))).toHaveLength(1);
+    }
+    expect(calls).toEqual(
+      ["peer-1", "peer-2", "peer-3"].map((name) => `http://${name}.test/v1/attestations/hyperlane`),
+    );
+  });
+
+  it("replaces a peer that fails at once, without waiting for the hedge, and asks it last for a while", async () => {
+    const calls: string[] = [];
+    const client = new PeerClient({
+      peers: [peer(1), peer(2), peer(3)],
+      self,
+      timeoutMs: 5_000,
+      hedgeMs: 60_000,
+      fetch: fakeFetch(
+        {
+          "http://peer-1.test": "unreachable",
+          "http://peer-2.test": { status: 200, body: await signedCheckpoint(2) },
+          "http://peer-3.test": { status: 200, body: await signedCheckpoint(3) },
+        },
+        calls,
+      ),
+    });
+    const validators = [self, peer(1).address, peer(2).address, peer(3).address];
+    const started = Date.now();
+    for (let request = 0; request < 4; request++) {
+      expect(await client.hyperlane(checkpointRequest(validators, 2))).toHaveLength(1);
+    }
+    expect(Date.now() - started).toBeLessThan(1_000);
+    // Turns start at peers 1, 2, 3, 1: peer 1 failed on the first, so it is not asked again while others answer.
+    expect(calls.map((call) => new URL(call).host)).toEqual([
+      "peer-1.test",
+      "peer-2.test",
+      "peer-2.test",
+      "peer-3.test",
+      "peer-2.test",
+    ]);
+  });
+
+  it("asks the other peers after the hedge delay when one it asked is slow", async () => {
+    const calls: string[] = [];
+    const client = new PeerClient({
+      peers: [peer(1), peer(2), peer(3)],
+      self,
+      timeoutMs: 5_000,
+      hedgeMs: 50,
       fetch: fakeFetch(
         {
           "http://peer-1.test": { status: 200, body: await signedCheckpoint(1), delayMs: 5 },

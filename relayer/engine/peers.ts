@@ -68,23 +68,37 @@ export class PeerRequestError extends XmarginError {
   override name = "PeerRequestError";
 }
 
+/** How long the peers first asked have to answer before the others are asked too. */
+export const DEFAULT_HEDGE_MS = 150;
+/** How long a peer whose answer failed is asked only after the others. */
+const FAILED_PEER_LAST_MS = 10_000;
+
 export interface PeerClientOptions {
   peers: readonly Peer[];
   /** This operator's own verifier address: its signature comes from its own key, never from a peer. */
   self: Address;
   timeoutMs: number;
+  /** Default `DEFAULT_HEDGE_MS`. */
+  hedgeMs?: number;
   /** A peer did not answer usefully; the others still count. */
   onPeerError?: (peer: Peer, error: Error) => void;
   fetch?: typeof fetch;
 }
 
 /**
- * Asks the peer operators for their attestations over HTTP, all at once, and returns as soon as
- * enough answered: a peer that is down or slow delays nothing while enough others are up. Answers
- * are data: the transports check every signature before using it.
+ * Asks the peer operators for their attestations over HTTP and returns as soon as enough answered. It asks
+ * only as many peers as it needs, taking turns so that the load spreads; a peer that fails is replaced at
+ * once (and asked last for a while), and one that is slow is joined by every other peer after a short
+ * hedge delay. So a peer that is down delays nothing while enough others are up, and each peer signs only
+ * its share of the messages instead of all of them. Answers are data: the transports check every signature
+ * before using it.
  */
 export class PeerClient {
   private readonly fetch: typeof fetch;
+  /** Rotates which peers are asked first. */
+  private turn = 0;
+  /** Peers whose last answer failed, until when they are asked last. */
+  private readonly failedUntil = new Map<string, number>();
 
   constructor(private readonly options: PeerClientOptions) {
     this.fetch = options.fetch ?? globalThis.fetch;
@@ -164,9 +178,10 @@ export class PeerClient {
   }
 
   /**
-   * Asks every peer at once; resolves once `wanted` of them gave an answer that `accept` took (it checks
-   * the answer is the peer's own signature of what was asked), or all have answered. A peer whose answer
-   * is refused counts as missing: a faulty peer can neither stall nor fill the quorum.
+   * Asks `wanted` peers (more as they fail, all after the hedge delay); resolves once `wanted` of them gave an
+   * answer that `accept` took (it checks the answer is the peer's own signature of what was asked), or every
+   * peer has answered. A peer whose answer is refused counts as missing: a faulty peer can neither stall nor
+   * fill the quorum.
    */
   private gather<T>(
     wanted: number,
@@ -174,26 +189,54 @@ export class PeerClient {
     body: unknown,
     accept: (json: unknown, peer: Peer) => Promise<T>,
   ): Promise<T[]> {
-    const peers = this.options.peers.filter((peer) => !isAddressEqual(peer.address, this.options.self));
-    if (wanted <= 0 || peers.length === 0) return Promise.resolve([]);
+    const order = this.askingOrder();
+    if (wanted <= 0 || order.length === 0) return Promise.resolve([]);
     return new Promise((resolve) => {
       const answers: T[] = [];
+      let asked = 0;
       let settled = 0;
-      const finish = () => resolve(answers.slice());
-      for (const peer of peers) {
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        clearTimeout(hedge);
+        resolve(answers.slice());
+      };
+      const askNext = () => {
+        const peer = order[asked];
+        if (done || peer === undefined) return;
+        asked += 1;
         this.ask(peer, path, body, accept)
           .then((answer) => {
             answers.push(answer);
           })
           .catch((error: unknown) => {
+            this.failedUntil.set(peer.url, Date.now() + FAILED_PEER_LAST_MS);
             this.options.onPeerError?.(peer, error instanceof Error ? error : new Error(String(error)));
+            askNext();
           })
           .finally(() => {
             settled += 1;
-            if (answers.length >= wanted || settled === peers.length) finish();
+            if (answers.length >= wanted || settled === order.length) finish();
           });
-      }
+      };
+      const hedge = setTimeout(() => {
+        while (!done && asked < order.length) askNext();
+      }, this.options.hedgeMs ?? DEFAULT_HEDGE_MS);
+      hedge.unref();
+      for (let index = 0; index < wanted; index++) askNext();
     });
+  }
+
+  /** The peers to ask, taking turns at the front; those that failed lately go last. */
+  private askingOrder(): Peer[] {
+    const peers = this.options.peers.filter((peer) => !isAddressEqual(peer.address, this.options.self));
+    if (peers.length === 0) return [];
+    const start = this.turn++ % peers.length;
+    const rotated = [...peers.slice(start), ...peers.slice(0, start)];
+    const now = Date.now();
+    const failedLately = (peer: Peer) => (this.failedUntil.get(peer.url) ?? 0) > now;
+    return [...rotated.filter((peer) => !failedLately(peer)), ...rotated.filter(failedLately)];
   }
 
   private async ask<T>(
