@@ -104,12 +104,13 @@ export class LayerZeroLane implements Lane {
   }
 
   deliveredOn(chain: EngineChain, logs: readonly Log[]): SeenDelivery[] {
-    const { endpoint, eid } = chain.record.layerZero;
-    return deliveredPacketsFromLogs(endpoint, eid, logs).map(({ guid, transactionHash }) => ({
-      transport: "layerzero",
-      messageId: guid,
-      deliveryTxHash: transactionHash,
-    }));
+    const { endpoint, eid, gateway } = chain.record.layerZero;
+    // The endpoint is shared: only packets executed on our gateway can be ours.
+    return deliveredPacketsFromLogs(endpoint, eid, logs).flatMap(({ guid, receiver, transactionHash }) =>
+      isAddressEqual(receiver, gateway)
+        ? [{ transport: "layerzero" as const, messageId: guid, deliveryTxHash: transactionHash }]
+        : [],
+    );
   }
 
   async discover(

@@ -58,6 +58,25 @@ const CHECKPOINT = { origin: 70701, merkleTreeHook: zeroAddress, root: hash(2), 
 const signedCheckpoint = (n: number, checkpoint = CHECKPOINT) =>
   signCheckpoint(localDigestSigner(peerKey(n)), checkpoint);
 
+/** Peers 1–3, where 2 and 3 sign what they are asked and peer 1 answers `first`; the hedge never fires. */
+async function withPeerOne(first: Answer, calls: string[]): Promise<PeerClient> {
+  return new PeerClient({
+    peers: [peer(1), peer(2), peer(3)],
+    self,
+    timeoutMs: 5_000,
+    hedgeMs: 60_000,
+    fetch: fakeFetch(
+      {
+        "http://peer-1.test": first,
+        "http://peer-2.test": { status: 200, body: await signedCheckpoint(2) },
+        "http://peer-3.test": { status: 200, body: await signedCheckpoint(3) },
+      },
+      calls,
+    ),
+  });
+}
+const hostsOf = (calls: readonly string[]) => calls.map((call) => new URL(call).host);
+
 describe("PeerClient", () => {
   it("asks only as many peers as it needs, taking turns, so each signs its share", async () => {
     const calls: string[] = [];
@@ -86,34 +105,37 @@ describe("PeerClient", () => {
 
   it("replaces a peer that fails at once, without waiting for the hedge, and asks it last for a while", async () => {
     const calls: string[] = [];
-    const client = new PeerClient({
-      peers: [peer(1), peer(2), peer(3)],
-      self,
-      timeoutMs: 5_000,
-      hedgeMs: 60_000,
-      fetch: fakeFetch(
-        {
-          "http://peer-1.test": "unreachable",
-          "http://peer-2.test": { status: 200, body: await signedCheckpoint(2) },
-          "http://peer-3.test": { status: 200, body: await signedCheckpoint(3) },
-        },
-        calls,
-      ),
-    });
+    const client = await withPeerOne("unreachable", calls);
     const validators = [self, peer(1).address, peer(2).address, peer(3).address];
     const started = Date.now();
     for (let request = 0; request < 4; request++) {
       expect(await client.hyperlane(checkpointRequest(validators, 2))).toHaveLength(1);
     }
     expect(Date.now() - started).toBeLessThan(1_000);
-    // Turns start at peers 1, 2, 3, 1: peer 1 failed on the first, so it is not asked again while others answer.
+    // Peer 1 failed on the first request: the healthy peers 2 and 3 then take turns, and peer 1 is not asked again.
+    expect(hostsOf(calls)).toEqual(["peer-1.test", "peer-2.test", "peer-3.test", "peer-2.test", "peer-3.test"]);
+  });
+
+  it("keeps the turn of a peer that refused (4xx), asks only the ISM's validators, and settles for fewer", async () => {
+    const calls: string[] = [];
+    const refusal: Answer = { status: 422, body: { error: "Unprocessable", message: "has not seen message" } };
+    const client = await withPeerOne(refusal, calls);
+    const all = [self, peer(1).address, peer(2).address, peer(3).address];
+    expect(await client.hyperlane(checkpointRequest(all, 2))).toHaveLength(1);
+    expect(await client.hyperlane(checkpointRequest(all, 2))).toHaveLength(1);
+    expect(await client.hyperlane(checkpointRequest(all, 2))).toHaveLength(1);
+    // Turns 1, 2, 3: peer 1 refused the first time and still came first again on its next turn.
     expect(calls.map((call) => new URL(call).host)).toEqual([
       "peer-1.test",
       "peer-2.test",
       "peer-2.test",
       "peer-3.test",
-      "peer-2.test",
     ]);
+    calls.length = 0;
+    // Peer 3 alone is in this ISM's set: the others are not asked, and one signature is all there is to have.
+    const answers = await client.hyperlane(checkpointRequest([self, peer(3).address], 3));
+    expect(answers.map((answer) => answer.validator)).toEqual([peer(3).address]);
+    expect(hostsOf(calls)).toEqual(["peer-3.test"]);
   });
 
   it("asks the other peers after the hedge delay when one it asked is slow", async () => {
@@ -134,7 +156,9 @@ describe("PeerClient", () => {
     });
     const started = Date.now();
     // Own validator in the set, threshold 3: two more are wanted; the hanging peer must not hold the answer.
-    const answers = await client.hyperlane(checkpointRequest([self, peer(1).address, peer(3).address], 3));
+    const answers = await client.hyperlane(
+      checkpointRequest([self, peer(1).address, peer(2).address, peer(3).address], 3),
+    );
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(answers.map((answer) => answer.validator).sort()).toEqual([peer(1).address, peer(3).address].sort());
     expect(calls.sort()).toEqual(
@@ -159,7 +183,8 @@ describe("PeerClient", () => {
         [],
       ),
     });
-    expect(await client.hyperlane(checkpointRequest([self], 2))).toEqual([]);
+    const everyone = [self, ...[1, 2, 3, 4].map((n) => peer(n).address)];
+    expect(await client.hyperlane(checkpointRequest(everyone, 2))).toEqual([]);
     expect(errors).toHaveLength(4);
     expect(errors.join("\n")).toMatch(/peer-1.*refused \(422\): has not seen message/);
     expect(errors.join("\n")).toMatch(/peer-2.*unusable answer/);
@@ -198,7 +223,9 @@ describe("PeerClient", () => {
         [],
       ),
     });
-    const answers = await client.hyperlane(checkpointRequest([self, peer(3).address], 2));
+    const answers = await client.hyperlane(
+      checkpointRequest([self, peer(1).address, peer(2).address, peer(3).address], 2),
+    );
     expect(answers.map((answer) => answer.validator)).toEqual([peer(3).address]);
     expect(errors.join("\n")).toMatch(/peer-1.*unusable answer/);
     expect(errors.join("\n")).toMatch(/peer-2.*unusable answer/);

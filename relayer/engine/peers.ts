@@ -66,6 +66,15 @@ export interface Peer {
 
 export class PeerRequestError extends XmarginError {
   override name = "PeerRequestError";
+  /**
+   * The peer answered with a 4xx refusal (e.g. its node has not shown it the message yet): it is up and honest,
+   * so it keeps its turn, unlike a peer that did not answer, failed (5xx) or sent an unusable answer.
+   */
+  readonly refused: boolean;
+  constructor(message: string, options: { cause?: unknown; refused?: boolean } = {}) {
+    super(message, options.cause === undefined ? {} : { cause: options.cause });
+    this.refused = options.refused ?? false;
+  }
 }
 
 /** How long the peers first asked have to answer before the others are asked too. */
@@ -114,6 +123,7 @@ export class PeerClient {
       wanted,
       "/v1/attestations/layerzero",
       toVerificationRequestJson(request),
+      () => true,
       async (json, peer) => {
         const answer = fromVerificationAnswerJson(json);
         for (const signature of answer) {
@@ -138,21 +148,29 @@ export class PeerClient {
     const ownIsInSet = request.validators.some((validator) => isAddressEqual(validator, this.options.self));
     const wanted = request.threshold - (ownIsInSet ? 1 : 0);
     const body = { origin: request.origin, merkleTreeHook: request.merkleTreeHook, messageId: request.messageId };
-    return this.gather(wanted, "/v1/attestations/hyperlane", body, async (json, peer): Promise<SignedCheckpoint> => {
-      const signed: SignedCheckpoint = signedCheckpointJson.parse(json);
-      const { checkpoint } = signed;
-      if (
-        !isAddressEqual(signed.validator, peer.address) ||
-        checkpoint.origin !== request.origin ||
-        !isAddressEqual(checkpoint.merkleTreeHook, request.merkleTreeHook) ||
-        checkpoint.messageId.toLowerCase() !== request.messageId.toLowerCase() ||
-        checkpoint.index !== request.index ||
-        !(await isValidCheckpointSignature(signed))
-      ) {
-        throw new Error(`not ${peer.address}'s signature of message ${request.messageId} at index ${request.index}`);
-      }
-      return signed;
-    });
+    // Only the ISM's validators can count towards its threshold: other peers are not asked.
+    const inSet = (peer: Peer) => request.validators.some((validator) => isAddressEqual(validator, peer.address));
+    return this.gather(
+      wanted,
+      "/v1/attestations/hyperlane",
+      body,
+      inSet,
+      async (json, peer): Promise<SignedCheckpoint> => {
+        const signed: SignedCheckpoint = signedCheckpointJson.parse(json);
+        const { checkpoint } = signed;
+        if (
+          !isAddressEqual(signed.validator, peer.address) ||
+          checkpoint.origin !== request.origin ||
+          !isAddressEqual(checkpoint.merkleTreeHook, request.merkleTreeHook) ||
+          checkpoint.messageId.toLowerCase() !== request.messageId.toLowerCase() ||
+          checkpoint.index !== request.index ||
+          !(await isValidCheckpointSignature(signed))
+        ) {
+          throw new Error(`not ${peer.address}'s signature of message ${request.messageId} at index ${request.index}`);
+        }
+        return signed;
+      },
+    );
   };
 
   /** Whether some peer says its own delivery transaction landed within the last `windowMs`. */
@@ -187,9 +205,10 @@ export class PeerClient {
     wanted: number,
     path: string,
     body: unknown,
+    eligible: (peer: Peer) => boolean,
     accept: (json: unknown, peer: Peer) => Promise<T>,
   ): Promise<T[]> {
-    const order = this.askingOrder();
+    const order = this.askingOrder(eligible);
     if (wanted <= 0 || order.length === 0) return Promise.resolve([]);
     return new Promise((resolve) => {
       const answers: T[] = [];
@@ -211,7 +230,9 @@ export class PeerClient {
             answers.push(answer);
           })
           .catch((error: unknown) => {
-            this.failedUntil.set(peer.url, Date.now() + FAILED_PEER_LAST_MS);
+            if (!(error instanceof PeerRequestError && error.refused)) {
+              this.failedUntil.set(peer.url, Date.now() + FAILED_PEER_LAST_MS);
+            }
             this.options.onPeerError?.(peer, error instanceof Error ? error : new Error(String(error)));
             askNext();
           })
@@ -228,15 +249,16 @@ export class PeerClient {
     });
   }
 
-  /** The peers to ask, taking turns at the front; those that failed lately go last. */
-  private askingOrder(): Peer[] {
-    const peers = this.options.peers.filter((peer) => !isAddressEqual(peer.address, this.options.self));
-    if (peers.length === 0) return [];
-    const start = this.turn++ % peers.length;
-    const rotated = [...peers.slice(start), ...peers.slice(0, start)];
+  /** The eligible peers to ask, the healthy ones taking turns at the front; those that failed lately go last. */
+  private askingOrder(eligible: (peer: Peer) => boolean): Peer[] {
     const now = Date.now();
+    const peers = this.options.peers.filter(
+      (peer) => !isAddressEqual(peer.address, this.options.self) && eligible(peer),
+    );
     const failedLately = (peer: Peer) => (this.failedUntil.get(peer.url) ?? 0) > now;
-    return [...rotated.filter((peer) => !failedLately(peer)), ...rotated.filter(failedLately)];
+    const healthy = peers.filter((peer) => !failedLately(peer));
+    const start = healthy.length === 0 ? 0 : this.turn++ % healthy.length;
+    return [...healthy.slice(start), ...healthy.slice(0, start), ...peers.filter(failedLately)];
   }
 
   private async ask<T>(
@@ -265,7 +287,9 @@ export class PeerClient {
       try {
         reason = (JSON.parse(text) as { message?: string }).message ?? reason;
       } catch {}
-      throw new PeerRequestError(`peer ${peer.address} refused (${response.status}): ${reason}`);
+      throw new PeerRequestError(`peer ${peer.address} refused (${response.status}): ${reason}`, {
+        refused: response.status < 500,
+      });
     }
     try {
       return await accept(JSON.parse(text), peer);

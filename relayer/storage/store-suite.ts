@@ -435,13 +435,22 @@ export function storeSuite(backend: StoreBackend): void {
         expect(await store.claimDue(WORKER, { states: ["discovered"], limit: 1, leaseMs: LEASE_MS })).toEqual([]);
         clock.now += 1;
       }
-      // The first real failure after many deferrals waits the first backoff step, not the deferrals' count's.
+      expect(await store.getMessage(key)).toMatchObject({ attempts: 0, lastError: null });
+      // The first real failure after many deferrals waits the first backoff step, not the deferrals' count's ...
       await store.claimDue(WORKER, { states: ["discovered"], limit: 1, leaseMs: LEASE_MS });
       const failure = await store.recordFailure(key, new Error("quorum not reached"), { workerId: WORKER });
       expect(failure).toEqual({
         state: "discovered",
         attempts: 1,
         nextAttemptAt: new Date(clock.now + BACKOFF.baseMs),
+      });
+      expect(await store.getMessage(key)).toMatchObject({ attempts: 1, lastError: "Error: quorum not reached" });
+      // ... and a deferral after it keeps that error on record.
+      clock.now += BACKOFF.baseMs;
+      await store.claimDue(WORKER, { states: ["discovered"], limit: 1, leaseMs: LEASE_MS });
+      await store.recordFailure(key, "a peer operator is delivering", {
+        workerId: WORKER,
+        deferUntil: new Date(clock.now + 60_000),
       });
       expect(await store.getMessage(key)).toMatchObject({ attempts: 1, lastError: "Error: quorum not reached" });
     });

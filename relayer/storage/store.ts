@@ -304,19 +304,21 @@ class SqlMessageStore implements MessageStore {
     const now = this.clock();
     const heldAttempts = toInteger(held.attempts);
     const state = options.permanent ? "failed" : (held.state as PendingState);
-    const attempts = deferUntil && state !== "failed" ? heldAttempts : heldAttempts + 1;
+    const isDeferral = deferUntil !== undefined && state !== "failed";
+    const attempts = isDeferral ? heldAttempts : heldAttempts + 1;
     const nextAttemptAt =
       state === "failed" ? null : (deferUntil ?? nextRetryAt(attempts, this.backoff, new Date(now), Math.random()));
     // Guarded by what was read: if another worker took the message in between, nothing changes.
     const changed = await this.db.run(
       `UPDATE messages
-       SET state = $1, attempts = $2, last_error = $3, next_attempt_at = $4, updated_at = $5,
+       SET state = $1, attempts = $2, last_error = COALESCE($3, last_error), next_attempt_at = $4, updated_at = $5,
            claimed_by = NULL, lease_expires_at = NULL
        WHERE transport = $6 AND message_id = $7 AND claimed_by = $8 AND state = $9 AND attempts = $10`,
       [
         state,
         attempts,
-        describeError(error),
+        // A deferral is no failure: the last real error, if any, stays on record.
+        isDeferral ? null : describeError(error),
         nextAttemptAt?.getTime() ?? null,
         now,
         transport,

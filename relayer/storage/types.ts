@@ -86,8 +86,8 @@ export interface FailureOptions {
   permanent?: boolean;
   /**
    * The message is not failing, only not ready yet (e.g. a peer operator is delivering it): it comes back at this
-   * time instead of on the backoff, and its attempt count stays as it is — otherwise a message deferred many times
-   * would wait the longest backoff at its first real failure.
+   * time instead of on the backoff, and its attempt count and last error stay as they are — otherwise a message
+   * deferred many times would wait the longest backoff at its first real failure.
    */
   deferUntil?: Date;
 }

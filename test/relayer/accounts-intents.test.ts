@@ -1,6 +1,6 @@
 // The relayer's protocol routes against the protocol on an anvil devnet (hub + one spoke, one operator):
 // GET /v1/accounts/:address is the SDK's getAccount made JSON-safe, and POST /v1/intents/release checks a
-// signed intent the way the engine would, simulates it, sends it with the operator's key and reports the
+// signed intent the way the engine would, estimates it (which runs it), sends it with the operator's key and reports the
 // engine's own error when the hub would refuse it. The main instance listens on a port, so the SDK's
 // submitReleaseIntent posts to it over real HTTP; the other cases use fastify's inject.
 import { mkdtemp, rm } from "node:fs/promises";
@@ -264,7 +264,7 @@ describe("relayer protocol routes on the anvil devnet", () => {
     const garbled = await postIntent(releaseIntentRequestBody(valid.intent, `0x${"11".repeat(65)}`));
     expect(garbled.json().contractError).toEqual({ name: "InvalidSignature", args: [trader] });
 
-    // A well-signed intent for more than the hub counts: the simulation's revert, decoded.
+    // A well-signed intent for more than the hub counts: the estimate's revert, decoded.
     const tooMuch = await sign({ amount: usdc("1000000") });
     const tooMuchResponse = await postIntent(releaseIntentRequestBody(tooMuch.intent, tooMuch.signature));
     expect(tooMuchResponse.statusCode).toBe(422);

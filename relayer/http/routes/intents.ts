@@ -86,7 +86,7 @@ const INCLUSION_WAIT_MS = 20_000;
 /**
  * Signed release intents (EIP-712, MarginEngine.requestReleaseWithSig), submitted to the hub with the
  * operator's key, which pays gas and the Release message's fee. Checked first, in the engine's own order
- * (deadline, signature, nonce), then simulated: anything the hub would revert is a 422 carrying the
+ * (deadline, signature, nonce), then estimated (the estimate runs the call): anything the hub would revert is a 422 carrying the
  * engine's custom error, and nothing is sent.
  */
 export const intentRoutes: FastifyPluginAsync = async (app) => {

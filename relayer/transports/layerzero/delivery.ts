@@ -675,6 +675,8 @@ export const PACKET_DELIVERED = getAbiItem({ abi: endpointV2Abi, name: "PacketDe
 /** A packet's execution on its destination, as the endpoint's `PacketDelivered` shows it. */
 export interface DeliveredPacket {
   guid: Hex;
+  /** The application the packet was executed on. */
+  receiver: Address;
   transactionHash: Hex;
 }
 
@@ -692,6 +694,7 @@ export function deliveredPacketsFromLogs(endpoint: Address, dstEid: number, logs
           [log.args.origin.nonce, log.args.origin.srcEid, log.args.origin.sender, dstEid, pad(log.args.receiver)],
         ),
       ),
+      receiver: log.args.receiver,
       transactionHash: log.transactionHash,
     }));
 }
