@@ -495,6 +495,12 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
       (event) => event.eventName === "LzReceiveAlert" && event.args.guid === packet.guid,
     );
     if (alert?.eventName === "LzReceiveAlert") {
+      if (mode === "executor" && alert.args.reason === "0x") {
+        // No revert data: the packet's own gas budget ran out (an application that refuses says why), e.g. a
+        // command that also runs the vault's parked successors. A verified packet may be executed by anyone
+        // through the endpoint with more gas: this operator does, on its estimate and at its own cost.
+        return execute(sent, "endpoint");
+      }
       const reason = decodeRevertReason(alert.args.reason);
       throw new LayerZeroError("ExecutionAlert", `lzReceive failed under the executor: ${describeReason(reason)}`, {
         details: { ...packetDetails(sent), transactionHash: receipt.transactionHash },

@@ -1,7 +1,7 @@
 // What the LayerZero path must refuse beyond the attacks of the adversarial catalogue (test/adversarial:
 // forged origin, wrong peer, replay, signatures, tampered payloads), each asserted on chain: who refuses
 // (endpoint, receive library, DVN, gateway, honest signers) and with which error.
-import { type Address, concat, type Hex, parseEther, parseUnits } from "viem";
+import { type Address, concat, type Hex, parseAbi, parseEther, parseUnits } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   answerVerificationRequest,
@@ -17,7 +17,7 @@ import {
   withMessage,
 } from "../../../relayer/transports/layerzero/index.ts";
 import { CHAIN_IDS } from "../../../sdk/chains.ts";
-import { encodeMessage } from "../../../sdk/codec/index.ts";
+import { encodeMessage, MESSAGE_TYPE } from "../../../sdk/codec/index.ts";
 import { SPOKE_B } from "../../helpers/hub.ts";
 import { deployLayerZeroFixture, dvnSigners, type LayerZeroFixture } from "./fixture.ts";
 import { HUB, type LayerZeroRejectionKit, layerZeroFailure, layerZeroRejectionKit } from "./rejection-kit.ts";
@@ -356,5 +356,41 @@ describe("LayerZero rejections", () => {
     // Its instructions expire before the hub's new time: the DVN runs neither, which the delivery notices.
     await layerZeroFailure(() => delivery.deliver(after), "VerificationIneffective");
     expect((await delivery.deliver(after)).status).toBe("delivered");
+  });
+
+  it("a packet whose gas budget runs out under the executor is executed through the endpoint with more gas", async () => {
+    const { publicClient, walletClient } = f.clients.spokeA;
+    const gateway = {
+      address: f.layerZero.spokeA.gateway,
+      abi: parseAbi([
+        "function destinationGas(uint8 kind) view returns (uint128)",
+        "function setDestinationGas(uint8 kind, uint128 gas)",
+      ]),
+    } as const;
+    const kind = MESSAGE_TYPE.BalanceReport;
+    const setBudget = async (gas: bigint) =>
+      publicClient.waitForTransactionReceipt({
+        hash: await walletClient.writeContract({
+          ...gateway,
+          functionName: "setDestinationGas",
+          args: [kind, gas],
+          chain: walletClient.chain,
+        }),
+      });
+    const budget = await publicClient.readContract({ ...gateway, functionName: "destinationGas", args: [kind] });
+    // Far below what applying a report takes: the executor's lzReceive runs out of gas (no revert data).
+    await setBudget(30_000n);
+    try {
+      const { sent } = await f.sendThroughGateway("spokeA", HUB, kit.report({ locked: parseUnits("12", 6) }));
+      const outcome = await f.delivery().deliver(sent);
+      expect(outcome.status).toBe("delivered");
+      const execution = outcome.steps.at(-1);
+      expect(execution?.step).toBe("execute");
+      const transaction = await f.clients.hub.publicClient.getTransaction({ hash: execution?.transactionHash as Hex });
+      expect(transaction.to?.toLowerCase()).toBe(f.layerZero.hub.endpoint.toLowerCase());
+      expect(await kit.countedOnSpokeA()).toBe(parseUnits("12", 6));
+    } finally {
+      await setBudget(budget);
+    }
   });
 });
