@@ -72,7 +72,7 @@ export class PeerRequestError extends XmarginError {
    */
   readonly refused: boolean;
   constructor(message: string, options: { cause?: unknown; refused?: boolean } = {}) {
-    super(message, options.cause === undefined ? {} : { cause: options.cause });
+    super(message, { cause: options.cause });
     this.refused = options.refused ?? false;
   }
 }

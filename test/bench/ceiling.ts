@@ -1,27 +1,22 @@
 /**
- * What the machine allows before any relayer work: the throughput section's traders send their deposits
- * (each one a cross-chain message's source transaction) to a devnet with no relayer running, and the bench
- * reads how much CPU the anvil chains and the traders spend per deposit. Two cores divided by that cost is
- * the most messages per second this machine could carry if relaying, the destination transactions and the
- * acknowledgements cost nothing — a ceiling on the throughput section's rate, measured rather than argued.
+ * What the machine allows before any relaying: the throughput section's traders send their deposits
+ * (each one a cross-chain message's source transaction) to the bench's chains with no relayer running, and
+ * the bench reads how much CPU the anvil chains and the traders spend per deposit. Two cores divided by that
+ * cost is the most messages per second this machine could carry if relaying, the destination transactions
+ * and the acknowledgements cost nothing — a ceiling on the throughput section's rate, measured rather than
+ * argued.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Address, Hex } from "viem";
-import { startDevnet } from "../../relayer/devnet/launcher.ts";
-import { deployDevnetProtocol, devnetChainClients } from "../../relayer/devnet/protocol.ts";
+import { cpus } from "node:os";
+import type { Address } from "viem";
 import {
-  BENCH_ROUTES,
   BENCH_SPOKES,
   call,
   DEPOSIT_FEE,
   FIRST_BENCH_ACCOUNT,
   GAS,
   now,
-  OPERATORS,
   Sender,
-  THRESHOLD,
+  startBenchChains,
   usdc,
 } from "./devnet.ts";
 import { cpuSecondsOf } from "./relayer-view.ts";
@@ -44,34 +39,16 @@ export interface CeilingRun {
 
 export async function measureSourceCeiling(options: CeilingOptions): Promise<{ runs: CeilingRun[]; cores: number }> {
   const { runs, messages, tradersPerSpoke, progress } = options;
-  const dataDir = mkdtempSync(join(tmpdir(), "xmargin-ceiling-"));
-  progress("source-side ceiling: a devnet with no relayer running");
-  const devnet = await startDevnet({
-    spokes: BENCH_SPOKES.length,
-    accounts: FIRST_BENCH_ACCOUNT + tradersPerSpoke * BENCH_SPOKES.length,
-    outFile: join(dataDir, "devnet.json"),
-  });
+  progress("source-side ceiling: the bench's chains with no relayer running");
+  const bench = await startBenchChains({ benchAccounts: tradersPerSpoke * BENCH_SPOKES.length, onProgress: progress });
   try {
-    const { deployment, protocol } = await deployDevnetProtocol(devnet.deployment, devnet.outFile, {
-      operators: OPERATORS,
-      threshold: THRESHOLD,
-      routes: BENCH_ROUTES,
-    });
     const traders = BENCH_SPOKES.flatMap((name, spokeIndex) => {
-      const chain = deployment.spokes.find((candidate) => candidate.name === name);
-      const record = protocol.spokes.find((candidate) => candidate.name === name);
-      const token = record?.tokens.USDC?.address as Address | undefined;
-      if (!chain || !record || !token) throw new Error(`${name} is not deployed with USDC`);
-      const clients = devnetChainClients(chain);
+      const record = bench.spoke(name);
+      const token = record.tokens.USDC?.address as Address | undefined;
+      if (!token) throw new Error(`${name} has no USDC`);
       return Array.from({ length: tradersPerSpoke }, (_, index) => {
-        const account = deployment.accounts[FIRST_BENCH_ACCOUNT + spokeIndex * tradersPerSpoke + index];
-        if (!account) throw new Error("the devnet funded too few accounts");
-        return {
-          sender: new Sender(clients, account.privateKey as Hex),
-          address: account.address as Address,
-          token,
-          vault: record.contracts.vault as Address,
-        };
+        const { address, privateKey } = bench.account(FIRST_BENCH_ACCOUNT + spokeIndex * tradersPerSpoke + index);
+        return { sender: new Sender(bench.chain(name), privateKey), address, token, vault: record.contracts.vault };
       });
     });
     await Promise.all(
@@ -84,8 +61,8 @@ export async function measureSourceCeiling(options: CeilingOptions): Promise<{ r
         await trader.sender.send({ to: trader.token, data: call.approve(trader.vault), gas: GAS.token });
       }),
     );
-    const anvilPids = devnet.deployment.processes.map((chain) => chain.pid);
-    const anvilSeconds = () => anvilPids.reduce((sum, pid) => sum + (cpuSecondsOf(pid) ?? Number.NaN), 0);
+    const anvilSeconds = () =>
+      bench.deployment.processes.reduce((sum, { pid }) => sum + (cpuSecondsOf(pid) ?? Number.NaN), 0);
     const cores = cpus().length;
     const perTrader = Math.ceil(messages / traders.length);
     const results: CeilingRun[] = [];
@@ -123,7 +100,6 @@ export async function measureSourceCeiling(options: CeilingOptions): Promise<{ r
     }
     return { runs: results, cores };
   } finally {
-    await devnet.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await bench.stop();
   }
 }

@@ -22,6 +22,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import type { RelayerConfigInput } from "../../relayer/config/schema.ts";
+import type { ProcessTracker } from "../../relayer/devnet/anvil.ts";
 import type { DevnetDeployment } from "../../relayer/devnet/deployment.ts";
 import { type Devnet, startDevnet } from "../../relayer/devnet/launcher.ts";
 import { type DevnetOperators, startDevnetOperators } from "../../relayer/devnet/operators.ts";
@@ -58,35 +59,39 @@ export const DEPOSIT_FEE = parseEther("0.01");
 export const COMMAND_FEE = parseEther("0.05");
 export const LIQUIDATION_FEE = parseEther("0.1");
 
-export interface BenchDevnet {
+/** The bench's chains with the protocol deployed, and no relayer: what `startBenchDevnet` builds on. */
+export interface BenchChains {
   deployment: DevnetDeployment;
   protocol: ProtocolDeployment;
-  operators: DevnetOperators;
   chains: ReadonlyMap<string, DevnetChainClients>;
-  observer: AppliedObserver;
   /** Funded account `index` (0-based, anvil's derivation order). */
   account(index: number): { address: Address; privateKey: Hex };
   spoke(name: BenchSpoke): ProtocolDeployment["spokes"][number];
   chain(name: string): DevnetChainClients;
-  /** The relayer config each operator runs with (the devnet's, plus the bench's overrides). */
-  relayerConfig: Partial<RelayerConfigInput>;
+  /** Where the devnet's files (and the operators' data) go; removed by `stop` unless XMARGIN_BENCH_KEEP is set. */
+  dataDir: string;
+  /** The deployment file the operators read. */
+  deploymentFile: string;
+  /** Kills what it tracks if the bench dies: the operators join the chains there. */
+  tracker: ProcessTracker;
   stop(): Promise<void>;
 }
 
-export async function startBenchDevnet(options: {
+export interface BenchDevnet extends BenchChains {
+  operators: DevnetOperators;
+  observer: AppliedObserver;
+  /** The relayer config each operator runs with (the devnet's, plus the bench's overrides). */
+  relayerConfig: Partial<RelayerConfigInput>;
+}
+
+export async function startBenchChains(options: {
   /** Funded accounts the bench uses beyond the devnet's roles and operators. */
   benchAccounts: number;
   onProgress: (message: string) => void;
-  /** Per-operator config overrides (poll intervals, batch sizes); none by default. */
-  relayerConfig?: Partial<RelayerConfigInput>;
-}): Promise<BenchDevnet> {
+}): Promise<BenchChains> {
   const dataDir = mkdtempSync(join(tmpdir(), "xmargin-bench-"));
   let devnet: Devnet | undefined;
-  let operators: DevnetOperators | undefined;
-  let observer: AppliedObserver | undefined;
   const stop = async () => {
-    await observer?.close();
-    await operators?.stop();
     await devnet?.stop();
     // XMARGIN_BENCH_KEEP=1 keeps the operators' logs and stores for a look after the run.
     if (process.env.XMARGIN_BENCH_KEEP) console.log(`kept the devnet's operator data in ${dataDir}`);
@@ -105,31 +110,16 @@ export async function startBenchDevnet(options: {
       threshold: THRESHOLD,
       routes: BENCH_ROUTES,
     });
-    options.onProgress(`starting ${OPERATORS} relayer operator processes`);
-    const relayerConfig = options.relayerConfig ?? {};
-    operators = await startDevnetOperators({
-      deployment,
-      deploymentFile: devnet.outFile,
-      dataDir: join(dataDir, "operators"),
-      tracker: devnet.tracker,
-      configFor: () => relayerConfig,
-    });
     const chains = new Map(
       [deployment.hub, ...deployment.spokes].map((chain) => [chain.name, devnetChainClients(chain)]),
     );
-    observer = await AppliedObserver.start(deployment, protocol);
-    const chain = (name: string) => {
-      const found = chains.get(name);
-      if (!found) throw new Error(`no chain ${name}`);
-      return found;
-    };
     return {
       deployment,
       protocol,
-      operators,
       chains,
-      observer,
-      relayerConfig,
+      dataDir,
+      deploymentFile: devnet.outFile,
+      tracker: devnet.tracker,
       account: (index) => {
         const account = deployment.accounts[index];
         if (!account) throw new Error(`the devnet funds ${deployment.accounts.length} accounts, not #${index}`);
@@ -140,9 +130,46 @@ export async function startBenchDevnet(options: {
         if (!record) throw new Error(`no ${name}`);
         return record;
       },
-      chain,
+      chain: (name) => {
+        const found = chains.get(name);
+        if (!found) throw new Error(`no chain ${name}`);
+        return found;
+      },
       stop,
     };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+export async function startBenchDevnet(options: {
+  /** Funded accounts the bench uses beyond the devnet's roles and operators. */
+  benchAccounts: number;
+  onProgress: (message: string) => void;
+  /** Per-operator config overrides (poll intervals, batch sizes); none by default. */
+  relayerConfig?: Partial<RelayerConfigInput>;
+}): Promise<BenchDevnet> {
+  const chains = await startBenchChains(options);
+  let operators: DevnetOperators | undefined;
+  let observer: AppliedObserver | undefined;
+  const stop = async () => {
+    await observer?.close();
+    await operators?.stop();
+    await chains.stop();
+  };
+  try {
+    options.onProgress(`starting ${OPERATORS} relayer operator processes`);
+    const relayerConfig = options.relayerConfig ?? {};
+    operators = await startDevnetOperators({
+      deployment: chains.deployment,
+      deploymentFile: chains.deploymentFile,
+      dataDir: join(chains.dataDir, "operators"),
+      tracker: chains.tracker,
+      configFor: () => relayerConfig,
+    });
+    observer = await AppliedObserver.start(chains.deployment, chains.protocol);
+    return { ...chains, operators, observer, relayerConfig, stop };
   } catch (error) {
     await stop();
     throw error;
