@@ -44,6 +44,9 @@ interface ICollateralVault {
     event CommandPaymentFailed(address indexed account, uint64 indexed cmdNonce, address indexed to, address asset, uint256 amount);
     /// @notice A command arrived ahead of its predecessors and waits for them.
     event CommandParked(address indexed account, uint64 indexed cmdNonce);
+    /// @notice A delivery ran `MAX_COMMANDS_PER_DELIVERY` parked commands and the next one, `nextCmdNonce`, is ready
+    /// too: no later delivery may come to run it, so anyone (a relayer) calls `executeParkedCommands`.
+    event ParkedCommandsReady(address indexed account, uint64 nextCmdNonce);
     /// @notice A command at or below the last executed nonce: a replay or duplicate, ignored.
     event StaleCommandIgnored(address indexed account, uint64 indexed cmdNonce, uint64 lastExecuted);
     /// @notice A report could not be paid for from the vault's fee balance; `syncBalance` resends it.

@@ -174,6 +174,10 @@ contract CollateralVault is ICollateralVault, MessagingApp, Pausable, Ownable2St
             delete _parked[account][next];
             _execute(command);
         }
+        if (executed == maxCommands) {
+            uint64 next = lastCommandNonce[account] + 1;
+            if (_parked[account][next].kind != MessageType.None) emit ParkedCommandsReady(account, next);
+        }
     }
 
     /// @dev Effects first, then the payment; a failed payment becomes a claim instead of a revert.

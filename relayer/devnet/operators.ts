@@ -111,7 +111,7 @@ export async function startDevnetOperators(options: StartDevnetOperatorsOptions)
         chains,
         deployment: resolve(options.deploymentFile),
         // Messages to one chain from several spokes need not queue behind each other: pipeline a few.
-        delivery: { delayMs: index * BACKUP_DELIVERY_DELAY_MS, concurrencyPerChain: 16 },
+        delivery: { delayMs: index * BACKUP_DELIVERY_DELAY_MS, concurrencyPerChain: 64 },
         ...options.configFor?.(index),
       };
       const configFile = join(operatorDir, "config.json");

@@ -11,6 +11,7 @@ import { HyperlaneLane } from "./hyperlane-lane.ts";
 import { DeliveryDeferred, type DeliveryResult, type Lane } from "./lane.ts";
 import { LayerZeroLane } from "./layerzero-lane.ts";
 import { createEngineNetwork, EngineConfigurationError, type EngineNetwork } from "./network.ts";
+import { ParkedCommandsUpkeep } from "./parked-commands.ts";
 import { type OperatorActivityJson, type Peer, PeerClient } from "./peers.ts";
 import { type DigestSigner, localDigestSigner } from "./signer.ts";
 import { ChainWatcher, type WatcherStatus } from "./watcher.ts";
@@ -63,6 +64,7 @@ export class RelayerEngine {
   readonly workerId: string;
   private readonly watchers: ChainWatcher[];
   private readonly worker: DeliveryWorker | undefined;
+  private readonly parkedCommands: ParkedCommandsUpkeep | undefined;
   private started = false;
   private lastOwnDeliveryAt: number | undefined;
   /** Whether a peer is delivering, asked at most once a second however many messages come due. */
@@ -106,11 +108,26 @@ export class RelayerEngine {
     this.attestor = new Attestor(this.network, this.signer, hyperlane, store);
     this.workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
+    const upkeepLog = logger.child({ module: "parked-commands" });
+    // A signing-only instance sends nothing.
+    this.parkedCommands = options.delivery.enabled
+      ? new ParkedCommandsUpkeep({
+          delayMs: options.delivery.delayMs,
+          onExecuted: (chain, account, executed) =>
+            upkeepLog.info({ chain: chain.name, account, executed: Number(executed) }, "ran parked commands"),
+          onError: (chain, account, error) =>
+            upkeepLog.warn(
+              { chain: chain.name, account },
+              `running parked commands failed (will retry): ${error.message.split("\n")[0]}`,
+            ),
+        })
+      : undefined;
     const watchLog = logger.child({ module: "watcher" });
     this.watchers = this.network.chains.map(
       (chain) =>
         new ChainWatcher(chain, lanes, store, {
           dueDelayMs: options.delivery.delayMs,
+          ...(this.parkedCommands ? { observers: [this.parkedCommands] } : {}),
           events: {
             onDiscovered: (_chain, messages, inserted) => {
               watchLog.debug({ chain: chain.name, found: messages.length, inserted }, "messages discovered");
@@ -213,7 +230,11 @@ export class RelayerEngine {
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
-    await Promise.all([...this.watchers.map((watcher) => watcher.stop()), this.worker?.stop()]);
+    await Promise.all([
+      ...this.watchers.map((watcher) => watcher.stop()),
+      this.worker?.stop(),
+      this.parkedCommands?.stop(),
+    ]);
     await this.options.store.releaseLeases(this.workerId);
   }
 

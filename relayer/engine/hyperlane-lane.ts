@@ -1,4 +1,4 @@
-import { decodeAbiParameters, encodeAbiParameters, type Hex, isAddressEqual, type Log } from "viem";
+import { decodeAbiParameters, encodeAbiParameters, encodeFunctionData, type Hex, isAddressEqual, type Log } from "viem";
 import { MESSAGE_TYPE, type MessageTypeName } from "../../sdk/codec/index.ts";
 import type { NewMessage, SeenDelivery, StoredMessage } from "../storage/index.ts";
 import {
@@ -12,6 +12,7 @@ import {
   HyperlaneValidator,
   hyperlaneGatewayAbi,
   hyperlaneMessageId,
+  interchainGasPaymasterAbi,
   mailboxAbi,
   messageIdMultisigMetadata,
   PROCESS_ID_EVENT,
@@ -48,6 +49,7 @@ export class HyperlaneLane implements Lane {
   private readonly peers: CheckpointSignatureSource;
   private readonly isms = new PromiseCache<string, Awaited<ReturnType<typeof resolveMultisigIsm>>>();
   private readonly destinationGas = new PromiseCache<string, bigint>();
+  private readonly processOverhead = new PromiseCache<string, bigint>();
 
   constructor(
     private readonly network: EngineNetwork,
@@ -171,13 +173,33 @@ export class HyperlaneLane implements Lane {
         signature: quorum.signatures[position] as Hex,
       })),
     );
+    const metadata = messageIdMultisigMetadata(quorum.checkpoint, quorum.signatures);
+    const destinationGas = await this.destinationGasOf(origin, message);
+    const queued = await this.processGasOf(origin, destination).then(
+      (overhead) =>
+        destination.deliveries.call({
+          to: target.mailbox,
+          data: encodeFunctionData({ abi: mailboxAbi, functionName: "process", args: [metadata, raw] }),
+          gas: overhead + destinationGas,
+        }),
+      // No paymaster to read the overhead from: the estimating path below sets the limit.
+      () => undefined,
+    );
+    if (queued?.success) {
+      return {
+        status: "delivered",
+        transactionHash: queued.receipt.transactionHash,
+        gas: [{ step: "process", chain: destination.name, gasUsed: queued.gasUsed }],
+      };
+    }
+    // Alone again, on an estimate: a revert (a peer delivered it first, an application's refusal) is decoded.
     let processed: { transactionHash: Hex; gasUsed: bigint };
     try {
       processed = await processHyperlaneMessage({
         destination: target,
-        metadata: messageIdMultisigMetadata(quorum.checkpoint, quorum.signatures),
+        metadata,
         raw,
-        recipientGasAllowance: await this.destinationGasOf(origin, message),
+        recipientGasAllowance: destinationGas,
       });
     } catch (error) {
       // A peer operator may have delivered it between our check and our transaction.
@@ -188,8 +210,29 @@ export class HyperlaneLane implements Lane {
     return {
       status: "delivered",
       transactionHash: processed.transactionHash,
-      gas: [{ step: "process", chain: destination.name, gasUsed: processed.gasUsed }],
+      gas: [
+        ...(queued ? [{ step: "process (failed)", chain: destination.name, gasUsed: queued.gasUsed }] : []),
+        { step: "process", chain: destination.name, gasUsed: processed.gasUsed },
+      ],
     };
+  }
+
+  /**
+   * What `process` needs beside the recipient's gas (the Mailbox, the ISM): the overhead the origin's paymaster
+   * charged the sender for, read once per route. With the recipient's destination gas it is the call's limit, no
+   * estimate needed.
+   */
+  private processGasOf(origin: EngineChain, destination: EngineChain): Promise<bigint> {
+    return this.processOverhead.get(`${origin.chainId}>${destination.chainId}`, async () => {
+      const paymaster = origin.record.hyperlane.interchainGasPaymaster;
+      const [, gasOverhead] = await origin.publicClient.readContract({
+        address: paymaster,
+        abi: interchainGasPaymasterAbi,
+        functionName: "destinationGasConfigs",
+        args: [destination.record.hyperlane.domain],
+      });
+      return BigInt(gasOverhead);
+    });
   }
 
   /**

@@ -79,6 +79,7 @@ export class LayerZeroLane implements Lane {
         walletClient: chain.walletClient,
         contracts: chain.record.layerZero,
         submit: chain.submit,
+        deliveries: chain.deliveries,
       })),
       signatures: async (request) => {
         const signatures = await gather(request);

@@ -14,6 +14,7 @@ import {
 import { XmarginError } from "../../sdk/errors.ts";
 import type { ChainConfig } from "../config/schema.ts";
 import type { HubRecord, ProtocolDeployment, SpokeRecord } from "../infra/protocol.ts";
+import { DeliveryBatchQueue } from "../transports/batch.ts";
 import { fastSubmitter, operatorNonceManager, type SubmitTransaction } from "../transports/submit.ts";
 import { operatorAccount } from "./secp256k1.ts";
 
@@ -31,6 +32,8 @@ export interface EngineChain {
   walletClient: WalletClient<Transport, Chain, Account>;
   /** Sends the operator's transactions: signed locally, one round trip each where the node allows. */
   submit: SubmitTransaction;
+  /** Deliveries to this chain (Hyperlane `process`, LayerZero `lzReceive`): together under load, through `submit`. */
+  deliveries: DeliveryBatchQueue;
   record: HubRecord | SpokeRecord;
 }
 
@@ -73,13 +76,18 @@ export function createEngineNetwork(options: {
     // is every 4 s).
     const publicClient = createPublicClient({ chain, transport, pollingInterval: receiptPollMs(config) });
     const walletClient = createWalletClient({ chain, transport, account, pollingInterval: receiptPollMs(config) });
+    const submit = fastSubmitter({ publicClient, walletClient });
     return {
       name: record.name,
       chainId: record.chainId,
       config,
       publicClient,
       walletClient,
-      submit: fastSubmitter({ publicClient, walletClient }),
+      submit,
+      deliveries: new DeliveryBatchQueue({
+        submit,
+        ...(record.deliveryBatcher ? { batcher: record.deliveryBatcher } : {}),
+      }),
       record,
     };
   });

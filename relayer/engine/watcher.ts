@@ -3,6 +3,7 @@ import { type AbiEvent, type Address, createPublicClient, getAddress, webSocket 
 import type { MessageStore, NewMessage, SeenDelivery } from "../storage/index.ts";
 import type { Lane } from "./lane.ts";
 import type { EngineChain } from "./network.ts";
+import type { LogObserver } from "./parked-commands.ts";
 
 /** Blocks read per log query: within what public RPCs accept. */
 const MAX_BLOCK_RANGE = 2_000n;
@@ -60,10 +61,15 @@ export class ChainWatcher {
     private readonly chain: EngineChain,
     private readonly lanes: readonly Lane[],
     private readonly store: MessageStore,
-    private readonly options: { dueDelayMs: number; events?: WatcherEvents },
+    private readonly options: {
+      dueDelayMs: number;
+      events?: WatcherEvents;
+      /** Also given each range's logs, once every lane has read it (they add their sources to the query). */
+      observers?: readonly LogObserver[];
+    },
   ) {
     this.status = { chain: chain.name, chainId: chain.chainId, cursors: {}, consecutiveErrors: 0 };
-    const sources = lanes.map((lane) => lane.logSources(chain));
+    const sources = [...lanes, ...(options.observers ?? [])].map((reader) => reader.logSources(chain));
     this.logFilter = {
       addresses: [...new Set(sources.flatMap((source) => source.addresses.map((address) => getAddress(address))))],
       events: sources.flatMap((source) => source.events),
@@ -134,6 +140,7 @@ export class ChainWatcher {
           if (messages.length > 0) this.options.events?.onDiscovered?.(this.chain, messages, inserted);
         }),
       );
+      for (const observer of this.options.observers ?? []) observer.observe(this.chain, logs);
       from = to + 1n;
     }
     this.lanes.forEach((lane, index) => {

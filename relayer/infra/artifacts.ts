@@ -14,6 +14,7 @@ export class ArtifactError extends XmarginError {
 /** Our contracts the deployers create, by name, with their source under `contracts/`. */
 const PROJECT_SOURCES = {
   MessageRouter: "messaging/MessageRouter.sol",
+  DeliveryBatcher: "messaging/DeliveryBatcher.sol",
   LayerZeroGateway: "messaging/layerzero/LayerZeroGateway.sol",
   HyperlaneGateway: "messaging/hyperlane/HyperlaneGateway.sol",
   MarginEngine: "hub/MarginEngine.sol",

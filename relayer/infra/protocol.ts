@@ -20,6 +20,7 @@ import { type Address, getAddress, type Hex, keccak256, parseEther, parseUnits, 
 import { z } from "zod/v4";
 import { collateralVaultAbi, marginEngineAbi, xmarginOracleAbi } from "../../sdk/abi/index.ts";
 import type { MessageTypeName } from "../../sdk/codec/index.ts";
+import { deliveryBatcherAbi } from "../transports/batch.ts";
 import { hyperlaneGatewayAbi } from "../transports/hyperlane/abi.ts";
 import { layerZeroGatewayAbi } from "../transports/layerzero/abi.ts";
 import { projectBytecode } from "./artifacts.ts";
@@ -189,6 +190,11 @@ const chainRecordSchema = z.object({
   layerZero: layerZeroChainDeploymentSchema,
   hyperlane: hyperlaneChainRecordSchema,
   tokens: z.record(z.string().min(1), tokenRecordSchema),
+  /**
+   * The relayers' DeliveryBatcher: many deliveries to this chain in one transaction. Optional (deployments made
+   * before it existed): without it every delivery is a transaction of its own.
+   */
+  deliveryBatcher: address.optional(),
 });
 
 export const hubRecordSchema = chainRecordSchema.extend({
@@ -290,6 +296,17 @@ export async function deployProtocol(options: DeployProtocolOptions): Promise<Pr
     progress(`${chain.name}: LayerZero gateway ${lz.gateway}, Hyperlane gateway ${hl.gateway}`);
   }
 
+  progress("deploying the relayers' DeliveryBatcher on every chain…");
+  const deliveryBatchers = await Promise.all(
+    chains.map(async (chain) =>
+      new ChainDeployer(chain).deploy("DeliveryBatcher", {
+        abi: deliveryBatcherAbi,
+        bytecode: await projectBytecode("DeliveryBatcher"),
+      }),
+    ),
+  );
+  const batcherOf = (index: number) => deliveryBatchers[index] as Address;
+
   const haircutOf = (index: number) => DEVNET_RISK.haircuts[Math.min(index, DEVNET_RISK.haircuts.length - 1)] as string;
   const liquidity = options.liquidity ?? DEFAULT_LIQUIDITY;
   const reportFeeBudget = options.reportFeeBudget ?? DEFAULT_REPORT_FEE_BUDGET;
@@ -343,8 +360,8 @@ export async function deployProtocol(options: DeployProtocolOptions): Promise<Pr
     operators: [...operators],
     threshold,
     routes,
-    hub: hubRecord,
-    spokes: spokeList,
+    hub: { ...hubRecord, deliveryBatcher: batcherOf(0) },
+    spokes: spokeList.map((spoke, index) => ({ ...spoke, deliveryBatcher: batcherOf(index + 1) })),
   });
 }
 

@@ -169,6 +169,30 @@ describe("CollateralVault", () => {
       expect(await balance(f.usdc.address)).toMatchObject({ total: 850n, locked: 850n });
     });
 
+    it("runs at most MAX_COMMANDS_PER_DELIVERY parked commands per delivery and says when more are ready", async () => {
+      const limit = await f.vault.read.MAX_COMMANDS_PER_DELIVERY();
+      const lock = () => f.command({ type: "Lock", account: trader, asset: f.usdc.address, amount: 1n });
+      const first = lock();
+      const ahead = Array.from({ length: Number(limit) + 2 }, lock);
+      for (const command of ahead) await f.deliver(command);
+      const delivered = await f.deliver(first);
+      expect(await f.vault.read.lastCommandNonce([trader])).toBe(1n + limit);
+      await f.connection.viem.assertions.emitWithArgs(delivered, f.vault, "ParkedCommandsReady", [
+        getAddress(trader),
+        2n + limit,
+      ]);
+      // Anyone runs the rest; with nothing more parked no event is emitted.
+      const resumed = await f.vault.write.executeParkedCommands([trader, limit], { account: f.other.account });
+      expect(await f.vault.read.lastCommandNonce([trader])).toBe(3n + limit);
+      const events = await f.publicClient.getContractEvents({
+        address: f.vault.address,
+        abi: f.vault.abi,
+        eventName: "ParkedCommandsReady",
+        blockHash: (await f.receiptOf(resumed)).blockHash,
+      });
+      expect(events).toHaveLength(0);
+    });
+
     it("defers a report it cannot pay for, and syncBalance sends it later", async () => {
       await f.messenger.write.setFee([1_000n]);
       const hash = await f.deliver(

@@ -30,6 +30,11 @@ export const merkleTreeHookAbi = parseAbi([
   "function root() view returns (bytes32)",
 ]);
 
+/** The paymaster's gas overhead per destination: what `process` costs beside the recipient, as senders paid for it. */
+export const interchainGasPaymasterAbi = parseAbi([
+  "function destinationGasConfigs(uint32 domain) view returns (address gasOracle, uint96 gasOverhead)",
+]);
+
 /** What the deliverer asks of an ISM: its type, a routing ISM's choice, a multisig ISM's validator set. */
 export const interchainSecurityModuleAbi = parseAbi([
   "function moduleType() view returns (uint8)",

@@ -1,6 +1,7 @@
 export {
   hyperlaneGatewayAbi,
   ISM_MODULE_TYPE,
+  interchainGasPaymasterAbi,
   interchainSecurityModuleAbi,
   mailboxAbi,
   merkleTreeHookAbi,

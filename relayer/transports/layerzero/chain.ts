@@ -1,4 +1,5 @@
 import type { Account, Address, Chain, PublicClient, Transport, WalletClient } from "viem";
+import type { DeliveryBatchQueue } from "../batch.ts";
 import type { SubmitTransaction } from "../submit.ts";
 
 /** The LayerZero contracts on one chain that delivery touches (a subset of the deployment record). */
@@ -21,4 +22,9 @@ export interface LayerZeroChain {
   contracts: LayerZeroEndpointContracts;
   /** How transactions are sent (default: viem's `sendTransaction`, then receipt polling). */
   submit?: SubmitTransaction;
+  /**
+   * Executions go through it when given: `EndpointV2.lzReceive` with the packet's own gas, many in one
+   * transaction under load; one that fails there runs again alone through the Executor.
+   */
+  deliveries?: DeliveryBatchQueue;
 }

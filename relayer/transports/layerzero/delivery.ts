@@ -134,8 +134,12 @@ const PREDECESSOR_RECHECK_MS = 250;
 // DVN.execute and Executor.execute302 catch the failure of their inner call, so a node's gas estimate
 // may stop where the inner call runs out of gas and the outer one still succeeds: their gas is fixed.
 const DVN_EXECUTE_GAS_PER_INSTRUCTION = 400_000n;
-/** Packets whose instructions one DVN.execute carries at most (each packet: verify, and commit when it completes). */
-const MAX_PACKETS_PER_DVN_EXECUTE = 8;
+/**
+ * Packets whose instructions one DVN.execute carries at most (each packet: verify, and commit when it completes):
+ * 32 instructions at their fixed gas stay under EIP-7825's cap of 2^24 gas per transaction, which a larger batch
+ * would exceed and every packet in it fail.
+ */
+const MAX_PACKETS_PER_DVN_EXECUTE = 16;
 const EXECUTE302_OVERHEAD_GAS = 200_000n;
 // Margin over the estimate for calls that revert on failure (estimates are exact, state may move).
 const ESTIMATE_MARGIN_PERCENT = 20n;
@@ -449,6 +453,24 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
         details: packetDetails(sent),
       });
     }
+    if (mode === "executor" && destination.deliveries) {
+      // What the Executor would do (the endpoint's lzReceive with exactly the options' gas), queued with the
+      // chain's other deliveries; a failure there (out of gas, refused, a peer's execution first) goes again
+      // alone below and says why.
+      const queued = await destination.deliveries.call({
+        to: destination.contracts.endpoint,
+        data: encodeFunctionData({
+          abi: endpointV2Abi,
+          functionName: "lzReceive",
+          args: [origin, packet.receiver, packet.guid, packet.message, "0x"],
+        }),
+        gas: budget.gas,
+        value: budget.value,
+      });
+      if (queued.success && packetDeliveredIn(queued.receipt, destination, sent)) {
+        return { step: "execute", transactionHash: queued.receipt.transactionHash, gasUsed: queued.gasUsed };
+      }
+    }
     let receipt: TransactionReceipt;
     if (mode === "executor") {
       const data = encodeFunctionData({
@@ -507,15 +529,7 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
         reason,
       });
     }
-    const delivered = endpointEvents.some(
-      (event) =>
-        event.eventName === "PacketDelivered" &&
-        event.args.origin.nonce === packet.nonce &&
-        event.args.origin.srcEid === packet.srcEid &&
-        event.args.origin.sender === packet.sender &&
-        isAddressEqual(event.args.receiver, packet.receiver),
-    );
-    if (!delivered) {
+    if (!packetDeliveredIn(receipt, destination, sent)) {
       throw new LayerZeroError("ExecutionReverted", "execution emitted no PacketDelivered", {
         details: { ...packetDetails(sent), transactionHash: receipt.transactionHash },
       });
@@ -724,6 +738,17 @@ function packetVerifiedIn(receipt: TransactionReceipt, destination: LayerZeroCha
       event.args.payloadHash === sent.packet.payloadHash &&
       event.args.origin.nonce === sent.packet.nonce &&
       event.args.origin.srcEid === sent.packet.srcEid &&
+      isAddressEqual(event.args.receiver, sent.packet.receiver),
+  );
+}
+
+function packetDeliveredIn(receipt: TransactionReceipt, destination: LayerZeroChain, sent: SentPacket): boolean {
+  return eventsFrom(receipt, destination.contracts.endpoint, endpointV2Abi).some(
+    (event) =>
+      event.eventName === "PacketDelivered" &&
+      event.args.origin.nonce === sent.packet.nonce &&
+      event.args.origin.srcEid === sent.packet.srcEid &&
+      event.args.origin.sender === sent.packet.sender &&
       isAddressEqual(event.args.receiver, sent.packet.receiver),
   );
 }
