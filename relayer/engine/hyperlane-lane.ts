@@ -23,7 +23,14 @@ import {
   validatorSignatureSource,
 } from "../transports/hyperlane/index.ts";
 import { PromiseCache } from "../transports/promise-cache.ts";
-import { type DeliveryProgress, type DeliveryResult, type Lane, type LogSources, xmarginMessageType } from "./lane.ts";
+import {
+  type DeliveryProgress,
+  type DeliveryResult,
+  isFirstAttempt,
+  type Lane,
+  type LogSources,
+  xmarginMessageType,
+} from "./lane.ts";
 import type { EngineChain, EngineNetwork } from "./network.ts";
 import type { DigestSigner } from "./signer.ts";
 
@@ -152,7 +159,7 @@ export class HyperlaneLane implements Lane {
       mailbox: destination.record.hyperlane.mailbox,
       submit: destination.submit,
     };
-    if (await this.isDelivered(message)) return { status: "alreadyDelivered", gas: [] };
+    if (!isFirstAttempt(message) && (await this.isDelivered(message))) return { status: "alreadyDelivered", gas: [] };
 
     const { validators, threshold } = await this.multisigIsmOf(target, parsed, raw);
     const request: CheckpointRequest = {

@@ -72,6 +72,16 @@ export class DeliveryDeferred extends Error {
   }
 }
 
+/**
+ * Whether nothing can have moved the message on since this instance stored it: in its first state, never tried,
+ * never deferred. A lane then does not ask the destination for its status first — a peer's delivery shows in the
+ * watcher's settling instead, and a step that finds the message further along is recognised by its failure, at
+ * the cost of one wasted transaction in that rare case.
+ */
+export function isFirstAttempt(message: StoredMessage): boolean {
+  return message.state === "discovered" && message.attempts === 0 && message.lastError === null;
+}
+
 /** The xmargin message type of a payload, or null for bytes that are not one (they are stored, then failed). */
 export function xmarginMessageType(payload: Hex): MessageTypeName | null {
   try {

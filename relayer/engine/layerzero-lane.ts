@@ -10,6 +10,7 @@ import {
   LayerZeroError,
   PACKET_DELIVERED,
   PACKET_SENT,
+  type PacketStatus,
   type PeerSignatureRequester,
   type SentPacket,
   sentPacketsFromLogs,
@@ -19,6 +20,7 @@ import {
   DeliveryDeferred,
   type DeliveryProgress,
   type DeliveryResult,
+  isFirstAttempt,
   type Lane,
   type LogSources,
   xmarginMessageType,
@@ -150,7 +152,7 @@ export class LayerZeroLane implements Lane {
   async deliver(message: StoredMessage, progress: DeliveryProgress): Promise<DeliveryResult> {
     const sent = sentPacketOf(message);
     const guid = sent.packet.guid;
-    const status = await this.delivery.status(sent);
+    const status: PacketStatus = isFirstAttempt(message) ? "unverified" : await this.delivery.status(sent);
     if (status === "delivered") return { status: "alreadyDelivered", gas: [] };
     if (status === "committed" || status === "verifiable") await progress.verified();
     this.inFlight.set(guid, progress);
