@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 /// @notice Runs several calls anyone may make (a relayer's deliveries: `Mailbox.process`,
 /// `EndpointV2.lzReceive`) in one transaction, each with its own gas and value and its own outcome.
 /// @dev One delivery that reverts does not undo the others: its `CallExecuted` says it failed and the relayer
-/// delivers it again on its own. The batcher holds no funds and no rights, so anyone may use it.
+/// delivers it again on its own. The batcher holds no funds and no rights, so anyone may use it. Not reentrant.
 interface IDeliveryBatcher {
     /// @notice One call of a batch.
     /// @param target The contract called.

@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IDeliveryBatcher} from "../interfaces/IDeliveryBatcher.sol";
 
 /// @title DeliveryBatcher
 /// @notice See `IDeliveryBatcher`: one transaction for many permissionless deliveries. Stateless.
-contract DeliveryBatcher is IDeliveryBatcher {
+/// @dev Not reentrant: code a call reaches must not be able to emit `CallExecuted` in this contract's name (a
+/// relayer reads outcomes from those events).
+contract DeliveryBatcher is IDeliveryBatcher, ReentrancyGuardTransient {
     /// @dev What the loop spends around a call beyond the call's own gas: the CALL itself (cold account, value
     /// transfer, new-account surcharge excluded as targets are contracts), copying the result and the event.
     uint256 private constant CALL_OVERHEAD_GAS = 15_000;
 
     /// @inheritdoc IDeliveryBatcher
-    function execute(Call[] calldata calls) external payable {
+    function execute(Call[] calldata calls) external payable nonReentrant {
         uint256 valueLeft = msg.value;
         for (uint256 index; index < calls.length; ++index) {
             Call calldata call = calls[index];

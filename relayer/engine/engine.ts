@@ -222,6 +222,7 @@ export class RelayerEngine {
   start(): void {
     if (this.started) return;
     this.started = true;
+    this.parkedCommands?.start();
     for (const watcher of this.watchers) watcher.start();
     this.worker?.start();
   }

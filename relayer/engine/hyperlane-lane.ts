@@ -1,4 +1,13 @@
-import { decodeAbiParameters, encodeAbiParameters, encodeFunctionData, type Hex, isAddressEqual, type Log } from "viem";
+import {
+  type Address,
+  decodeAbiParameters,
+  encodeAbiParameters,
+  encodeFunctionData,
+  type Hex,
+  isAddressEqual,
+  type Log,
+  type TransactionReceipt,
+} from "viem";
 import { MESSAGE_TYPE, type MessageTypeName } from "../../sdk/codec/index.ts";
 import type { NewMessage, SeenDelivery, StoredMessage } from "../storage/index.ts";
 import {
@@ -56,7 +65,7 @@ export class HyperlaneLane implements Lane {
   private readonly peers: CheckpointSignatureSource;
   private readonly isms = new PromiseCache<string, Awaited<ReturnType<typeof resolveMultisigIsm>>>();
   private readonly destinationGas = new PromiseCache<string, bigint>();
-  private readonly processOverhead = new PromiseCache<string, bigint>();
+  private readonly processOverhead = new PromiseCache<string, bigint | undefined>();
 
   constructor(
     private readonly network: EngineNetwork,
@@ -182,17 +191,22 @@ export class HyperlaneLane implements Lane {
     );
     const metadata = messageIdMultisigMetadata(quorum.checkpoint, quorum.signatures);
     const destinationGas = await this.destinationGasOf(origin, message);
-    const queued = await this.processGasOf(origin, destination).then(
-      (overhead) =>
-        destination.deliveries.call({
-          to: target.mailbox,
-          data: encodeFunctionData({ abi: mailboxAbi, functionName: "process", args: [metadata, raw] }),
-          gas: overhead + destinationGas,
-        }),
-      // No paymaster to read the overhead from: the estimating path below sets the limit.
-      () => undefined,
-    );
-    if (queued?.success) {
+    const queued = await this.processGasOf(origin, destination)
+      .then((overhead) =>
+        overhead === undefined
+          ? undefined
+          : destination.deliveries.call({
+              to: target.mailbox,
+              data: encodeFunctionData({ abi: mailboxAbi, functionName: "process", args: [metadata, raw] }),
+              gas: overhead + destinationGas,
+            }),
+      )
+      .catch(
+        // The send failed (or no paymaster to read): the estimating path below decides, and says why if it fails too.
+        () => undefined,
+      );
+    // The Mailbox's own word, not only the batcher's: the message is processed in that transaction.
+    if (queued?.success && processedIn(queued.receipt, target.mailbox, message.messageId)) {
       return {
         status: "delivered",
         transactionHash: queued.receipt.transactionHash,
@@ -229,7 +243,7 @@ export class HyperlaneLane implements Lane {
    * charged the sender for, read once per route. With the recipient's destination gas it is the call's limit, no
    * estimate needed.
    */
-  private processGasOf(origin: EngineChain, destination: EngineChain): Promise<bigint> {
+  private processGasOf(origin: EngineChain, destination: EngineChain): Promise<bigint | undefined> {
     return this.processOverhead.get(`${origin.chainId}>${destination.chainId}`, async () => {
       const paymaster = origin.record.hyperlane.interchainGasPaymaster;
       const [, gasOverhead] = await origin.publicClient.readContract({
@@ -238,7 +252,8 @@ export class HyperlaneLane implements Lane {
         functionName: "destinationGasConfigs",
         args: [destination.record.hyperlane.domain],
       });
-      return BigInt(gasOverhead);
+      // None configured for the route: unknown, not free.
+      return gasOverhead === 0n ? undefined : BigInt(gasOverhead);
     });
   }
 
@@ -280,6 +295,11 @@ export class HyperlaneLane implements Lane {
     return validator && isAddressEqual(validator.merkleTreeHook, request.merkleTreeHook) ? validator : undefined;
   }
 }
+
+const processedIn = (receipt: TransactionReceipt, mailbox: Address, messageId: Hex): boolean =>
+  processedMessagesFromLogs(mailbox, receipt.logs).some(
+    (processed) => processed.messageId.toLowerCase() === messageId.toLowerCase(),
+  );
 
 const ismKey = (message: { origin: number; destination: number; recipient: Hex }): string =>
   `${message.origin}>${message.destination}:${message.recipient.toLowerCase()}`;

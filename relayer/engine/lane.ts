@@ -57,6 +57,12 @@ export interface LogSources {
   events: readonly AbiEvent[];
 }
 
+/** Reads the logs the watcher reads, after the lanes: one more consumer of the same query (its sources added). */
+export interface LogObserver {
+  logSources(chain: EngineChain): LogSources;
+  observe(chain: EngineChain, logs: readonly Log[]): void;
+}
+
 /**
  * The message cannot go yet for a reason that clears on its own soon (e.g. LayerZero: an earlier nonce of
  * its path is not verified yet): retried after `retryAfterMs` rather than on the growing backoff.

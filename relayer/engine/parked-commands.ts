@@ -2,7 +2,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { type Address, encodeFunctionData, getAbiItem, isAddressEqual, type Log, parseEventLogs } from "viem";
 import { collateralVaultAbi } from "../../sdk/abi/index.ts";
 import { withGasMargin } from "../../sdk/actions/internal/transaction.ts";
-import type { LogSources } from "./lane.ts";
+import type { LogObserver, LogSources } from "./lane.ts";
 import type { EngineChain } from "./network.ts";
 
 const PARKED_COMMANDS_READY = getAbiItem({ abi: collateralVaultAbi, name: "ParkedCommandsReady" });
@@ -13,12 +13,6 @@ const MAX_RETRY_MS = 30_000;
 export type UpkeepChain = Pick<EngineChain, "name" | "chainId" | "publicClient" | "walletClient" | "submit"> & {
   record: Pick<EngineChain["record"], "contracts">;
 };
-
-/** Reads the logs the watcher reads, after the lanes: one more consumer of the same query. */
-export interface LogObserver {
-  logSources(chain: EngineChain): LogSources;
-  observe(chain: EngineChain, logs: readonly Log[]): void;
-}
 
 export interface ParkedCommandsUpkeepOptions {
   /** How long this instance leaves it to its peers first (a backup's `delivery.delayMs`; 0 for the primary). */
@@ -34,12 +28,19 @@ export interface ParkedCommandsUpkeepOptions {
  * still something to run (a peer may have done it), and again after a failure, backing off, until it is done.
  */
 export class ParkedCommandsUpkeep implements LogObserver {
-  private readonly inProgress = new Set<string>();
+  /** Accounts being worked on, by chain and account; `again`: the vault said so once more meanwhile. */
+  private readonly inProgress = new Map<string, { again: boolean }>();
   private stopped = false;
-  private readonly stopping = new AbortController();
+  private stopping = new AbortController();
   private readonly running = new Set<Promise<void>>();
 
   constructor(private readonly options: ParkedCommandsUpkeepOptions) {}
+
+  /** After a `stop`, takes events again. */
+  start(): void {
+    this.stopped = false;
+    this.stopping = new AbortController();
+  }
 
   logSources(chain: UpkeepChain): LogSources {
     return "vault" in chain.record.contracts
@@ -55,9 +56,15 @@ export class ParkedCommandsUpkeep implements LogObserver {
     );
     for (const { args } of ready) {
       const key = `${chain.chainId}:${args.account.toLowerCase()}`;
-      if (this.inProgress.has(key)) continue;
-      this.inProgress.add(key);
-      const work = this.runUntilDone(chain, vault, args.account).finally(() => {
+      const working = this.inProgress.get(key);
+      if (working) {
+        // The run in progress may have decided already that nothing is left: it looks once more.
+        working.again = true;
+        continue;
+      }
+      const state = { again: false };
+      this.inProgress.set(key, state);
+      const work = this.runUntilDone(chain, vault, args.account, state).finally(() => {
         this.inProgress.delete(key);
         this.running.delete(work);
       });
@@ -65,14 +72,22 @@ export class ParkedCommandsUpkeep implements LogObserver {
     }
   }
 
-  /** Abandons the waits; a transaction in flight finishes. Peers (or this instance's restart) see the event too. */
+  /**
+   * Abandons the waits; a transaction in flight finishes. What was pending is not kept: the peers saw the same
+   * event and act after their own delays, and a later command to the account drains its parked ones too.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     this.stopping.abort();
     await Promise.all(this.running);
   }
 
-  private async runUntilDone(chain: UpkeepChain, vault: Address, account: Address): Promise<void> {
+  private async runUntilDone(
+    chain: UpkeepChain,
+    vault: Address,
+    account: Address,
+    state: { again: boolean },
+  ): Promise<void> {
     const signal = this.stopping.signal;
     const pause = (ms: number) =>
       delay(ms, undefined, { signal }).then(
@@ -83,8 +98,11 @@ export class ParkedCommandsUpkeep implements LogObserver {
     for (let retryMs = FIRST_RETRY_MS; !this.stopped; retryMs = Math.min(retryMs * 2, MAX_RETRY_MS)) {
       try {
         // A full run may leave more ready behind it: go on at once rather than count on the event coming back.
-        while (await this.runOnce(chain, vault, account));
-        return;
+        for (;;) {
+          state.again = false;
+          const full = await this.runOnce(chain, vault, account);
+          if (this.stopped || !(full || state.again)) return;
+        }
       } catch (error) {
         this.options.onError?.(chain, account, error instanceof Error ? error : new Error(String(error)));
         if (!(await pause(retryMs))) return;

@@ -1,9 +1,8 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { type AbiEvent, type Address, createPublicClient, getAddress, webSocket } from "viem";
 import type { MessageStore, NewMessage, SeenDelivery } from "../storage/index.ts";
-import type { Lane } from "./lane.ts";
+import type { Lane, LogObserver } from "./lane.ts";
 import type { EngineChain } from "./network.ts";
-import type { LogObserver } from "./parked-commands.ts";
 
 /** Blocks read per log query: within what public RPCs accept. */
 const MAX_BLOCK_RANGE = 2_000n;

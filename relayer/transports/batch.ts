@@ -1,6 +1,7 @@
 import {
   type Address,
   encodeFunctionData,
+  type Hex,
   isAddressEqual,
   parseAbi,
   parseEventLogs,
@@ -34,6 +35,11 @@ export interface DeliveryCallOutcome {
   gasUsed: bigint;
   /** How many calls the transaction carried. */
   batchSize: number;
+  /**
+   * What a failed call reverted with, when it ran in a batch (the batcher reports it; "0x" is out of gas or a bare
+   * revert); undefined for a call that went alone or a batch that reverted as a whole.
+   */
+  revertData?: Hex;
 }
 
 export interface DeliveryBatchQueueOptions {
@@ -66,7 +72,8 @@ interface Waiting {
  * Deliveries to one chain, one transaction in flight at a time: a call made while the chain is idle goes
  * out alone at once (no latency is added), and the calls made while a transaction is in flight go together
  * in the next one, through the chain's DeliveryBatcher, each with its own gas and outcome. Under load one
- * transaction (one block on a chain that mines per transaction) thus carries many deliveries.
+ * transaction (one block on a chain that mines per transaction) thus carries many deliveries. Without a
+ * batcher every call is sent at once, alone, beside the others.
  */
 export class DeliveryBatchQueue {
   private readonly waiting: Waiting[] = [];
@@ -75,12 +82,14 @@ export class DeliveryBatchQueue {
   private readonly maxGas: bigint;
 
   constructor(private readonly options: DeliveryBatchQueueOptions) {
-    this.maxCalls = options.batcher ? (options.maxCalls ?? DEFAULT_MAX_CALLS) : 1;
+    this.maxCalls = options.maxCalls ?? DEFAULT_MAX_CALLS;
     this.maxGas = options.maxGas ?? DEFAULT_MAX_GAS;
   }
 
   /** Sends `call` (alone or with others) and resolves with its outcome; rejects only if the send failed. */
   call(call: DeliveryCall): Promise<DeliveryCallOutcome> {
+    // Without a batcher nothing is gained by waiting: calls go side by side, as the chain's nonce allows.
+    if (!this.options.batcher) return this.sendAlone(call);
     const outcome = new Promise<DeliveryCallOutcome>((resolve, reject) => {
       this.waiting.push({ call, resolve, reject });
     });
@@ -93,7 +102,8 @@ export class DeliveryBatchQueue {
     while (this.waiting.length > 0) {
       const batch = this.nextBatch();
       try {
-        const outcomes = batch.length === 1 ? [await this.sendAlone(batch[0] as Waiting)] : await this.sendBatch(batch);
+        const outcomes =
+          batch.length === 1 ? [await this.sendAlone((batch[0] as Waiting).call)] : await this.sendBatch(batch);
         for (const [index, waiting] of batch.entries()) waiting.resolve(outcomes[index] as DeliveryCallOutcome);
       } catch (error) {
         for (const waiting of batch) waiting.reject(error);
@@ -115,7 +125,7 @@ export class DeliveryBatchQueue {
     return this.waiting.splice(0, count);
   }
 
-  private async sendAlone({ call }: Waiting): Promise<DeliveryCallOutcome> {
+  private async sendAlone(call: DeliveryCall): Promise<DeliveryCallOutcome> {
     // The call's gas is what it gets: the transaction adds its own cost and its calldata's.
     const gas = call.gas + TRANSACTION_BASE_GAS + BigInt(size(call.data)) * CALLDATA_GAS_PER_BYTE;
     const receipt = await this.options.submit({ ...call, gas });
@@ -146,11 +156,13 @@ export class DeliveryBatchQueue {
     // A reverted batch ran none of its calls: each reports failure and its delivery goes again on its own.
     return batch.map((_, index) => {
       const result = executed.get(index);
+      const success = receipt.status === "success" && result?.success === true;
       return {
         receipt,
-        success: receipt.status === "success" && result?.success === true,
+        success,
         gasUsed: result?.gasUsed ?? 0n,
         batchSize: batch.length,
+        ...(result && !success ? { revertData: result.result } : {}),
       };
     });
   }

@@ -10,6 +10,7 @@ import {
   type Hex,
   parseAbi,
   parseEventLogs,
+  toFunctionSelector,
 } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DeliveryBatchQueue, deliveryBatcherAbi } from "../../relayer/transports/batch.ts";
@@ -95,6 +96,16 @@ describe("DeliveryBatcher", () => {
     expect(outcomes[2]?.gasUsed).toBeLessThan(5_000n + 15_000n);
   });
 
+  it("cannot be reentered: a call into the batcher itself fails, so no call can speak in its name", async () => {
+    const reenter = encodeFunctionData({ abi: deliveryBatcherAbi, functionName: "execute", args: [[]] });
+    const outcomes = await execute([
+      { target: batcher, gas: SET_ANSWER_GAS, data: reenter },
+      { target: feed, gas: SET_ANSWER_GAS, data: setAnswer(7n) },
+    ]);
+    expect(outcomes.map(({ success }) => success)).toEqual([false, true]);
+    expect(outcomes[0]?.result).toBe(toFunctionSelector("ReentrancyGuardReentrantCall()"));
+  });
+
   it("returns the value of failed calls to the sender and keeps none", async () => {
     const publicClient = await connection.viem.getPublicClient();
     const before = await publicClient.getBalance({ address: recipient });
@@ -172,20 +183,27 @@ describe("DeliveryBatchQueue", () => {
   // A stand-in for the chain (a unit-test mock): records what was sent and answers with a bare receipt.
   function recordingSubmit() {
     const sent: { to: Address; gas: bigint; value: bigint }[] = [];
-    let release: () => void = () => {};
+    const waiting: (() => void)[] = [];
     const submit = async ({ to, gas, value = 0n }: { to: Address; gas: bigint; value?: bigint }) => {
       sent.push({ to, gas, value });
       await new Promise<void>((resolve) => {
-        release = resolve;
+        waiting.push(resolve);
       });
       return { status: "success", gasUsed: 21_000n, logs: [], transactionHash: `0x${"ab".repeat(32)}` } as never;
     };
-    return { sent, submit, release: () => release() };
+    return {
+      sent,
+      submit,
+      release: () => waiting.shift()?.(),
+      releaseAll: () => {
+        for (const resolve of waiting.splice(0)) resolve();
+      },
+    };
   }
   const target = "0x00000000000000000000000000000000000000aa" as Address;
   const batcher = "0x00000000000000000000000000000000000000bb" as Address;
 
-  it("without a batcher sends every call alone, one at a time, each with its transaction's own cost added", async () => {
+  it("without a batcher sends every call at once, alone, each with its transaction's own cost added", async () => {
     const chain = recordingSubmit();
     const queue = new DeliveryBatchQueue({ submit: chain.submit });
     const outcomes = [
@@ -193,14 +211,11 @@ describe("DeliveryBatchQueue", () => {
       queue.call({ to: target, data: "0x", gas: 1n }),
     ];
     await Promise.resolve();
-    expect(chain.sent).toHaveLength(1);
+    // Side by side: the second does not wait for the first's receipt.
+    expect(chain.sent).toHaveLength(2);
     // 21,000 for the transaction and 16 per calldata byte.
     expect(chain.sent[0]?.gas).toBe(50_000n + 21_000n + 2n * 16n);
-    chain.release();
-    await outcomes[0];
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(chain.sent).toHaveLength(2);
-    chain.release();
+    chain.releaseAll();
     expect((await Promise.all(outcomes)).map((outcome) => outcome.batchSize)).toEqual([1, 1]);
   });
 

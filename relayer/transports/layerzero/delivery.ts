@@ -470,6 +470,9 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
       if (queued.success && packetDeliveredIn(queued.receipt, destination, sent)) {
         return { step: "execute", transactionHash: queued.receipt.transactionHash, gasUsed: queued.gasUsed };
       }
+      // Out of the options' gas (no revert data): the executor would fail the same way, so straight to the
+      // endpoint on an estimate (see below).
+      if (queued.revertData === "0x") return execute(sent, "endpoint");
     }
     let receipt: TransactionReceipt;
     if (mode === "executor") {
