@@ -10,9 +10,11 @@ import {
   type VerificationRequest,
 } from "../transports/layerzero/index.ts";
 import type { HyperlaneLane } from "./hyperlane-lane.ts";
+import { sentPacketOf } from "./layerzero-lane.ts";
 import type { EngineNetwork } from "./network.ts";
 import type { CheckpointRequestJson } from "./peers.ts";
 import type { DigestSigner } from "./signer.ts";
+import { watchedConfirmations } from "./watcher.ts";
 
 /** A peer's request this operator will not sign, and why (the API answers 422 with the reason). */
 export class AttestationRefusedError extends Error {
@@ -21,8 +23,8 @@ export class AttestationRefusedError extends Error {
 
 /**
  * This operator's answers to peer operators: it signs only what its own nodes show (the packet really
- * sent with the claimed confirmations; the message really in the origin tree it rebuilt), and keeps a
- * copy of every signature it gives in the store.
+ * sent with the claimed confirmations, as its watcher stored it or else as the source node shows it; the
+ * message really in the origin tree it rebuilt), and keeps a copy of every signature it gives in the store.
  */
 export class Attestor {
   /** The destinations' time, which requested expirations are checked against. */
@@ -60,6 +62,12 @@ export class Attestor {
         },
         minConfirmations: BigInt(source.config.confirmations),
         now: () => this.clock.now(destination.chainId, destination.publicClient),
+        // The watcher stored the packet from logs it read this deep: under load peers ask for packets it has
+        // already seen, and answering from the store spares the source node a receipt and a head read each.
+        recordedPacket: async (guid) => {
+          const message = await this.store.getMessage({ transport: "layerzero", messageId: guid });
+          return message && { sent: sentPacketOf(message), confirmations: watchedConfirmations(source) };
+        },
       });
     } catch (error) {
       if (error instanceof LayerZeroError && error.kind === "SignatureRequestRejected") {

@@ -9,6 +9,9 @@ const MAX_BLOCK_RANGE = 2_000n;
 /** The longest pause after repeated RPC failures before trying again. */
 const MAX_BACKOFF_MS = 30_000;
 
+/** How deep a block is when the watcher reads its logs: the chain's `confirmations`, the head counting as one. */
+export const watchedConfirmations = (chain: EngineChain): bigint => BigInt(Math.max(1, chain.config.confirmations));
+
 export interface WatcherStatus {
   chain: string;
   chainId: number;
@@ -90,7 +93,7 @@ export class ChainWatcher {
     this.status.head = head;
     // Every lane read up to this head already: nothing to look at until the chain moves.
     if (head === this.readThrough) return 0;
-    const confirmed = head - BigInt(Math.max(1, this.chain.config.confirmations) - 1);
+    const confirmed = head - (watchedConfirmations(this.chain) - 1n);
     // The status holds each cursor as this watcher last wrote or read it: the store is read only until then
     // (a restart resumes there), not before every poll.
     const stored = await Promise.all(

@@ -62,4 +62,4 @@ export {
   type VerificationTarget,
   verificationRequest,
 } from "./signatures.ts";
-export { answerVerificationRequest, type VerifierView } from "./verifier.ts";
+export { answerVerificationRequest, type RecordedSentPacket, type VerifierView } from "./verifier.ts";
