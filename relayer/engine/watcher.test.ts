@@ -14,12 +14,15 @@ import { ChainWatcher } from "./watcher.ts";
 const CHAIN_ID = 70_991;
 
 /**
- * A lane double (no contracts behind it): it records the block ranges the watcher asks it to read, and reports
- * the deliveries it is told to as seen in the next range it reads.
+ * A lane double (no contracts behind it): it records the block ranges the watcher asks it to read, finds the
+ * messages it is given in every range, reports the deliveries it is told to as seen in the next range it reads,
+ * and fails its next read when told to.
  */
 class RecordingLane implements Lane {
   readonly ranges: [bigint, bigint][] = [];
+  messages: NewMessage[] = [];
   seenNext: SeenDelivery[] = [];
+  failNext: Error | undefined;
   constructor(
     readonly transport: Transport = "hyperlane",
     private readonly sources: LogSources = { addresses: [], events: [] },
@@ -32,7 +35,10 @@ class RecordingLane implements Lane {
   }
   async discover(_chain: EngineChain, fromBlock: bigint, toBlock: bigint): Promise<NewMessage[]> {
     this.ranges.push([fromBlock, toBlock]);
-    return [];
+    const failure = this.failNext;
+    this.failNext = undefined;
+    if (failure) throw failure;
+    return this.messages;
   }
   deliveredOn(): SeenDelivery[] {
     const seen = this.seenNext;
@@ -150,21 +156,24 @@ describe("ChainWatcher over a websocket", () => {
     expect(await store.getCursor(chainId, "layerzero")).toBe(head);
   });
 
+  /** A message between this test's chain and another, keyed by `index` (unique per test chain). */
+  const sent = (chainId: number, index: number, transport: Transport = "layerzero"): NewMessage => ({
+    transport,
+    messageId: `0x${chainId.toString(16).padStart(8, "0")}${index.toString(16).padStart(56, "0")}`,
+    originChainId: chainId + 100,
+    destinationChainId: chainId,
+    sourceTxHash: `0x${"11".repeat(32)}`,
+    blockNumber: 1n,
+    logIndex: index,
+    payload: "0x",
+    messageType: null,
+  });
+
   it("settles the stored messages whose deliveries its logs show, leaving the rest pending", async () => {
     const chainId = CHAIN_ID + 2;
     const publicClient = createPublicClient({ transport: http(anvil.rpcUrl) });
     const chain = polledChain(chainId, publicClient);
-    const pending = (index: number): NewMessage => ({
-      transport: "layerzero",
-      messageId: `0x${index.toString(16).padStart(64, "0")}`,
-      originChainId: chainId + 100,
-      destinationChainId: chainId,
-      sourceTxHash: `0x${"11".repeat(32)}`,
-      blockNumber: 1n,
-      logIndex: index,
-      payload: "0x",
-      messageType: null,
-    });
+    const pending = (index: number) => sent(chainId, index);
     await store.insertMessages([pending(1), pending(2)]);
     const lane = new RecordingLane("layerzero");
     lane.seenNext = [
@@ -184,5 +193,44 @@ describe("ChainWatcher over a websocket", () => {
       deliveryTxHash: `0x${"22".repeat(32)}`,
     });
     expect(await store.getMessage(pending(2))).toMatchObject({ state: "discovered" });
+  });
+
+  it("records a block range for every lane or for none, then reports each lane's new messages", async () => {
+    const chainId = CHAIN_ID + 3;
+    const publicClient = createPublicClient({ transport: http(anvil.rpcUrl) });
+    const chain = polledChain(chainId, publicClient);
+    const hyperlane = new RecordingLane("hyperlane");
+    const layerZero = new RecordingLane("layerzero");
+    hyperlane.messages = [sent(chainId, 1, "hyperlane")];
+    layerZero.messages = [sent(chainId, 2), sent(chainId, 3)];
+    await store.insertMessage(sent(chainId, 2));
+    layerZero.failNext = new Error("layerzero: the node dropped the request");
+    const discovered: { transport: Transport; found: number; inserted: number }[] = [];
+    const watcher = new ChainWatcher(chain, [hyperlane, layerZero], store, {
+      dueDelayMs: 0,
+      events: {
+        onDiscovered: (_chain, messages, inserted) =>
+          discovered.push({ transport: messages[0]?.transport as Transport, found: messages.length, inserted }),
+      },
+    });
+    await publicClient.request({ method: "anvil_mine" as never, params: ["0x1"] as never });
+
+    // Hyperlane read its part of the range, but LayerZero failed: none of the range is recorded.
+    await expect(watcher.poll()).rejects.toThrow(/dropped the request/);
+    expect(hyperlane.ranges).toHaveLength(1);
+    expect(await store.getMessage(sent(chainId, 1, "hyperlane"))).toBeUndefined();
+    expect(await store.getCursor(chainId, "hyperlane")).toBeUndefined();
+    expect(discovered).toEqual([]);
+
+    const head = await publicClient.getBlockNumber({ cacheTime: 0 });
+    expect(await watcher.poll()).toBe(3);
+    expect(hyperlane.ranges.at(-1)).toEqual([1n, head]);
+    expect(discovered).toEqual([
+      { transport: "hyperlane", found: 1, inserted: 1 },
+      { transport: "layerzero", found: 2, inserted: 1 },
+    ]);
+    expect(await store.getCursor(chainId, "hyperlane")).toBe(head);
+    expect(await store.getCursor(chainId, "layerzero")).toBe(head);
+    expect(watcher.status.cursors).toEqual({ hyperlane: head, layerzero: head });
   });
 });

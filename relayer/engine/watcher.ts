@@ -1,6 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { type AbiEvent, type Address, createPublicClient, getAddress, webSocket } from "viem";
-import type { MessageStore, NewMessage, SeenDelivery } from "../storage/index.ts";
+import type { MessageStore, NewMessage, SeenDelivery, StreamRangeOutcome } from "../storage/index.ts";
 import type { Lane, LogObserver } from "./lane.ts";
 import type { EngineChain } from "./network.ts";
 
@@ -39,10 +39,11 @@ export interface WatcherEvents {
 
 /**
  * Reads one chain's logs for every lane from the cursors persisted in the store, `confirmations` blocks
- * behind the head, and stores each message before moving the cursor: a crash re-reads at most one range,
- * and inserting is idempotent. Deliveries the same logs show (this chain as destination) settle the stored
- * messages they deliver. RPC failures back off and retry; nothing is skipped. With a websocket
- * endpoint configured, a new head starts the next poll at once (the interval stays as the fallback).
+ * behind the head. Each block range is recorded in one transaction: every lane's messages, the stored
+ * messages its deliveries settle (this chain as destination) and its moved cursor, so a crash leaves the
+ * range recorded or still to read, never half of it (reading it again is idempotent). RPC failures back off
+ * and retry; nothing is skipped. With a websocket endpoint configured, a new head starts the next poll at
+ * once (the interval stays as the fallback).
  */
 export class ChainWatcher {
   readonly status: WatcherStatus;
@@ -121,27 +122,36 @@ export class ChainWatcher {
               fromBlock: from,
               toBlock: to,
             });
-      await Promise.all(
+      const read = await Promise.all(
         this.lanes.map(async (lane, index) => {
           const laneFrom = next[index] as bigint;
-          if (laneFrom > to) return;
+          if (laneFrom > to) return undefined;
           const laneLogs = laneFrom > from ? logs.filter((log) => (log.blockNumber ?? 0n) >= laneFrom) : logs;
           const messages = await lane.discover(this.chain, laneFrom, to, laneLogs);
-          const inserted = await this.store.insertMessages(messages, {
-            dueAt: new Date(Date.now() + this.options.dueDelayMs),
-          });
-          const seen = lane.deliveredOn(this.chain, laneLogs);
-          if (seen.length > 0) {
-            const settled = await this.store.settleDelivered(seen);
-            this.options.events?.onSettled?.(this.chain, seen, settled);
-          }
-          await this.store.setCursor(this.chain.chainId, lane.transport, to);
-          this.status.cursors[lane.transport] = to;
-          next[index] = to + 1n;
-          found += messages.length;
-          if (messages.length > 0) this.options.events?.onDiscovered?.(this.chain, messages, inserted);
+          return { lane, index, messages, seen: lane.deliveredOn(this.chain, laneLogs) };
         }),
       );
+      const lanesRead = read.filter((entry) => entry !== undefined);
+      const outcomes = await this.store.recordBlockRange(
+        {
+          chainId: this.chain.chainId,
+          toBlock: to,
+          streams: lanesRead.map(({ lane, messages, seen }) => ({
+            stream: lane.transport,
+            messages,
+            deliveries: seen,
+          })),
+        },
+        { dueAt: new Date(Date.now() + this.options.dueDelayMs) },
+      );
+      lanesRead.forEach(({ lane, index, messages, seen }, position) => {
+        const { inserted, settled } = outcomes[position] as StreamRangeOutcome;
+        if (seen.length > 0) this.options.events?.onSettled?.(this.chain, seen, settled);
+        this.status.cursors[lane.transport] = to;
+        next[index] = to + 1n;
+        found += messages.length;
+        if (messages.length > 0) this.options.events?.onDiscovered?.(this.chain, messages, inserted);
+      });
       for (const observer of this.options.observers ?? []) observer.observe(this.chain, logs);
       from = to + 1n;
     }

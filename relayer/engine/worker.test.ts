@@ -11,7 +11,7 @@ import {
   type SeenDelivery,
   type StoredMessage,
 } from "../storage/index.ts";
-import type { DeliveryProgress, DeliveryResult, Lane, LogSources } from "./lane.ts";
+import { DeliveryDeferred, type DeliveryProgress, type DeliveryResult, type Lane, type LogSources } from "./lane.ts";
 import { DeliveryWorker } from "./worker.ts";
 
 const id = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as Hex;
@@ -119,6 +119,25 @@ describe("DeliveryWorker", () => {
       { signer: SIGNATURE.signer, digest: SIGNATURE.digest },
     ]);
     expect(delivered).toHaveLength(1);
+  });
+
+  it("keeps the signatures a retry of a signed message gathers again, without moving it back", async () => {
+    const resigned = { ...SIGNATURE, digest: id(8) };
+    let attempts = 0;
+    const lane = new ScriptedLane(async (_stored, progress) => {
+      attempts += 1;
+      await progress.signed([attempts === 1 ? SIGNATURE : resigned]);
+      if (attempts === 1) throw new DeliveryDeferred("the destination is not ready", 20);
+      return { status: "delivered", gas: [] };
+    });
+    await store.insertMessage(message(10));
+    const running = worker(lane);
+    await running.round();
+    expect(await store.getMessage(message(10))).toMatchObject({ state: "signed", claimedBy: null });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(await running.round()).toBe(1);
+    expect(await store.getMessage(message(10))).toMatchObject({ state: "delivered" });
+    expect((await store.listSignatures(message(10))).map((stored) => stored.digest)).toEqual([id(7), id(8)]);
   });
 
   it("records a failed attempt with its reason and retries it later, never twice at once", async () => {

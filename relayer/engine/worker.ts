@@ -190,16 +190,14 @@ export class DeliveryWorker {
     }
     if (!lane) return fail(new Error(`no ${message.transport} lane in this engine`), false);
 
-    const moveTo = async (to: "signed" | "verified") => {
-      if (PENDING_STATES.indexOf(to) <= PENDING_STATES.indexOf(state)) return;
-      if (await store.advance(key, state, to, { workerId, keepLease: true })) state = to;
-    };
     const progress: DeliveryProgress = {
       async signed(signatures: readonly NewSignature[]) {
-        for (const signature of signatures) await store.saveSignature(key, signature);
-        await moveTo("signed");
+        if (await store.recordSigned(key, state, signatures, { workerId, keepLease: true })) state = "signed";
       },
-      verified: () => moveTo("verified"),
+      async verified() {
+        if (state === "verified") return;
+        if (await store.advance(key, state, "verified", { workerId, keepLease: true })) state = "verified";
+      },
     };
     let result: DeliveryResult;
     try {

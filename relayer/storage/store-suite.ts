@@ -8,6 +8,11 @@ import type { MessageKey, MessageStore, NewMessage, Transport } from "./types.ts
 /** One test's database: every `open` reaches the same data through a new, independent store instance. */
 export interface StoreHarness {
   open(options: StoreOptions): Promise<MessageStore>;
+  /**
+   * Makes the (already migrated) database refuse to insert a row of `table` whose `column` holds `value`, as a
+   * full disk or a lost connection would refuse a write: what a transaction wrote before it must go back.
+   */
+  refuseInserts(table: "cursors" | "message_signatures", column: string, value: string): Promise<void>;
 }
 
 export interface StoreBackend {
@@ -349,6 +354,92 @@ export function storeSuite(backend: StoreBackend): void {
     });
   });
 
+  describe("signing", () => {
+    const quorum = [
+      {
+        signer: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+        digest: hex32(1, 0xd1),
+        signature: `0x${"11".repeat(65)}`,
+      },
+      {
+        signer: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+        digest: hex32(1, 0xd1),
+        signature: `0x${"22".repeat(65)}`,
+      },
+    ] as const;
+    const signersOf = async (key: MessageKey) => (await store.listSignatures(key)).map((stored) => stored.signer);
+
+    it("stores the quorum and moves the message to signed in one step, for the lease holder", async () => {
+      const key = await insertOne();
+      const [claimed] = await store.claimDue(WORKER, { states: ["discovered"], limit: 1, leaseMs: LEASE_MS });
+      clock.now += 100;
+      expect(await store.recordSigned(key, "discovered", quorum, { workerId: WORKER, keepLease: true })).toBe(true);
+      expect(await store.getMessage(key)).toMatchObject({
+        state: "signed",
+        updatedAt: new Date(clock.now),
+        claimedBy: WORKER,
+        leaseExpiresAt: claimed?.leaseExpiresAt,
+      });
+      expect(await store.listSignatures(key)).toEqual(
+        quorum.map((signature) => ({ ...signature, storedAt: new Date(clock.now) })),
+      );
+      // Once more (a retry of the same step): nothing moves and no signature is stored twice.
+      expect(await store.recordSigned(key, "discovered", quorum, { workerId: WORKER, keepLease: true })).toBe(false);
+      expect(await store.listSignatures(key)).toHaveLength(2);
+      expect(await store.advance(key, "signed", "delivered", { workerId: WORKER })).toBe(true);
+    });
+
+    it("releases the lease unless asked to keep it, leaving the message due for the next step", async () => {
+      const key = await insertOne();
+      await store.claimDue(WORKER, { states: ["discovered"], limit: 1, leaseMs: LEASE_MS });
+      expect(await store.recordSigned(key, "discovered", quorum, { workerId: WORKER })).toBe(true);
+      expect(await store.getMessage(key)).toMatchObject({ state: "signed", claimedBy: null, leaseExpiresAt: null });
+      const [next] = await store.claimDue(OTHER_WORKER, { states: ["signed"], limit: 1, leaseMs: LEASE_MS });
+      expect(next?.messageId).toBe(key.messageId);
+    });
+
+    it("moves only the holder's discovered message, keeping the signatures as saveSignature does", async () => {
+      const key = await insertOne();
+      expect(await store.recordSigned(key, "discovered", [], { workerId: WORKER })).toBe(false);
+      await store.claimDue(WORKER, { states: ["discovered"], limit: 1, leaseMs: LEASE_MS });
+      const [first, second] = quorum;
+      expect(await store.recordSigned(key, "discovered", [first], { workerId: OTHER_WORKER })).toBe(false);
+      expect(await store.getMessage(key)).toMatchObject({ state: "discovered", claimedBy: WORKER });
+      expect(await signersOf(key)).toEqual([first.signer]);
+      // A message already signed (a retry that gathered signatures again) only gets the new ones.
+      await store.advance(key, "discovered", "signed", { workerId: WORKER, keepLease: true });
+      expect(await store.recordSigned(key, "signed", [second], { workerId: WORKER, keepLease: true })).toBe(false);
+      expect(await store.getMessage(key)).toMatchObject({ state: "signed", claimedBy: WORKER });
+      expect(await signersOf(key)).toEqual([first.signer, second.signer]);
+    });
+
+    it("takes the move back when a signature cannot be stored", async () => {
+      const key = await insertOne();
+      await store.claimDue(WORKER, { states: ["discovered"], limit: 1, leaseMs: LEASE_MS });
+      await harness.refuseInserts("message_signatures", "signer", quorum[1].signer.toLowerCase());
+      const error = await storeError(store.recordSigned(key, "discovered", quorum, { workerId: WORKER }));
+      expect(error.kind).toBe("QueryFailed");
+      expect(await store.getMessage(key)).toMatchObject({ state: "discovered", claimedBy: WORKER });
+      expect(await store.listSignatures(key)).toEqual([]);
+    });
+
+    it("refuses an unknown message, a final state and a malformed signature, changing nothing", async () => {
+      const unknown = { transport: "hyperlane", messageId: hex32(99) } as const;
+      expect((await storeError(store.recordSigned(unknown, "discovered", quorum, { workerId: WORKER }))).kind).toBe(
+        "UnknownMessage",
+      );
+      const key = await insertOne();
+      await store.claimDue(WORKER, { states: ["discovered"], limit: 1, leaseMs: LEASE_MS });
+      const final = await storeError(store.recordSigned(key, "failed" as "discovered", quorum, { workerId: WORKER }));
+      expect(final.kind).toBe("InvalidTransition");
+      const malformed = [quorum[0], { ...quorum[1], digest: "0x12" as Hex }];
+      const invalid = await storeError(store.recordSigned(key, "discovered", malformed, { workerId: WORKER }));
+      expect(invalid).toMatchObject({ kind: "InvalidInput", message: expect.stringMatching(/digest/) });
+      expect(await store.getMessage(key)).toMatchObject({ state: "discovered" });
+      expect(await store.listSignatures(key)).toEqual([]);
+    });
+  });
+
   describe("deliveries seen on the destination", () => {
     it("settles pending messages nobody holds, leaves a held one to its worker, ignores unknown keys", async () => {
       const [idle, held, done] = (await insert(3)).map(keyOf) as [MessageKey, MessageKey, MessageKey];
@@ -545,6 +636,109 @@ export function storeSuite(backend: StoreBackend): void {
       expect(await store.getCursor(70_701, "mailbox")).toBe(20n);
       expect(await store.getCursor(70_702, "vault")).toBe(30n);
       expect((await storeError(store.setCursor(70_701, "vault", -1n))).message).toMatch(/block/);
+    });
+  });
+
+  describe("block ranges", () => {
+    const CHAIN = 70_700;
+
+    it("records every stream's messages, settlements and cursor of a range at once, idempotently", async () => {
+      // Messages 1 and 3 are Hyperlane's; 1 is leased to a live worker.
+      const [, held, , pending] = (await insert(4)).map(keyOf) as [MessageKey, MessageKey, MessageKey, MessageKey];
+      await store.claimDue(WORKER, { states: ["discovered"], limit: 2, leaseMs: LEASE_MS });
+      await store.setCursor(CHAIN, "layerzero", 40n);
+      const dueAt = new Date(clock.now + 60_000);
+      const range = {
+        chainId: CHAIN,
+        toBlock: 100n,
+        streams: [
+          { stream: "layerzero", messages: [newMessage(10), newMessage(12), newMessage(0)], deliveries: [] },
+          {
+            stream: "hyperlane",
+            messages: [newMessage(11)],
+            deliveries: [pending, held, { transport: "hyperlane", messageId: hex32(404) } as const].map((key) => ({
+              ...key,
+              deliveryTxHash: hex32(7, 0xd),
+            })),
+          },
+        ],
+      };
+      expect(await store.recordBlockRange(range, { dueAt })).toEqual([
+        // newMessage(0) was stored already.
+        { inserted: 2, settled: 0, cursorMoved: true },
+        // `held` stays with its worker; the unknown key is ignored.
+        { inserted: 1, settled: 1, cursorMoved: true },
+      ]);
+      expect(await store.getCursor(CHAIN, "layerzero")).toBe(100n);
+      expect(await store.getCursor(CHAIN, "hyperlane")).toBe(100n);
+      expect(await store.getMessage(newMessage(11))).toMatchObject({ state: "discovered", nextAttemptAt: dueAt });
+      expect(await store.getMessage(pending)).toMatchObject({ state: "delivered", deliveryTxHash: hex32(7, 0xd) });
+      expect(await store.getMessage(held)).toMatchObject({ state: "discovered", claimedBy: WORKER });
+
+      // The same range again (a crash before the caller saw the answer): nothing changes.
+      const counts = await store.countByState();
+      expect(await store.recordBlockRange(range)).toEqual([
+        { inserted: 0, settled: 0, cursorMoved: false },
+        { inserted: 0, settled: 0, cursorMoved: false },
+      ]);
+      expect(await store.countByState()).toEqual(counts);
+      // A cursor only moves forward.
+      const behind = { chainId: CHAIN, toBlock: 90n, streams: [{ stream: "hyperlane", messages: [], deliveries: [] }] };
+      expect(await store.recordBlockRange(behind)).toEqual([{ inserted: 0, settled: 0, cursorMoved: false }]);
+      expect(await store.getCursor(CHAIN, "hyperlane")).toBe(100n);
+      expect(await store.recordBlockRange({ chainId: CHAIN, toBlock: 101n, streams: [] })).toEqual([]);
+    });
+
+    it("takes the whole range back when one of its writes fails", async () => {
+      const pending = await insertOne();
+      await harness.refuseInserts("cursors", "stream", "hyperlane");
+      const range = {
+        chainId: CHAIN,
+        toBlock: 100n,
+        streams: [
+          {
+            stream: "layerzero",
+            messages: [newMessage(10)],
+            deliveries: [{ ...pending, deliveryTxHash: hex32(7, 0xd) }],
+          },
+          { stream: "hyperlane", messages: [newMessage(11)], deliveries: [] },
+        ],
+      };
+      expect((await storeError(store.recordBlockRange(range))).kind).toBe("QueryFailed");
+      expect(await store.getMessage(newMessage(10))).toBeUndefined();
+      expect(await store.getMessage(newMessage(11))).toBeUndefined();
+      expect(await store.getMessage(pending)).toMatchObject({ state: "discovered" });
+      expect(await store.getCursor(CHAIN, "layerzero")).toBeUndefined();
+    });
+
+    it("refuses a malformed range, naming the field, and records none of it", async () => {
+      const range = (streams: { stream: string; messages: NewMessage[] }[]) => ({
+        chainId: CHAIN,
+        toBlock: 100n,
+        streams: streams.map((entry) => ({ ...entry, deliveries: [] })),
+      });
+      const malformed = await storeError(
+        store.recordBlockRange(
+          range([
+            { stream: "layerzero", messages: [newMessage(10)] },
+            { stream: "hyperlane", messages: [{ ...newMessage(11), originChainId: 0 }] },
+          ]),
+        ),
+      );
+      expect(malformed).toMatchObject({ kind: "InvalidInput", message: expect.stringMatching(/originChainId/) });
+      const twice = await storeError(
+        store.recordBlockRange(
+          range([
+            { stream: "layerzero", messages: [] },
+            { stream: "layerzero", messages: [] },
+          ]),
+        ),
+      );
+      expect(twice.message).toMatch(/streams: must name each stream once/);
+      const negative = await storeError(store.recordBlockRange({ chainId: CHAIN, toBlock: -1n, streams: [] }));
+      expect(negative.message).toMatch(/toBlock/);
+      expect(await store.getMessage(newMessage(10))).toBeUndefined();
+      expect(await store.getCursor(CHAIN, "layerzero")).toBeUndefined();
     });
   });
 

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreError } from "./errors.ts";
@@ -23,7 +24,18 @@ describe("SQLite store", () => {
     freshDatabase: () => {
       // A directory that does not exist yet: opening creates it, as it does under a fresh data directory.
       const path = join(directory, `test-${databases++}`, "relayer.db");
-      return { open: (options) => openStore({ kind: "sqlite", path }, options) };
+      return {
+        open: (options) => openStore({ kind: "sqlite", path }, options),
+        refuseInserts: async (table, column, value) => {
+          const database = new DatabaseSync(path);
+          try {
+            database.exec(`CREATE TRIGGER refuse_${table} BEFORE INSERT ON ${table} WHEN NEW.${column} = '${value}'
+              BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`);
+          } finally {
+            database.close();
+          }
+        },
+      };
     },
   });
 });
@@ -54,7 +66,21 @@ describe.skipIf(databaseUrl === undefined)(databaseUrl === undefined ? POSTGRES_
     freshDatabase: () => {
       const schema = `${runPrefix}_${schemas.length}`;
       schemas.push(schema);
-      return { open: (options) => openStore({ kind: "postgres", url, schema }, options) };
+      return {
+        open: (options) => openStore({ kind: "postgres", url, schema }, options),
+        refuseInserts: async (table, column, value) => {
+          const client = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+          await client.connect();
+          try {
+            await client.query(`CREATE OR REPLACE FUNCTION refuse_insert() RETURNS trigger LANGUAGE plpgsql
+              AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$`);
+            await client.query(`CREATE TRIGGER refuse_${table} BEFORE INSERT ON ${table}
+              FOR EACH ROW WHEN (NEW.${column} = '${value}') EXECUTE FUNCTION refuse_insert()`);
+          } finally {
+            await client.end();
+          }
+        },
+      };
     },
   });
 });

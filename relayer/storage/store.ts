@@ -8,9 +8,10 @@ import { parseStoreConfig, type StoreConfig } from "./config.ts";
 import { describeIssues, formatIssues, StoreError } from "./errors.ts";
 import { migrate } from "./migrations.ts";
 import { openPostgresDriver } from "./postgres.ts";
-import { placeholders, type SqlDriver, type SqlRow, type SqlValue } from "./sql.ts";
+import { placeholders, type SqlDriver, type SqlExecutor, type SqlRow, type SqlValue } from "./sql.ts";
 import {
   type AdvanceFields,
+  type BlockRange,
   type ClaimOptions,
   type FailureOptions,
   type InsertOptions,
@@ -27,9 +28,11 @@ import {
   type RecordedFailure,
   type SeenDelivery,
   type SignatureFilter,
+  type SignedFields,
   type StoredMessage,
   type StoredSignature,
   type StoreLogger,
+  type StreamRangeOutcome,
   TRANSPORTS,
 } from "./types.ts";
 
@@ -85,6 +88,8 @@ const hexData = z
   .refine((value) => value.length % 2 === 0, "expected whole bytes (an even number of hex digits)")
   .transform((value) => value.toLowerCase() as Hex);
 const chainId = z.int().positive();
+const blockNumber = z.bigint().nonnegative().max(INT64_MAX);
+const stream = z.string().min(1, "must not be empty");
 const workerId = z.string().min(1, "must not be empty").max(200);
 const messageType = z.enum(Object.keys(MESSAGE_TYPE) as [MessageTypeName, ...MessageTypeName[]]);
 
@@ -94,7 +99,7 @@ const newMessageSchema = keySchema.extend({
   originChainId: chainId,
   destinationChainId: chainId,
   sourceTxHash: hexBytes(32),
-  blockNumber: z.bigint().nonnegative().max(INT64_MAX),
+  blockNumber,
   logIndex: z.int().nonnegative(),
   payload: hexData,
   messageType: messageType.nullable(),
@@ -107,10 +112,17 @@ const claimSchema = z.object({
 });
 const signatureSchema = z.object({ signer: hexBytes(20), digest: hexBytes(32), signature: hexData });
 const signatureFilterSchema = z.object({ signer: hexBytes(20).optional(), digest: hexBytes(32).optional() });
-const cursorSchema = z.object({
+const cursorSchema = z.object({ chainId, stream, block: blockNumber });
+const blockRangeSchema = z.object({
   chainId,
-  stream: z.string().min(1, "must not be empty"),
-  block: z.bigint().nonnegative().max(INT64_MAX),
+  toBlock: blockNumber,
+  streams: z
+    .array(z.object({ stream, messages: z.array(newMessageSchema), deliveries: z.array(seenDeliverySchema) }))
+    // A stream named twice would see its second cursor move refused and report it as already there.
+    .refine(
+      (streams) => new Set(streams.map((entry) => entry.stream)).size === streams.length,
+      "must name each stream once",
+    ),
 });
 const listSchema = z.object({
   state: z.enum(MESSAGE_STATES).optional(),
@@ -165,34 +177,10 @@ class SqlMessageStore implements MessageStore {
   async insertMessages(messages: readonly NewMessage[], options: InsertOptions = {}): Promise<number> {
     const parsed = messages.map((message) => parseInput(newMessageSchema, message, "message"));
     const now = this.clock();
-    const due = parseInput(z.date().optional(), options.dueAt, "dueAt")?.getTime() ?? now;
+    const due = dueTime(options, now);
     if (parsed.length === 0) return 0;
     // One transaction: one commit (one fsync on PostgreSQL) for a whole block range of messages.
-    return this.db.transaction(async (tx) => {
-      let inserted = 0;
-      for (const m of parsed) {
-        inserted += await tx.run(
-          `INSERT INTO messages (transport, message_id, origin_chain_id, destination_chain_id, source_tx_hash,
-             block_number, log_index, payload, message_type, state, attempts, next_attempt_at, discovered_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'discovered', 0, $10, $11, $11)
-           ON CONFLICT (transport, message_id) DO NOTHING`,
-          [
-            m.transport,
-            m.messageId,
-            m.originChainId,
-            m.destinationChainId,
-            m.sourceTxHash,
-            m.blockNumber,
-            m.logIndex,
-            m.payload,
-            m.messageType,
-            due,
-            now,
-          ],
-        );
-      }
-      return inserted;
-    });
+    return this.db.transaction((tx) => insertRows(tx, parsed, due, now));
   }
 
   async getMessage(key: MessageKey): Promise<StoredMessage | undefined> {
@@ -237,7 +225,7 @@ class SqlMessageStore implements MessageStore {
     to: Exclude<MessageState, "discovered" | "failed">,
     fields: AdvanceFields,
   ): Promise<boolean> {
-    const { transport, messageId } = parseInput(keySchema, key, "message key");
+    const parsedKey = parseInput(keySchema, key, "message key");
     const worker = parseInput(workerId, fields.workerId, "workerId");
     // Checked at run time too: the states often come from data (the claimed message's state).
     const forward =
@@ -254,42 +242,41 @@ class SqlMessageStore implements MessageStore {
     }
     const deliveryTxHash =
       fields.deliveryTxHash === undefined ? null : parseInput(hexBytes(32), fields.deliveryTxHash, "deliveryTxHash");
-    const now = this.clock();
-    const delivered = to === "delivered";
-    // The guard is the state and the lease holder, not the lease's expiry: a worker that finishes late still owns
-    // the message unless another worker claimed it meanwhile, and then `claimed_by` no longer matches.
-    if (fields.keepLease && delivered) {
+    if (fields.keepLease && to === "delivered") {
       throw new StoreError("InvalidInput", "a delivered message has no lease to keep");
     }
-    const lease = fields.keepLease ? "" : ", claimed_by = NULL, lease_expires_at = NULL";
-    const changed = await this.db.run(
-      `UPDATE messages
-       SET state = $1, attempts = 0, last_error = NULL, next_attempt_at = $2, updated_at = $3, delivered_at = $4,
-           delivery_tx_hash = $5${lease}
-       WHERE transport = $6 AND message_id = $7 AND state = $8 AND claimed_by = $9`,
-      [to, delivered ? null : now, now, delivered ? now : null, deliveryTxHash, transport, messageId, from, worker],
-    );
-    return changed === 1;
+    const move = { from, to, worker, deliveryTxHash, keepLease: fields.keepLease === true };
+    return moveForward(this.db, parsedKey, move, this.clock());
+  }
+
+  async recordSigned(
+    key: MessageKey,
+    from: PendingState,
+    signatures: readonly NewSignature[],
+    fields: SignedFields,
+  ): Promise<boolean> {
+    const parsedKey = parseInput(keySchema, key, "message key");
+    const worker = parseInput(workerId, fields.workerId, "workerId");
+    const parsed = signatures.map((signature) => parseInput(signatureSchema, signature, "signature"));
+    // Checked at run time: the state comes from data (the claimed message's state).
+    if (!(PENDING_STATES as readonly string[]).includes(from)) {
+      throw new StoreError("InvalidTransition", `a message in ${from} is not being signed`, { details: { from } });
+    }
+    const now = this.clock();
+    return this.db.transaction(async (tx) => {
+      const move = { from, to: "signed", worker, deliveryTxHash: null, keepLease: fields.keepLease === true } as const;
+      const moved = from === "discovered" && (await moveForward(tx, parsedKey, move, now));
+      const saved = await insertSignatures(tx, parsedKey, parsed, now);
+      if (!moved && saved === 0) await requireMessage(tx, parsedKey, "sign");
+      return moved;
+    });
   }
 
   async settleDelivered(deliveries: readonly SeenDelivery[]): Promise<number> {
     const parsed = deliveries.map((delivery) => parseInput(seenDeliverySchema, delivery, "delivery"));
     if (parsed.length === 0) return 0;
     const now = this.clock();
-    return this.db.transaction(async (tx) => {
-      let settled = 0;
-      for (const { transport, messageId, deliveryTxHash } of parsed) {
-        settled += await tx.run(
-          `UPDATE messages
-           SET state = 'delivered', attempts = 0, last_error = NULL, next_attempt_at = NULL, updated_at = $1,
-               delivered_at = $1, delivery_tx_hash = $2, claimed_by = NULL, lease_expires_at = NULL
-           WHERE transport = $3 AND message_id = $4 AND state IN ('discovered', 'signed', 'verified')
-             AND (claimed_by IS NULL OR lease_expires_at <= $1)`,
-          [now, deliveryTxHash, transport, messageId],
-        );
-      }
-      return settled;
-    });
+    return this.db.transaction((tx) => settleRows(tx, parsed, now));
   }
 
   async recordFailure(key: MessageKey, error: unknown, options: FailureOptions): Promise<RecordedFailure | undefined> {
@@ -338,23 +325,10 @@ class SqlMessageStore implements MessageStore {
   }
 
   async saveSignature(key: MessageKey, signature: NewSignature): Promise<boolean> {
-    const { transport, messageId } = parseInput(keySchema, key, "message key");
-    const { signer, digest, signature: signatureHex } = parseInput(signatureSchema, signature, "signature");
-    // Selecting from messages makes a signature of an unknown message insert nothing instead of tripping the
-    // foreign key with a driver-specific error; the CASTs give PostgreSQL the types of the selected parameters.
-    const inserted = await this.db.run(
-      `INSERT INTO message_signatures (transport, message_id, digest, signer, signature, stored_at)
-       SELECT transport, message_id, CAST($3 AS TEXT), CAST($4 AS TEXT), CAST($5 AS TEXT), CAST($6 AS BIGINT)
-       FROM messages WHERE transport = $1 AND message_id = $2
-       ON CONFLICT (transport, message_id, digest, signer) DO NOTHING`,
-      [transport, messageId, digest, signer, signatureHex, this.clock()],
-    );
-    if (inserted === 1) return true;
-    if ((await this.getMessage({ transport, messageId })) === undefined) {
-      throw new StoreError("UnknownMessage", `no ${transport} message ${messageId} to attach a signature to`, {
-        details: { transport, messageId },
-      });
-    }
+    const parsedKey = parseInput(keySchema, key, "message key");
+    const parsed = parseInput(signatureSchema, signature, "signature");
+    if ((await insertSignatures(this.db, parsedKey, [parsed], this.clock())) === 1) return true;
+    await requireMessage(this.db, parsedKey, "attach a signature to");
     return false;
   }
 
@@ -389,14 +363,25 @@ class SqlMessageStore implements MessageStore {
 
   async setCursor(chain: number, stream: string, block: bigint): Promise<boolean> {
     const cursor = parseInput(cursorSchema, { chainId: chain, stream, block }, "cursor");
-    const moved = await this.db.run(
-      `INSERT INTO cursors (chain_id, stream, block_number, updated_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (chain_id, stream) DO UPDATE
-       SET block_number = excluded.block_number, updated_at = excluded.updated_at
-       WHERE cursors.block_number < excluded.block_number`,
-      [cursor.chainId, cursor.stream, cursor.block, this.clock()],
-    );
-    return moved === 1;
+    return moveCursorForward(this.db, cursor, this.clock());
+  }
+
+  async recordBlockRange(range: BlockRange, options: InsertOptions = {}): Promise<StreamRangeOutcome[]> {
+    const { chainId, toBlock, streams } = parseInput(blockRangeSchema, range, "block range");
+    const now = this.clock();
+    const due = dueTime(options, now);
+    if (streams.length === 0) return [];
+    return this.db.transaction(async (tx) => {
+      const outcomes: StreamRangeOutcome[] = [];
+      for (const { stream, messages, deliveries } of streams) {
+        outcomes.push({
+          inserted: await insertRows(tx, messages, due, now),
+          settled: await settleRows(tx, deliveries, now),
+          cursorMoved: await moveCursorForward(tx, { chainId, stream, block: toBlock }, now),
+        });
+      }
+      return outcomes;
+    });
   }
 
   async resetCursor(chain: number, stream: string, block: bigint): Promise<void> {
@@ -459,6 +444,156 @@ class SqlMessageStore implements MessageStore {
     this.#driver = undefined;
     await driver?.close();
   }
+}
+
+type ParsedKey = z.output<typeof keySchema>;
+
+function dueTime(options: InsertOptions, now: number): number {
+  return parseInput(z.date().optional(), options.dueAt, "dueAt")?.getTime() ?? now;
+}
+
+async function insertRows(
+  db: SqlExecutor,
+  messages: readonly z.output<typeof newMessageSchema>[],
+  due: number,
+  now: number,
+): Promise<number> {
+  let inserted = 0;
+  for (const m of messages) {
+    inserted += await db.run(
+      `INSERT INTO messages (transport, message_id, origin_chain_id, destination_chain_id, source_tx_hash,
+         block_number, log_index, payload, message_type, state, attempts, next_attempt_at, discovered_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'discovered', 0, $10, $11, $11)
+       ON CONFLICT (transport, message_id) DO NOTHING`,
+      [
+        m.transport,
+        m.messageId,
+        m.originChainId,
+        m.destinationChainId,
+        m.sourceTxHash,
+        m.blockNumber,
+        m.logIndex,
+        m.payload,
+        m.messageType,
+        due,
+        now,
+      ],
+    );
+  }
+  return inserted;
+}
+
+/** A checked forward move of `advance` or `recordSigned`. */
+interface Move {
+  from: PendingState;
+  to: Exclude<MessageState, "discovered" | "failed">;
+  worker: string;
+  deliveryTxHash: Hex | null;
+  keepLease: boolean;
+}
+
+async function moveForward(db: SqlExecutor, key: ParsedKey, move: Move, now: number): Promise<boolean> {
+  const delivered = move.to === "delivered";
+  // The guard is the state and the lease holder, not the lease's expiry: a worker that finishes late still owns
+  // the message unless another worker claimed it meanwhile, and then `claimed_by` no longer matches.
+  const lease = move.keepLease ? "" : ", claimed_by = NULL, lease_expires_at = NULL";
+  const changed = await db.run(
+    `UPDATE messages
+     SET state = $1, attempts = 0, last_error = NULL, next_attempt_at = $2, updated_at = $3, delivered_at = $4,
+         delivery_tx_hash = $5${lease}
+     WHERE transport = $6 AND message_id = $7 AND state = $8 AND claimed_by = $9`,
+    [
+      move.to,
+      delivered ? null : now,
+      now,
+      delivered ? now : null,
+      move.deliveryTxHash,
+      key.transport,
+      key.messageId,
+      move.from,
+      move.worker,
+    ],
+  );
+  return changed === 1;
+}
+
+async function settleRows(
+  db: SqlExecutor,
+  deliveries: readonly z.output<typeof seenDeliverySchema>[],
+  now: number,
+): Promise<number> {
+  let settled = 0;
+  for (const { transport, messageId, deliveryTxHash } of deliveries) {
+    settled += await db.run(
+      `UPDATE messages
+       SET state = 'delivered', attempts = 0, last_error = NULL, next_attempt_at = NULL, updated_at = $1,
+           delivered_at = $1, delivery_tx_hash = $2, claimed_by = NULL, lease_expires_at = NULL
+       WHERE transport = $3 AND message_id = $4 AND state IN ('discovered', 'signed', 'verified')
+         AND (claimed_by IS NULL OR lease_expires_at <= $1)`,
+      [now, deliveryTxHash, transport, messageId],
+    );
+  }
+  return settled;
+}
+
+/**
+ * Stores signatures of a message in one statement; returns how many were new (not there yet for that signer and
+ * digest). A message that is not stored gets none.
+ */
+async function insertSignatures(
+  db: SqlExecutor,
+  key: ParsedKey,
+  signatures: readonly z.output<typeof signatureSchema>[],
+  now: number,
+): Promise<number> {
+  if (signatures.length === 0) return 0;
+  // Selecting from messages makes a signature of an unknown message insert nothing instead of tripping the
+  // foreign key with a driver-specific error; the CASTs give PostgreSQL the types of the parameters. Both
+  // databases name a VALUES list's columns column1, column2, …
+  const rows = signatures.map((_, index) => {
+    const [digest, signer, signature] = [4, 5, 6].map((column) => `$${index * 3 + column}`);
+    return `(CAST(${digest} AS TEXT), CAST(${signer} AS TEXT), CAST(${signature} AS TEXT))`;
+  });
+  return db.run(
+    `INSERT INTO message_signatures (transport, message_id, digest, signer, signature, stored_at)
+     SELECT m.transport, m.message_id, s.column1, s.column2, s.column3, CAST($3 AS BIGINT)
+     FROM messages m, (VALUES ${rows.join(", ")}) AS s
+     WHERE m.transport = $1 AND m.message_id = $2
+     ON CONFLICT (transport, message_id, digest, signer) DO NOTHING`,
+    [
+      key.transport,
+      key.messageId,
+      now,
+      ...signatures.flatMap((signature) => [signature.digest, signature.signer, signature.signature]),
+    ],
+  );
+}
+
+async function requireMessage(db: SqlExecutor, { transport, messageId }: ParsedKey, purpose: string): Promise<void> {
+  const [row] = await db.rows("SELECT 1 AS found FROM messages WHERE transport = $1 AND message_id = $2", [
+    transport,
+    messageId,
+  ]);
+  if (row === undefined) {
+    throw new StoreError("UnknownMessage", `no ${transport} message ${messageId} to ${purpose}`, {
+      details: { transport, messageId },
+    });
+  }
+}
+
+async function moveCursorForward(
+  db: SqlExecutor,
+  cursor: z.output<typeof cursorSchema>,
+  now: number,
+): Promise<boolean> {
+  const moved = await db.run(
+    `INSERT INTO cursors (chain_id, stream, block_number, updated_at) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (chain_id, stream) DO UPDATE
+     SET block_number = excluded.block_number, updated_at = excluded.updated_at
+     WHERE cursors.block_number < excluded.block_number`,
+    [cursor.chainId, cursor.stream, cursor.block, now],
+  );
+  return moved === 1;
 }
 
 function toMessage(row: SqlRow): StoredMessage {

@@ -79,6 +79,39 @@ export interface AdvanceFields {
   keepLease?: boolean;
 }
 
+export interface SignedFields {
+  /** The worker that claimed the message; it moves to `signed` only while this worker still holds it. */
+  workerId: string;
+  /** Keep the lease after the move (the worker goes on to verify and deliver within the same attempt). */
+  keepLease?: boolean;
+}
+
+/** What a watcher read of one stream (one lane) in a block range. */
+export interface StreamRange {
+  stream: string;
+  /** Messages sent in the range (this chain as origin). */
+  messages: readonly NewMessage[];
+  /** Deliveries the range shows (this chain as destination). */
+  deliveries: readonly SeenDelivery[];
+}
+
+/** One chain's block range, read by every stream up to `toBlock`. */
+export interface BlockRange {
+  chainId: number;
+  toBlock: bigint;
+  streams: readonly StreamRange[];
+}
+
+/** What recording a block range did to one stream, in the order of `BlockRange.streams`. */
+export interface StreamRangeOutcome {
+  /** Messages new to the store. */
+  inserted: number;
+  /** Pending messages the deliveries moved to `delivered`. */
+  settled: number;
+  /** False when the stream's cursor already stood at or past `toBlock`. */
+  cursorMoved: boolean;
+}
+
 export interface FailureOptions {
   /** The worker that claimed the message; the failure is only recorded while it still holds it. */
   workerId: string;
@@ -169,6 +202,18 @@ export interface MessageStore {
     fields: AdvanceFields,
   ): Promise<boolean>;
   /**
+   * Stores a quorum of signatures and, when the message is `discovered` (`from`) and the worker still holds it,
+   * moves it to `signed` — one transaction, so a crash leaves both or neither. A message already past
+   * `discovered` (`from` signed or verified: a retry that gathered signatures again) only gets the signatures,
+   * which are kept whoever holds the message, as `saveSignature` keeps them. Returns whether the message moved.
+   */
+  recordSigned(
+    key: MessageKey,
+    from: PendingState,
+    signatures: readonly NewSignature[],
+    fields: SignedFields,
+  ): Promise<boolean>;
+  /**
    * Records deliveries seen on the destinations (their delivery events, whoever sent them): each stored message
    * still pending and not leased to a live worker becomes `delivered` with that transaction. A message a worker
    * holds is left to it, and keys not stored are ignored. Returns how many messages moved.
@@ -194,6 +239,12 @@ export interface MessageStore {
   getCursor(chainId: number, stream: string): Promise<bigint | undefined>;
   /** Moves the cursor forward; false (and unchanged) if `block` is not past it. */
   setCursor(chainId: number, stream: string, block: bigint): Promise<boolean>;
+  /**
+   * What a watcher read of one chain's block range, in one transaction: per stream, inserts its messages
+   * (as `insertMessages`), settles its deliveries (as `settleDelivered`) and moves its cursor forward to
+   * `toBlock` (as `setCursor`). A crash leaves the whole range recorded or none of it.
+   */
+  recordBlockRange(range: BlockRange, options?: InsertOptions): Promise<StreamRangeOutcome[]>;
   /** Sets the cursor even backwards, e.g. to re-read blocks after a reorg. */
   resetCursor(chainId: number, stream: string, block: bigint): Promise<void>;
 
