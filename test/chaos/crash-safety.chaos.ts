@@ -25,8 +25,13 @@ import { checkBalancesAndLedger, checkExactlyOnce } from "./invariants.ts";
 
 const MESSAGES = byScale({ short: 300, full: 1_000 });
 const TRADERS = byScale({ short: 4, full: 8 });
-const KILL_EVERY_MS = byScale<[number, number]>({ short: [500, 3_000], full: [500, 6_000] });
+const KILL_EVERY_MS = byScale<[number, number]>({ short: [500, 2_000], full: [500, 6_000] });
 const DOWN_MS: [number, number] = [100, 1_500];
+/**
+ * After each of a trader's transactions: the traffic spans ~15 s (short) whatever the relayers' speed, so the kills land
+ * while messages are still coming (unpaced, a fast relayer had the 300 delivered in 8 s, after two kills).
+ */
+const TRAFFIC_PACE_MS = byScale({ short: 500, full: 200 });
 /** The primary's leases outlive a SIGKILL: a short lease lets its restarted self take them back soon. */
 const LEASE_MS = 3_000;
 const DRAIN_TIMEOUT_MS = byScale({ short: 420_000, full: 1_200_000 });
@@ -56,7 +61,7 @@ describe(`crash safety under SIGKILL (${CHAOS_SCALE}, seed ${CHAOS_SEED})`, () =
       trafficDone = resolve;
     });
     const chaos = killAtRandom(net.instances, { random, upMs: KILL_EVERY_MS, downMs: DOWN_MS, stop: stopChaos });
-    const traffic = await generateTraffic(net, { messages: MESSAGES, random });
+    const traffic = await generateTraffic(net, { messages: MESSAGES, random, paceMs: TRAFFIC_PACE_MS });
     // Kills go on while the backlog drains: half of the run's crashes land there.
     const drained = net.waitForAllDelivered(DRAIN_TIMEOUT_MS);
     await drained.finally(trafficDone);
