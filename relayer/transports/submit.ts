@@ -96,7 +96,8 @@ export function fastSubmitter(options: FastSubmitterOptions): SubmitTransaction 
       nonces.reset({ address: account.address, chainId: chain.id });
       throw error;
     }
-    const hash = keccak256(serializedTransaction);
+    // Only a failed send needs the hash worked out here (hashing a batch's calldata again is not free).
+    const hash = () => keccak256(serializedTransaction);
     if (syncSupported !== false) {
       try {
         const receipt = await publicClient.sendRawTransactionSync({ serializedTransaction });
@@ -106,16 +107,17 @@ export function fastSubmitter(options: FastSubmitterOptions): SubmitTransaction 
         if (syncSupported === undefined && isMethodUnsupported(error)) {
           syncSupported = false;
         } else {
-          return settleAfterFailedSend(error, hash);
+          return settleAfterFailedSend(error, hash());
         }
       }
     }
+    let sent: Hex;
     try {
-      await publicClient.sendRawTransaction({ serializedTransaction });
+      sent = await publicClient.sendRawTransaction({ serializedTransaction });
     } catch (error) {
-      return settleAfterFailedSend(error, hash);
+      return settleAfterFailedSend(error, hash());
     }
-    return publicClient.waitForTransactionReceipt({ hash });
+    return publicClient.waitForTransactionReceipt({ hash: sent });
   };
 
   /**
