@@ -3,8 +3,9 @@
  * blocks), and how much memory its processes hold (/proc).
  */
 import { readFileSync } from "node:fs";
-import type { Address, Hex } from "viem";
+import { type Address, type Hex, parseEventLogs } from "viem";
 import { PENDING_STATES } from "../../relayer/storage/index.ts";
+import { deliveryBatcherAbi } from "../../relayer/transports/batch.ts";
 import type { BenchDevnet } from "./devnet.ts";
 import { median } from "./stats.ts";
 
@@ -106,7 +107,9 @@ export interface StepGas {
   step:
     | "LayerZero DVN.execute (verify + commit)"
     | "LayerZero Executor.execute302 (lzReceive)"
-    | "Hyperlane Mailbox.process";
+    | "LayerZero EndpointV2.lzReceive (execution, alone)"
+    | "Hyperlane Mailbox.process"
+    | "DeliveryBatcher.execute, per delivery in it";
   count: number;
   median: number;
   min: number;
@@ -115,8 +118,10 @@ export interface StepGas {
 
 /**
  * The gas of every transaction the operators sent to the transports' delivery contracts, from the chains'
- * blocks: the DVN (verify, with the commit batched in), the Executor (execute302 → lzReceive → the
- * application) and the Hyperlane Mailbox (process → ISM check → the application). Medians per destination.
+ * blocks: the DVN (verify, with the commit batched in), the endpoint (lzReceive → the application, a delivery
+ * sent alone), the Executor (execute302, the fallback), the Hyperlane Mailbox (process → ISM check → the
+ * application, alone) and the DeliveryBatcher (several deliveries: the transaction's gas over its calls).
+ * Medians per destination.
  */
 export async function transportStepGas(
   bench: BenchDevnet,
@@ -129,7 +134,11 @@ export async function transportStepGas(
     const steps = new Map<string, StepGas["step"]>([
       [record.layerZero.dvn.toLowerCase(), "LayerZero DVN.execute (verify + commit)"],
       [record.layerZero.executor.toLowerCase(), "LayerZero Executor.execute302 (lzReceive)"],
+      [record.layerZero.endpoint.toLowerCase(), "LayerZero EndpointV2.lzReceive (execution, alone)"],
       [record.hyperlane.mailbox.toLowerCase(), "Hyperlane Mailbox.process"],
+      ...(record.deliveryBatcher
+        ? [[record.deliveryBatcher.toLowerCase(), "DeliveryBatcher.execute, per delivery in it"] as const]
+        : []),
     ]);
     const head = await publicClient.getBlockNumber();
     const hashes: { step: StepGas["step"]; hash: Hex }[] = [];
@@ -159,7 +168,11 @@ export async function transportStepGas(
       for (const { step, receipt } of receipts) {
         if (receipt.status !== "success") continue;
         const list = gasByStep.get(step) ?? [];
-        list.push(Number(receipt.gasUsed));
+        const calls =
+          step === "DeliveryBatcher.execute, per delivery in it"
+            ? parseEventLogs({ abi: deliveryBatcherAbi, eventName: "CallExecuted", logs: receipt.logs }).length
+            : 1;
+        list.push(Number(receipt.gasUsed) / Math.max(calls, 1));
         gasByStep.set(step, list);
       }
     }
