@@ -6,7 +6,6 @@ import {
   type Hex,
   hashMessage,
   hexToBytes,
-  keccak256,
   type NonceManager,
   type PrivateKeyAccount,
   recoverAddress,
@@ -14,6 +13,7 @@ import {
   serializeTransaction,
 } from "viem";
 import { privateKeyToAccount, sign } from "viem/accounts";
+import { keccak256 } from "../transports/keccak.ts";
 
 /** The two libsecp256k1 calls the relayer needs, as the `secp256k1` package's native addon exposes them. */
 interface NativeSecp256k1 {

@@ -1,17 +1,17 @@
-import {
-  type Account,
-  type Address,
-  type Chain,
-  type Client,
-  type Hex,
-  keccak256,
-  type NonceManager,
-  type PublicClient,
-  type TransactionReceipt,
-  type Transport,
-  type WalletClient,
+import type {
+  Account,
+  Address,
+  Chain,
+  Client,
+  Hex,
+  NonceManager,
+  PublicClient,
+  TransactionReceipt,
+  Transport,
+  WalletClient,
 } from "viem";
 import { getTransactionCount } from "viem/actions";
+import { keccak256 } from "./keccak.ts";
 import { PromiseCache } from "./promise-cache.ts";
 
 /** A transaction the relayer sends: the gas limit is always the caller's (fixed, or its own estimate). */

@@ -1,15 +1,6 @@
-import {
-  type Address,
-  concat,
-  encodePacked,
-  type Hex,
-  isAddressEqual,
-  keccak256,
-  numberToHex,
-  size,
-  stringToHex,
-} from "viem";
+import { type Address, concat, encodePacked, type Hex, isAddressEqual, numberToHex, size, stringToHex } from "viem";
 import { type DigestSigner, recoverDigestSigner } from "../../engine/signer.ts";
+import { keccak256 } from "../keccak.ts";
 import { HyperlaneTransportError } from "./errors.ts";
 import { addressToBytes32 } from "./message.ts";
 

@@ -1,5 +1,5 @@
-import { keccak_256 } from "@noble/hashes/sha3.js";
 import { bytesToHex, type Hex, hexToBytes } from "viem";
+import { keccak256Bytes } from "../keccak.ts";
 
 /** Depth of the tree Hyperlane's `MerkleTreeHook` keeps (MerkleLib.TREE_DEPTH). */
 export const MERKLE_TREE_DEPTH = 32;
@@ -11,7 +11,7 @@ const pair = new Uint8Array(64);
 const hashPair = (left: Uint8Array, right: Uint8Array): Uint8Array => {
   pair.set(left, 0);
   pair.set(right, 32);
-  return keccak_256(pair);
+  return keccak256Bytes(pair);
 };
 
 /** Roots of the empty subtrees of each height: Z[0] = 0, Z[i+1] = H(Z[i], Z[i]). */

@@ -1,4 +1,5 @@
-import { type Address, concat, getAddress, type Hex, isHex, keccak256, numberToHex, pad, size, slice } from "viem";
+import { type Address, concat, getAddress, type Hex, isHex, numberToHex, pad, size, slice } from "viem";
+import { keccak256 } from "../keccak.ts";
 import { HyperlaneTransportError } from "./errors.ts";
 
 /** Hyperlane message format version the Mailbox (v3) accepts. */

@@ -9,13 +9,13 @@ import {
   type Hash,
   type Hex,
   isAddressEqual,
-  keccak256,
   type Log,
   pad,
   parseEventLogs,
   type TransactionReceipt,
 } from "viem";
 import { ChainClock } from "../chain-clock.ts";
+import { keccak256 } from "../keccak.ts";
 import { PromiseCache } from "../promise-cache.ts";
 import { viemSubmitter } from "../submit.ts";
 import { dvnAbi, endpointV2Abi, executorAbi, receiveUln302Abi } from "./abi.ts";

@@ -1,15 +1,5 @@
-import {
-  type Address,
-  concat,
-  getAddress,
-  type Hex,
-  hexToBigInt,
-  hexToNumber,
-  keccak256,
-  pad,
-  size,
-  slice,
-} from "viem";
+import { type Address, concat, getAddress, type Hex, hexToBigInt, hexToNumber, pad, size, slice } from "viem";
+import { keccak256 } from "../keccak.ts";
 import { LayerZeroError } from "./errors.ts";
 
 // PacketV1 (lz-evm-protocol-v2 PacketV1Codec), big-endian and packed:

@@ -7,9 +7,9 @@ import {
   type Hex,
   hexToBigInt,
   isAddressEqual,
-  keccak256,
 } from "viem";
 import { type DigestSigner, recoverDigestSigner } from "../../engine/signer.ts";
+import { keccak256 } from "../keccak.ts";
 import { receiveUln302Abi } from "./abi.ts";
 import { LayerZeroError } from "./errors.ts";
 import type { Packet } from "./packet.ts";
