@@ -26,5 +26,5 @@ export interface LayerZeroChain {
    * Executions go through it when given: `EndpointV2.lzReceive` with the packet's own gas, many in one
    * transaction under load; one that fails there runs again alone through the Executor.
    */
-  deliveries?: DeliveryBatchQueue;
+  deliveries?: Pick<DeliveryBatchQueue, "call">;
 }

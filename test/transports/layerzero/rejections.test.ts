@@ -1,7 +1,7 @@
 // What the LayerZero path must refuse beyond the attacks of the adversarial catalogue (test/adversarial:
 // forged origin, wrong peer, replay, signatures, tampered payloads), each asserted on chain: who refuses
 // (endpoint, receive library, DVN, gateway, honest signers) and with which error.
-import { type Address, concat, type Hex, parseAbi, parseEther, parseUnits } from "viem";
+import { type Address, concat, type Hex, parseAbi, parseEther, parseUnits, type TransactionReceipt } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   answerVerificationRequest,
@@ -392,5 +392,39 @@ describe("LayerZero rejections", () => {
     } finally {
       await setBudget(budget);
     }
+  });
+  it("a batched execution that ran out of the packet's gas goes straight to the endpoint; another failure to the executor", async () => {
+    // Stand-ins for the hub's delivery queue (unit-test mocks): they report the batched lzReceive as the
+    // DeliveryBatcher's CallExecuted would — out of gas (no revert data), or refused with an error — and send nothing.
+    const batchedFailure = (revertData: Hex) => ({
+      call: async () => ({
+        receipt: {} as TransactionReceipt,
+        success: false,
+        gasUsed: 0n,
+        batchSize: 2,
+        revertData,
+      }),
+    });
+    const deliveryWith = (revertData: Hex) =>
+      createLayerZeroDelivery({
+        chains: f.chains.map((chain) =>
+          chain.chainId === f.clients.hub.chainId ? { ...chain, deliveries: batchedFailure(revertData) } : chain,
+        ),
+        signatures: f.signatures,
+      });
+    const executedBy = async (revertData: Hex, locked: string) => {
+      const { sent } = await f.sendThroughGateway("spokeA", HUB, kit.report({ locked: parseUnits(locked, 6) }));
+      const outcome = await deliveryWith(revertData).deliver(sent);
+      expect(outcome.status).toBe("delivered");
+      const execution = outcome.steps.at(-1);
+      expect(execution?.step).toBe("execute");
+      expect(await kit.countedOnSpokeA()).toBe(parseUnits(locked, 6));
+      const transaction = await f.clients.hub.publicClient.getTransaction({ hash: execution?.transactionHash as Hex });
+      return transaction.to?.toLowerCase();
+    };
+    // The executor would run it with the same gas and fail the same way: the endpoint, on an estimate, at once.
+    expect(await executedBy("0x", "13")).toBe(f.layerZero.hub.endpoint.toLowerCase());
+    // Refused for a reason (a peer's execution first, say): the executor's path, which says why if it fails too.
+    expect(await executedBy("0x12345678", "14")).toBe(f.layerZero.hub.executor.toLowerCase());
   });
 });
