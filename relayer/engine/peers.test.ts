@@ -1,9 +1,9 @@
 import { type Address, type Hex, zeroAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
+import { hash, layerZeroRequest } from "../../test/helpers/attestations.ts";
 import { type CheckpointRequest, signCheckpoint } from "../transports/hyperlane/index.ts";
-import type { VerificationRequest } from "../transports/layerzero/index.ts";
-import { type Peer, PeerClient } from "./peers.ts";
+import { type Peer, PeerClient, type PeerRequestError } from "./peers.ts";
 import { localDigestSigner } from "./signer.ts";
 
 // A stand-in for the network between operators: each peer URL answers with a canned response, after a delay.
@@ -30,21 +30,6 @@ const peerKey = (n: number) =>
     .padStart(2, "0")
     .repeat(32)}` as Hex;
 const peer = (n: number): Peer => ({ url: `http://peer-${n}.test`, address: privateKeyToAccount(peerKey(n)).address });
-const hash = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as Hex;
-
-const layerZeroRequest: VerificationRequest = {
-  sourceChainId: 70701,
-  destinationChainId: 70700,
-  transactionHash: hash(9),
-  encodedPacket: "0x01",
-  dvn: zeroAddress,
-  vid: 1,
-  confirmations: 1n,
-  expiration: 1_800_000_000n,
-  verify: { target: zeroAddress, callData: "0x", digest: hash(4) },
-  commit: { target: zeroAddress, callData: "0x", digest: hash(5) },
-};
-
 const checkpointRequest = (validators: Address[], threshold: number): CheckpointRequest => ({
   origin: 70701,
   merkleTreeHook: zeroAddress,
@@ -275,5 +260,216 @@ describe("PeerClient", () => {
       }).anyDelivering(2_000),
     ).toBe(false);
     expect(calls.every((call) => call.endsWith("/v1/operators/activity"))).toBe(true);
+  });
+});
+
+// Coalescing: a peer that answers each attestation request as `answerOf` says, on its single routes and (unless
+// it is an older version) on the batch route alike, recording every HTTP request it receives.
+type Scripted = { status: number; body: unknown } | "hang";
+interface Received {
+  path: string;
+  body: { requests?: unknown[] };
+}
+function scriptedFetch(
+  answerOf: (request: { messageId: Hex }) => Scripted,
+  received: Received[],
+  options: { batchRoute: boolean } = { batchRoute: true },
+): typeof fetch {
+  return (async (input: URL | string | Request, init?: RequestInit) => {
+    const path = new URL(String(input)).pathname;
+    const body = JSON.parse(String(init?.body));
+    received.push({ path, body });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    if (path === "/v1/attestations/hyperlane") {
+      const answer = answerOf(body);
+      if (answer === "hang") {
+        return new Promise((_, reject) =>
+          init?.signal?.addEventListener("abort", () => reject(new DOMException("timed out", "TimeoutError"))),
+        );
+      }
+      return new Response(JSON.stringify(answer.body), { status: answer.status });
+    }
+    if (path !== "/v1/attestations/batch" || !options.batchRoute) {
+      return new Response(JSON.stringify({ error: "NotFound", message: `no route POST ${path}` }), { status: 404 });
+    }
+    const answers = (body.requests as { request: { messageId: Hex } }[]).map(({ request }) => {
+      const answer = answerOf(request);
+      if (answer === "hang") throw new Error("a hanging item cannot be scripted in a batch");
+      return answer.status === 200
+        ? { status: 200, body: answer.body }
+        : { status: answer.status, message: (answer.body as { message: string }).message };
+    });
+    return new Response(JSON.stringify({ answers }), { status: 200 });
+  }) as typeof fetch;
+}
+
+/** Peer 2's signature of message n's checkpoint, the request for it, and what it is. */
+const signedMessage = (n: number) => signedCheckpoint(2, { ...CHECKPOINT, messageId: hash(n) });
+const requestForMessage = (n: number): CheckpointRequest => ({
+  ...checkpointRequest([peer(2).address], 1),
+  messageId: hash(n),
+});
+const messageNumber = (request: { messageId: Hex }) => Number(BigInt(request.messageId));
+
+describe("PeerClient coalescing", () => {
+  it("sends the requests made while one is in flight to a peer together, in one batch after it", async () => {
+    const signed = new Map(await Promise.all([1, 2, 3, 4].map(async (n) => [n, await signedMessage(n)] as const)));
+    const received: Received[] = [];
+    const client = new PeerClient({
+      peers: [peer(2)],
+      self,
+      timeoutMs: 5_000,
+      fetch: scriptedFetch((request) => ({ status: 200, body: signed.get(messageNumber(request)) }), received),
+    });
+    const answers = await Promise.all([1, 2, 3, 4].map((n) => client.hyperlane(requestForMessage(n))));
+    expect(answers.map((answer) => answer.map((signature) => signature.checkpoint.messageId))).toEqual(
+      [1, 2, 3, 4].map((n) => [hash(n)]),
+    );
+    // The first goes at once on its own route; the three made meanwhile go in one batch, in order.
+    expect(received.map((request) => request.path)).toEqual(["/v1/attestations/hyperlane", "/v1/attestations/batch"]);
+    expect(received[1]?.body.requests).toEqual(
+      [2, 3, 4].map((n) => ({
+        kind: "hyperlane",
+        request: { origin: CHECKPOINT.origin, merkleTreeHook: zeroAddress, messageId: hash(n) },
+      })),
+    );
+    // Nothing in flight any more: the next request goes alone again.
+    received.length = 0;
+    expect(await client.hyperlane(requestForMessage(1))).toHaveLength(1);
+    expect(received.map((request) => request.path)).toEqual(["/v1/attestations/hyperlane"]);
+  });
+
+  it("settles each request of a batch as its own single request would have (accepted, refused, failed, unusable)", async () => {
+    const answerOf = async (): Promise<(request: { messageId: Hex }) => Scripted> => {
+      const signed = await signedMessage(2);
+      const byMessage: Record<number, Scripted> = {
+        1: { status: 200, body: await signedMessage(1) },
+        2: { status: 200, body: signed },
+        3: { status: 422, body: { error: "Unprocessable", message: "has not seen message" } },
+        4: { status: 500, body: { error: "InternalServerError", message: "internal error" } },
+        5: { status: 200, body: { checkpoint: "garbage" } },
+        // Peer 2's real signature, but of another message than the one asked.
+        6: { status: 200, body: signed },
+      };
+      return (request) => byMessage[messageNumber(request)] ?? "hang";
+    };
+    const outcomes = async (together: boolean) => {
+      const received: Received[] = [];
+      const errors: { message: string; refused: boolean }[] = [];
+      const client = new PeerClient({
+        peers: [peer(2)],
+        self,
+        timeoutMs: 5_000,
+        onPeerError: (_, error) =>
+          errors.push({ message: error.message, refused: (error as PeerRequestError).refused }),
+        fetch: scriptedFetch(await answerOf(), received),
+      });
+      const messages = [1, 2, 3, 4, 5, 6];
+      const counts = together
+        ? await Promise.all(messages.map(async (n) => (await client.hyperlane(requestForMessage(n))).length))
+        : await messages.reduce(
+            async (done, n) => [...(await done), (await client.hyperlane(requestForMessage(n))).length],
+            Promise.resolve([] as number[]),
+          );
+      return { counts, errors, paths: received.map((request) => request.path) };
+    };
+    const alone = await outcomes(false);
+    const together = await outcomes(true);
+    expect(alone.paths).not.toContain("/v1/attestations/batch");
+    expect(together.paths).toEqual(["/v1/attestations/hyperlane", "/v1/attestations/batch"]);
+    expect(together.counts).toEqual([1, 1, 0, 0, 0, 0]);
+    expect(together.counts).toEqual(alone.counts);
+    expect(together.errors).toEqual(alone.errors);
+    expect(together.errors.map((error) => error.refused)).toEqual([true, false, false, false]);
+    expect(together.errors[0]?.message).toMatch(/refused \(422\): has not seen message/);
+  });
+
+  it("fails every request of a batch the peer did not answer usefully, keeping refusals apart", async () => {
+    const batchAnswered = async (status: number, body: unknown) => {
+      const errors: PeerRequestError[] = [];
+      const signed = await signedMessage(1);
+      const client = new PeerClient({
+        peers: [peer(2)],
+        self,
+        timeoutMs: 5_000,
+        onPeerError: (_, error) => errors.push(error as PeerRequestError),
+        fetch: (async (input: URL | string | Request, init?: RequestInit) =>
+          new URL(String(input)).pathname === "/v1/attestations/batch"
+            ? new Response(JSON.stringify(body), { status })
+            : scriptedFetch(() => ({ status: 200, body: signed }), [])(input, init)) as typeof fetch,
+      });
+      const counts = await Promise.all(
+        [1, 2, 3].map(async (n) => (await client.hyperlane(requestForMessage(n))).length),
+      );
+      expect(counts).toEqual([1, 0, 0]);
+      return errors.map((error) => `${error.refused ? "refused" : "failed"}: ${error.message}`);
+    };
+    expect(await batchAnswered(503, { error: "ServiceUnavailable", message: "busy" })).toEqual([
+      expect.stringMatching(/^failed: .*refused \(503\): busy/),
+      expect.stringMatching(/^failed: .*refused \(503\): busy/),
+    ]);
+    expect(await batchAnswered(400, { error: "BadRequest", message: "invalid body" })).toEqual([
+      expect.stringMatching(/^refused: .*\(400\): invalid body/),
+      expect.stringMatching(/^refused: .*\(400\): invalid body/),
+    ]);
+    // One answer for two requests: which one it belongs to is anyone's guess.
+    expect(await batchAnswered(200, { answers: [{ status: 200, body: {} }] })).toEqual([
+      expect.stringMatching(/^failed: .*unusable batch answer: 1 answers to 2 requests/),
+      expect.stringMatching(/^failed: .*unusable batch answer: 1 answers to 2 requests/),
+    ]);
+  });
+
+  it("sends one by one to a peer without the batch route, and asks it for no batch again", async () => {
+    const signed = new Map(
+      await Promise.all([1, 2, 3, 4, 5, 6].map(async (n) => [n, await signedMessage(n)] as const)),
+    );
+    const received: Received[] = [];
+    const client = new PeerClient({
+      peers: [peer(2)],
+      self,
+      timeoutMs: 5_000,
+      fetch: scriptedFetch((request) => ({ status: 200, body: signed.get(messageNumber(request)) }), received, {
+        batchRoute: false,
+      }),
+    });
+    const ask = (messages: number[]) =>
+      Promise.all(messages.map(async (n) => (await client.hyperlane(requestForMessage(n))).length));
+    expect(await ask([1, 2, 3])).toEqual([1, 1, 1]);
+    expect(received.map((request) => request.path)).toEqual([
+      "/v1/attestations/hyperlane",
+      "/v1/attestations/batch",
+      "/v1/attestations/hyperlane",
+      "/v1/attestations/hyperlane",
+    ]);
+    received.length = 0;
+    expect(await ask([4, 5, 6])).toEqual([1, 1, 1]);
+    expect(received.map((request) => request.path)).toEqual(Array(3).fill("/v1/attestations/hyperlane"));
+  });
+
+  it("lets a request queued behind a hanging peer go to the others after the hedge delay", async () => {
+    const received: Received[] = [];
+    const signed = await Promise.all([1, 2, 3].map((n) => signedCheckpoint(3, { ...CHECKPOINT, messageId: hash(n) })));
+    const hangingPeerOne = scriptedFetch(() => "hang", received);
+    const peerThree = scriptedFetch((request) => ({ status: 200, body: signed[messageNumber(request) - 1] }), []);
+    const client = new PeerClient({
+      peers: [peer(1), peer(3)],
+      self,
+      timeoutMs: 5_000,
+      hedgeMs: 30,
+      fetch: ((input: URL | string | Request, init?: RequestInit) =>
+        (new URL(String(input)).host === "peer-1.test" ? hangingPeerOne : peerThree)(input, init)) as typeof fetch,
+    });
+    const started = Date.now();
+    // Turns: requests 1 and 3 ask peer 1 first; request 3 waits behind request 1, which hangs.
+    const answers = await Promise.all(
+      [1, 2, 3].map((n) =>
+        client.hyperlane({ ...checkpointRequest([peer(1).address, peer(3).address], 1), messageId: hash(n) }),
+      ),
+    );
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(answers.map((answer) => answer.map((signature) => signature.validator))).toEqual(
+      Array(3).fill([peer(3).address]),
+    );
+    expect(received.map((request) => request.path)).toEqual(["/v1/attestations/hyperlane"]);
   });
 });

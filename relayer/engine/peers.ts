@@ -11,6 +11,8 @@ import {
   fromVerificationAnswerJson,
   type PeerSignatureRequester,
   toVerificationRequestJson,
+  verificationAnswerJson,
+  verificationRequestJson,
 } from "../transports/layerzero/index.ts";
 import { recoverDigestSigner } from "./signer.ts";
 
@@ -47,6 +49,43 @@ export const signedCheckpointJson = z.strictObject({
   signature,
 });
 
+/** The most attestation requests one batch carries: the engine's own concurrency per chain. */
+export const MAX_ATTESTATION_BATCH = 64;
+
+const attestationRequestJson = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("layerzero"), request: verificationRequestJson }),
+  z.strictObject({ kind: z.literal("hyperlane"), request: checkpointRequestJson }),
+]);
+/** One attestation request: what the single route `/v1/attestations/{kind}` takes as its body. */
+export type AttestationRequestJson = z.output<typeof attestationRequestJson>;
+
+/** Several attestation requests to one peer, sent together while an earlier request to it was in flight. */
+export const attestationBatchJson = z.strictObject({
+  requests: z.array(attestationRequestJson).min(1).max(MAX_ATTESTATION_BATCH),
+});
+
+/** Each request's answer, in order: what its single route would have answered, status and all. */
+export const attestationBatchAnswerJson = z.strictObject({
+  answers: z.array(
+    z.union([
+      z.strictObject({
+        status: z.literal(200),
+        body: z.union([verificationAnswerJson, signedCheckpointJson]).describe("the single route's 200 body"),
+      }),
+      z.strictObject({ status: z.union([z.literal(422), z.literal(503), z.literal(500)]), message: z.string() }),
+    ]),
+  ),
+});
+export type AttestationBatchAnswerJson = z.output<typeof attestationBatchAnswerJson>;
+/**
+ * A batch answer as the client reads it: each body is checked on its own by the request's `accept`, so
+ * that one unusable answer fails only its own request, as it would have on the single route.
+ */
+const receivedBatchAnswerJson = z.object({
+  answers: z.array(z.object({ status: z.int(), body: z.unknown(), message: z.string().optional() })),
+});
+type ReceivedBatchAnswer = z.output<typeof receivedBatchAnswerJson>["answers"][number];
+
 /** What an operator says of its own deliveries, so its backups know whether to stand by. */
 export const operatorActivityJson = z.strictObject({
   delivering: z.boolean().describe("whether this instance delivers messages at all"),
@@ -71,9 +110,12 @@ export class PeerRequestError extends XmarginError {
    * so it keeps its turn, unlike a peer that did not answer, failed (5xx) or sent an unusable answer.
    */
   readonly refused: boolean;
-  constructor(message: string, options: { cause?: unknown; refused?: boolean } = {}) {
+  /** The HTTP status of a peer's non-2xx answer. */
+  readonly status: number | undefined;
+  constructor(message: string, options: { cause?: unknown; refused?: boolean; status?: number } = {}) {
     super(message, { cause: options.cause });
     this.refused = options.refused ?? false;
+    this.status = options.status;
   }
 }
 
@@ -108,6 +150,8 @@ export class PeerClient {
   private turn = 0;
   /** Peers whose last answer failed, until when they are asked last. */
   private readonly failedUntil = new Map<string, number>();
+  /** Per peer URL: the request in flight and those waiting to go together after it. */
+  private readonly lanes = new Map<string, PeerLane>();
 
   constructor(private readonly options: PeerClientOptions) {
     this.fetch = options.fetch ?? globalThis.fetch;
@@ -121,8 +165,7 @@ export class PeerClient {
     );
     const answers = await this.gather(
       wanted,
-      "/v1/attestations/layerzero",
-      toVerificationRequestJson(request),
+      { kind: "layerzero", request: toVerificationRequestJson(request) },
       () => true,
       async (json, peer) => {
         const answer = fromVerificationAnswerJson(json);
@@ -152,8 +195,7 @@ export class PeerClient {
     const inSet = (peer: Peer) => request.validators.some((validator) => isAddressEqual(validator, peer.address));
     return this.gather(
       wanted,
-      "/v1/attestations/hyperlane",
-      body,
+      { kind: "hyperlane", request: body },
       inSet,
       async (json, peer): Promise<SignedCheckpoint> => {
         const signed: SignedCheckpoint = signedCheckpointJson.parse(json);
@@ -203,8 +245,7 @@ export class PeerClient {
    */
   private gather<T>(
     wanted: number,
-    path: string,
-    body: unknown,
+    attestation: AttestationRequestJson,
     eligible: (peer: Peer) => boolean,
     accept: (json: unknown, peer: Peer) => Promise<T>,
   ): Promise<T[]> {
@@ -225,7 +266,7 @@ export class PeerClient {
         const peer = order[asked];
         if (done || peer === undefined) return;
         asked += 1;
-        this.ask(peer, path, body, accept)
+        this.ask(peer, attestation, accept)
           .then((answer) => {
             answers.push(answer);
           })
@@ -263,10 +304,106 @@ export class PeerClient {
 
   private async ask<T>(
     peer: Peer,
-    path: string,
-    body: unknown,
+    attestation: AttestationRequestJson,
     accept: (json: unknown, peer: Peer) => Promise<T>,
   ): Promise<T> {
+    const json = await this.coalesced(peer, attestation);
+    try {
+      return await accept(json, peer);
+    } catch (error) {
+      throw new PeerRequestError(`peer ${peer.address} sent an unusable answer: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /**
+   * One request in flight per peer: a request made while none is goes at once on its own route, those made
+   * meanwhile wait for it and then go together in one batch, so that under load each peer gets a few large
+   * requests instead of one per message. A peer without the batch route (404) gets them one by one instead.
+   */
+  private coalesced(peer: Peer, attestation: AttestationRequestJson): Promise<unknown> {
+    let lane = this.lanes.get(peer.url);
+    if (lane === undefined) {
+      lane = { busy: false, batches: true, waiting: [] };
+      this.lanes.set(peer.url, lane);
+    }
+    if (!lane.batches) return this.single(peer, attestation);
+    if (lane.busy) {
+      const queue = lane.waiting;
+      return new Promise((resolve, reject) => queue.push({ attestation, resolve, reject }));
+    }
+    lane.busy = true;
+    const answer = this.single(peer, attestation);
+    const sendWaiting = () => this.sendWaiting(peer, lane);
+    answer.then(sendWaiting, sendWaiting);
+    return answer;
+  }
+
+  /** Sends what waited for the peer's request in flight, and keeps doing so until nothing waits. */
+  private sendWaiting(peer: Peer, lane: PeerLane): void {
+    const sendAlone = (item: WaitingAttestation) => this.single(peer, item.attestation).then(item.resolve, item.reject);
+    if (!lane.batches) {
+      lane.busy = false;
+      for (const item of lane.waiting.splice(0)) void sendAlone(item);
+      return;
+    }
+    const waiting = lane.waiting.splice(0, MAX_ATTESTATION_BATCH);
+    const [first] = waiting;
+    if (first === undefined) {
+      lane.busy = false;
+      return;
+    }
+    const sent = waiting.length === 1 ? sendAlone(first) : this.batch(peer, lane, waiting);
+    void sent.then(() => this.sendWaiting(peer, lane));
+  }
+
+  /** Settles each of `waiting` with its answer in one batch request; never rejects. */
+  private async batch(peer: Peer, lane: PeerLane, waiting: readonly WaitingAttestation[]): Promise<void> {
+    let answers: ReceivedBatchAnswer[];
+    try {
+      const json = await this.post(peer, "/v1/attestations/batch", {
+        requests: waiting.map((item) => item.attestation),
+      });
+      answers = this.batchAnswers(peer, json, waiting.length);
+    } catch (error) {
+      if (error instanceof PeerRequestError && error.status === 404) {
+        // An older version without the batch route: it has every single route, so ask as before.
+        lane.batches = false;
+        lane.waiting.unshift(...waiting);
+        return;
+      }
+      for (const item of waiting) item.reject(error);
+      return;
+    }
+    waiting.forEach((item, index) => {
+      const answer = answers[index];
+      if (answer?.status === 200) item.resolve(answer.body);
+      else if (answer !== undefined && answer.status >= 400) {
+        item.reject(refusal(peer, answer.status, answer.message ?? ""));
+      } else {
+        item.reject(new PeerRequestError(`peer ${peer.address} sent an unusable answer: status ${answer?.status}`));
+      }
+    });
+  }
+
+  private batchAnswers(peer: Peer, json: unknown, count: number): ReceivedBatchAnswer[] {
+    const parsed = receivedBatchAnswerJson.safeParse(json);
+    const problem = !parsed.success
+      ? parsed.error.message
+      : parsed.data.answers.length !== count
+        ? `${parsed.data.answers.length} answers to ${count} requests`
+        : undefined;
+    if (parsed.success && problem === undefined) return parsed.data.answers;
+    throw new PeerRequestError(`peer ${peer.address} sent an unusable batch answer: ${problem}`);
+  }
+
+  private single(peer: Peer, { kind, request }: AttestationRequestJson): Promise<unknown> {
+    return this.post(peer, `/v1/attestations/${kind}`, request);
+  }
+
+  /** POSTs `body` and returns the JSON of a 2xx answer; any other outcome is a PeerRequestError. */
+  private async post(peer: Peer, path: string, body: unknown): Promise<unknown> {
     const url = new URL(path, peer.url);
     let response: Response;
     try {
@@ -287,16 +424,35 @@ export class PeerClient {
       try {
         reason = (JSON.parse(text) as { message?: string }).message ?? reason;
       } catch {}
-      throw new PeerRequestError(`peer ${peer.address} refused (${response.status}): ${reason}`, {
-        refused: response.status < 500,
-      });
+      throw refusal(peer, response.status, reason);
     }
     try {
-      return await accept(JSON.parse(text), peer);
+      return JSON.parse(text);
     } catch (error) {
       throw new PeerRequestError(`peer ${peer.address} sent an unusable answer: ${(error as Error).message}`, {
         cause: error,
       });
     }
   }
+}
+
+/** A peer's non-2xx answer: a 4xx is a refusal (the peer keeps its turn), a 5xx a failure. */
+function refusal(peer: Peer, status: number, reason: string): PeerRequestError {
+  return new PeerRequestError(`peer ${peer.address} refused (${status}): ${reason}`, {
+    refused: status < 500,
+    status,
+  });
+}
+
+interface WaitingAttestation {
+  attestation: AttestationRequestJson;
+  resolve: (json: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/** The requests to one peer: whether one is in flight, whether it has the batch route, and what waits. */
+interface PeerLane {
+  busy: boolean;
+  batches: boolean;
+  waiting: WaitingAttestation[];
 }

@@ -85,6 +85,9 @@ export const errorBodySchema = z.object({
   requestId: z.string().optional(),
 });
 
+/** All a 500 says: the error itself goes to the log only. */
+export const INTERNAL_ERROR_MESSAGE = "internal error";
+
 const errorCode = (error: Error) => error.name.replace(/Error$/, "");
 
 /**
@@ -126,7 +129,9 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.status(status).send({ error: "BadRequest", message: error.message });
     }
     request.log.error({ err: error }, "request failed");
-    return reply.status(500).send({ error: "InternalServerError", message: "internal error", requestId: request.id });
+    return reply
+      .status(500)
+      .send({ error: "InternalServerError", message: INTERNAL_ERROR_MESSAGE, requestId: request.id });
   });
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ error: "NotFound", message: `no route ${request.method} ${request.url}` }),

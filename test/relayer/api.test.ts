@@ -76,7 +76,13 @@ describe("relayer API", () => {
     expect(signatures.json()).toMatchObject({ signatures: [] });
     const openapi = await server.inject({ method: "GET", url: "/openapi.json" });
     expect(Object.keys(openapi.json().paths)).toEqual(
-      expect.arrayContaining(["/healthz", "/v1/messages", "/v1/messages/{id}", "/v1/messages/{id}/signatures"]),
+      expect.arrayContaining([
+        "/healthz",
+        "/v1/messages",
+        "/v1/messages/{id}",
+        "/v1/messages/{id}/signatures",
+        "/v1/attestations/batch",
+      ]),
     );
     expect((await server.inject({ method: "GET", url: "/docs/" })).statusCode).toBe(200);
     // Without a deployment it delivers nothing: its peers' backups do not wait for it.

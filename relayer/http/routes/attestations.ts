@@ -1,13 +1,22 @@
 import type { FastifyPluginAsync } from "fastify";
 import { AttestationRefusedError } from "../../engine/attestor.ts";
-import { checkpointRequestJson, operatorActivityJson, signedCheckpointJson } from "../../engine/peers.ts";
+import {
+  type AttestationBatchAnswerJson,
+  type AttestationRequestJson,
+  attestationBatchAnswerJson,
+  attestationBatchJson,
+  type CheckpointRequestJson,
+  checkpointRequestJson,
+  operatorActivityJson,
+  signedCheckpointJson,
+} from "../../engine/peers.ts";
 import {
   fromVerificationRequestJson,
   toVerificationAnswerJson,
   verificationAnswerJson,
   verificationRequestJson,
 } from "../../transports/layerzero/index.ts";
-import { errorBodySchema, ServiceUnavailableError, UnprocessableError } from "../errors.ts";
+import { errorBodySchema, INTERNAL_ERROR_MESSAGE, ServiceUnavailableError, UnprocessableError } from "../errors.ts";
 
 /**
  * Where peer operators collect this operator's share of the M-of-N attestations. It signs only what
@@ -26,6 +35,27 @@ export const attestationRoutes: FastifyPluginAsync = async (app) => {
       throw error;
     }
   };
+  // What the single routes and the batch route do with one request.
+  const attestLayerZero = async (body: unknown) =>
+    toVerificationAnswerJson(await refusalsAre422(() => attestor().layerZero(fromVerificationRequestJson(body))));
+  const attestHyperlane = (body: CheckpointRequestJson) => refusalsAre422(() => attestor().hyperlane(body));
+
+  /** One batch item's answer: its single route's status and body, or the error handler's status and message. */
+  const answerOf = async ({
+    kind,
+    request,
+  }: AttestationRequestJson): Promise<AttestationBatchAnswerJson["answers"][number]> => {
+    try {
+      const body = kind === "layerzero" ? await attestLayerZero(request) : await attestHyperlane(request);
+      return { status: 200, body };
+    } catch (error) {
+      if (error instanceof UnprocessableError || error instanceof ServiceUnavailableError) {
+        return { status: error.statusCode, message: error.message };
+      }
+      app.log.error({ err: error, kind }, "attestation in a batch failed");
+      return { status: 500, message: INTERNAL_ERROR_MESSAGE };
+    }
+  };
 
   app.post(
     "/v1/attestations/layerzero",
@@ -37,10 +67,7 @@ export const attestationRoutes: FastifyPluginAsync = async (app) => {
         response: { 200: verificationAnswerJson, 400: errorBodySchema, 422: errorBodySchema, 503: errorBodySchema },
       },
     },
-    async (request) => {
-      const verification = fromVerificationRequestJson(request.body);
-      return toVerificationAnswerJson(await refusalsAre422(() => attestor().layerZero(verification)));
-    },
+    async (request) => attestLayerZero(request.body),
   );
 
   app.post(
@@ -53,9 +80,24 @@ export const attestationRoutes: FastifyPluginAsync = async (app) => {
         response: { 200: signedCheckpointJson, 400: errorBodySchema, 422: errorBodySchema, 503: errorBodySchema },
       },
     },
+    async (request) => attestHyperlane(checkpointRequestJson.parse(request.body)),
+  );
+
+  app.post(
+    "/v1/attestations/batch",
+    {
+      schema: {
+        summary: "Answer several LayerZero and Hyperlane attestation requests at once, each as its own route would",
+        description:
+          "A peer sends the requests that queued behind its request in flight to this operator. Each answer, in order, is the single route's status with its 200 body or its error message; one refusal does not affect the others.",
+        tags: ["operators"],
+        body: attestationBatchJson,
+        response: { 200: attestationBatchAnswerJson, 400: errorBodySchema },
+      },
+    },
     async (request) => {
-      const body = checkpointRequestJson.parse(request.body);
-      return refusalsAre422(() => attestor().hyperlane(body));
+      const { requests } = attestationBatchJson.parse(request.body);
+      return { answers: await Promise.all(requests.map(answerOf)) };
     },
   );
 
