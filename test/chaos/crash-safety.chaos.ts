@@ -29,7 +29,8 @@ const KILL_EVERY_MS = byScale<[number, number]>({ short: [500, 2_000], full: [50
 const DOWN_MS: [number, number] = [100, 1_500];
 /**
  * After each of a trader's transactions: the traffic spans ~15 s (short) whatever the relayers' speed, so the kills land
- * while messages are still coming (unpaced, a fast relayer had the 300 delivered in 8 s, after two kills).
+ * while messages are still coming (unpaced, a fast relayer had the 300 delivered in 8 s, after two kills), and both
+ * instances sharing a PostgreSQL store are up long enough to deliver some (unpaced, one once delivered none).
  */
 const TRAFFIC_PACE_MS = byScale({ short: 500, full: 200 });
 /** The primary's leases outlive a SIGKILL: a short lease lets its restarted self take them back soon. */
@@ -115,7 +116,11 @@ describe(`crash safety under SIGKILL (${CHAOS_SCALE}, seed ${CHAOS_SEED})`, () =
         });
         const started = Date.now();
         const chaos = killAtRandom(sharing, { random, upMs: KILL_EVERY_MS, downMs: DOWN_MS, stop: stopChaos });
-        const traffic = await generateTraffic(net, { messages: byScale({ short: 120, full: 600 }), random });
+        const traffic = await generateTraffic(net, {
+          messages: byScale({ short: 120, full: 600 }),
+          random,
+          paceMs: TRAFFIC_PACE_MS,
+        });
         await net.waitForAllDelivered(DRAIN_TIMEOUT_MS).finally(trafficDone);
         const kills = await chaos;
         const once = await checkExactlyOnce(net);
