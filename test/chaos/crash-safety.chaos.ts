@@ -25,14 +25,14 @@ import { checkBalancesAndLedger, checkExactlyOnce } from "./invariants.ts";
 
 const MESSAGES = byScale({ short: 300, full: 1_000 });
 const TRADERS = byScale({ short: 4, full: 8 });
-const KILL_EVERY_MS = byScale<[number, number]>({ short: [500, 2_000], full: [500, 6_000] });
+const KILL_EVERY_MS = byScale<[number, number]>({ short: [500, 2_000], full: [500, 3_000] });
 const DOWN_MS: [number, number] = [100, 1_500];
 /**
- * After each of a trader's transactions: the traffic spans ~15 s (short) whatever the relayers' speed, so the kills land
+ * After each of a trader's transactions: the traffic spans ~15 s (short; ~90 s full) whatever the relayers' speed, so the kills land
  * while messages are still coming (unpaced, a fast relayer had the 300 delivered in 8 s, after two kills), and both
  * instances sharing a PostgreSQL store are up long enough to deliver some (unpaced, one once delivered none).
  */
-const TRAFFIC_PACE_MS = byScale({ short: 500, full: 200 });
+const TRAFFIC_PACE_MS = byScale({ short: 500, full: 2_500 });
 /** The primary's leases outlive a SIGKILL: a short lease lets its restarted self take them back soon. */
 const LEASE_MS = 3_000;
 const DRAIN_TIMEOUT_MS = byScale({ short: 420_000, full: 1_200_000 });
