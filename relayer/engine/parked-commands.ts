@@ -2,6 +2,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { type Address, encodeFunctionData, getAbiItem, isAddressEqual, type Log, parseEventLogs } from "viem";
 import { collateralVaultAbi } from "../../sdk/abi/index.ts";
 import { withGasMargin } from "../../sdk/actions/internal/transaction.ts";
+import { PromiseCache } from "../transports/promise-cache.ts";
 import type { LogObserver, LogSources } from "./lane.ts";
 import type { EngineChain } from "./network.ts";
 
@@ -33,6 +34,8 @@ export class ParkedCommandsUpkeep implements LogObserver {
   private stopped = false;
   private stopping = new AbortController();
   private readonly running = new Set<Promise<void>>();
+  /** Each vault's `MAX_COMMANDS_PER_DELIVERY`, a constant: read once. */
+  private readonly runLimits = new PromiseCache<string, bigint>();
 
   constructor(private readonly options: ParkedCommandsUpkeepOptions) {}
 
@@ -113,7 +116,9 @@ export class ParkedCommandsUpkeep implements LogObserver {
   /** Runs what is ready, up to one delivery's worth; true when that was a full one (more may be ready). */
   private async runOnce(chain: UpkeepChain, vault: Address, account: Address): Promise<boolean> {
     const read = { address: vault, abi: collateralVaultAbi } as const;
-    const maxCommands = await chain.publicClient.readContract({ ...read, functionName: "MAX_COMMANDS_PER_DELIVERY" });
+    const maxCommands = await this.runLimits.get(`${chain.chainId}:${vault.toLowerCase()}`, () =>
+      chain.publicClient.readContract({ ...read, functionName: "MAX_COMMANDS_PER_DELIVERY" }),
+    );
     const call = {
       ...read,
       functionName: "executeParkedCommands",

@@ -148,11 +148,7 @@ export class DeliveryBatchQueue {
       gas,
       value,
     });
-    const executed = new Map(
-      parseEventLogs({ abi: deliveryBatcherAbi, eventName: "CallExecuted", logs: receipt.logs })
-        .filter((log) => isAddressEqual(log.address, batcher))
-        .map((log) => [Number(log.args.index), log.args]),
-    );
+    const executed = new Map(executedCalls(receipt, batcher).map((call) => [Number(call.index), call]));
     // A reverted batch ran none of its calls: each reports failure and its delivery goes again on its own.
     return batch.map((_, index) => {
       const result = executed.get(index);
@@ -166,6 +162,13 @@ export class DeliveryBatchQueue {
       };
     });
   }
+}
+
+/** The outcomes `batcher` reported in `receipt` (its `CallExecuted` events), in log order. */
+export function executedCalls(receipt: Pick<TransactionReceipt, "logs">, batcher: Address) {
+  return parseEventLogs({ abi: deliveryBatcherAbi, eventName: "CallExecuted", logs: receipt.logs })
+    .filter((log) => isAddressEqual(log.address, batcher))
+    .map((log) => log.args);
 }
 
 /** What a call adds to a batch transaction's gas: its own, what EIP-150 withholds, the batcher's, its calldata. */

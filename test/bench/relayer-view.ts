@@ -3,9 +3,9 @@
  * blocks), and how much memory its processes hold (/proc).
  */
 import { readFileSync } from "node:fs";
-import { type Address, type Hex, parseEventLogs } from "viem";
+import type { Address, Hex } from "viem";
 import { PENDING_STATES } from "../../relayer/storage/index.ts";
-import { deliveryBatcherAbi } from "../../relayer/transports/batch.ts";
+import { executedCalls } from "../../relayer/transports/batch.ts";
 import type { BenchDevnet } from "./devnet.ts";
 import { median } from "./stats.ts";
 
@@ -169,8 +169,8 @@ export async function transportStepGas(
         if (receipt.status !== "success") continue;
         const list = gasByStep.get(step) ?? [];
         const calls =
-          step === "DeliveryBatcher.execute, per delivery in it"
-            ? parseEventLogs({ abi: deliveryBatcherAbi, eventName: "CallExecuted", logs: receipt.logs }).length
+          step === "DeliveryBatcher.execute, per delivery in it" && record.deliveryBatcher
+            ? executedCalls(receipt, record.deliveryBatcher).length
             : 1;
         list.push(Number(receipt.gasUsed) / Math.max(calls, 1));
         gasByStep.set(step, list);

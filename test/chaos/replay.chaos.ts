@@ -4,11 +4,11 @@
 // - duplicated: every transaction that delivered a message (Mailbox.process, the LayerZero executor's
 //   call) is sent again by an outsider; the transports must reject it or the gateways dedupe it, so no
 //   message is applied twice, on single and dual routes.
-import { type Address, type Hex, isAddressEqual, parseEventLogs } from "viem";
+import { type Address, type Hex, isAddressEqual } from "viem";
 import { afterAll, describe, expect, it } from "vitest";
 import { operatorKeys } from "../../relayer/devnet/protocol.ts";
 import { localDigestSigner } from "../../relayer/engine/signer.ts";
-import { deliveryBatcherAbi } from "../../relayer/transports/batch.ts";
+import { executedCalls } from "../../relayer/transports/batch.ts";
 import {
   collectQuorum,
   findDispatchedMessages,
@@ -191,11 +191,7 @@ async function replayDeliveries(net: ChaosNet): Promise<Replay[]> {
       // A DeliveryBatcher transaction succeeds whatever its calls do: their own outcomes say whether any ran.
       const batched =
         record.deliveryBatcher !== undefined && isAddressEqual(original.to as Address, record.deliveryBatcher);
-      const anyCallRan = parseEventLogs({
-        abi: deliveryBatcherAbi,
-        eventName: "CallExecuted",
-        logs: receipt.logs,
-      }).some((executed) => executed.args.success);
+      const anyCallRan = batched && executedCalls(receipt, original.to as Address).some((call) => call.success);
       const status = receipt.status === "success" && (!batched || anyCallRan) ? "success" : "reverted";
       replays.push({ gateway, status });
     }
