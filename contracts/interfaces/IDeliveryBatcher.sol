@@ -19,7 +19,8 @@ interface IDeliveryBatcher {
     }
 
     /// @notice Call `index` of the batch ran: `success` false means it reverted with `result` (the revert data);
-    /// `gasUsed` counts the call and its forwarding.
+    /// `gasUsed` counts the call and its forwarding. `result` holds at most the first 1024 bytes of what the call
+    /// returned, so no target can make the batch pay for copying and logging more.
     event CallExecuted(uint256 indexed index, bool success, uint256 gasUsed, bytes result);
 
     /// @notice The transaction's gas left cannot give call `index` its full `gas` (EIP-150 passes 63/64 of what

@@ -106,6 +106,37 @@ describe("DeliveryBatcher", () => {
     expect(outcomes[0]?.result).toBe(toFunctionSelector("ReentrancyGuardReentrantCall()"));
   });
 
+  it("keeps at most 1 KiB of a call's result: a target reverting with 256 KiB cannot make the batch pay for it", async () => {
+    // Runtime `revert(0, 0x40000)` (PUSH3 0x040000 PUSH1 0 REVERT) behind init code that returns those 7 bytes.
+    const runtime = "620400006000fd";
+    const deployHash = await (await owner()).deployContract({
+      abi: [],
+      bytecode: `0x6007600c60003960076000f3${runtime}`,
+    });
+    const publicClient = await connection.viem.getPublicClient();
+    const bomb = (await publicClient.waitForTransactionReceipt({ hash: deployHash })).contractAddress;
+    if (!bomb) throw new Error("the reverting contract was not deployed");
+    const hash = await (await owner()).writeContract({
+      address: batcher,
+      abi: deliveryBatcherAbi,
+      functionName: "execute",
+      args: [
+        [
+          { target: bomb, gas: 400_000n, value: 0n, data: "0x" },
+          { target: feed, gas: SET_ANSWER_GAS, value: 0n, data: setAnswer(9n) },
+        ],
+      ],
+      gas: 3_000_000n,
+    });
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    const outcomes = parseEventLogs({ abi: deliveryBatcherAbi, eventName: "CallExecuted", logs: receipt.logs });
+    expect(outcomes.map((log) => log.args.success)).toEqual([false, true]);
+    expect(outcomes[0]?.args.result).toBe(`0x${"00".repeat(1024)}`);
+    // Copying and logging all 256 KiB would cost the batch over 2M gas; the bomb's own memory costs ~180k.
+    expect(receipt.gasUsed).toBeLessThan(400_000n);
+    expect(await answer()).toBe(9n);
+  });
+
   it("returns the value of failed calls to the sender and keeps none", async () => {
     const publicClient = await connection.viem.getPublicClient();
     const before = await publicClient.getBalance({ address: recipient });
@@ -119,7 +150,7 @@ describe("DeliveryBatcher", () => {
     );
     expect((await publicClient.getBalance({ address: recipient })) - before).toBe(3n);
     expect(await publicClient.getBalance({ address: batcher })).toBe(0n);
-    expect(await answer()).toBe(7n);
+    expect(await answer()).toBe(9n);
   });
 
   it("refuses a batch whose values exceed what was sent, or whose gas cannot cover a call's", async () => {
