@@ -3,26 +3,26 @@ import { privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
 import { hash, layerZeroRequest } from "../../test/helpers/attestations.ts";
 import { type CheckpointRequest, signCheckpoint } from "../transports/hyperlane/index.ts";
+import type { PeerHttp } from "./peer-http.ts";
 import { type Peer, PeerClient, type PeerRequestError } from "./peers.ts";
 import { localDigestSigner } from "./signer.ts";
 
 // A stand-in for the network between operators: each peer URL answers with a canned response, after a delay.
 type Answer = { status: number; body: unknown; delayMs?: number } | "unreachable" | "hang";
-function fakeFetch(answers: Record<string, Answer>, calls: string[]): typeof fetch {
-  return (async (input: URL | string | Request, init?: RequestInit) => {
-    const url = new URL(String(input));
+function fakeHttp(answers: Record<string, Answer>, calls: string[]): PeerHttp {
+  return async ({ url, timeoutMs }) => {
     calls.push(`${url.origin}${url.pathname}`);
     const answer = answers[url.origin];
-    if (answer === undefined || answer === "unreachable") throw new TypeError("fetch failed: ECONNREFUSED");
-    if (answer === "hang") {
-      return new Promise((_, reject) =>
-        init?.signal?.addEventListener("abort", () => reject(new DOMException("timed out", "TimeoutError"))),
-      );
-    }
+    if (answer === undefined || answer === "unreachable") throw new Error("connect ECONNREFUSED");
+    if (answer === "hang") return hangUntil(timeoutMs);
     await new Promise((resolve) => setTimeout(resolve, answer.delayMs ?? 0));
-    return new Response(JSON.stringify(answer.body), { status: answer.status });
-  }) as typeof fetch;
+    return { status: answer.status, body: JSON.stringify(answer.body) };
+  };
 }
+
+/** A peer that never answers: the exchange fails when its timeout passes, as keepAliveHttp's does. */
+const hangUntil = (timeoutMs: number) =>
+  new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs));
 
 const self = privateKeyToAccount(`0x${"11".repeat(32)}`).address;
 const peerKey = (n: number) =>
@@ -50,7 +50,7 @@ async function withPeerOne(first: Answer, calls: string[]): Promise<PeerClient> 
     self,
     timeoutMs: 5_000,
     hedgeMs: 60_000,
-    fetch: fakeFetch(
+    http: fakeHttp(
       {
         "http://peer-1.test": first,
         "http://peer-2.test": { status: 200, body: await signedCheckpoint(2) },
@@ -69,7 +69,7 @@ describe("PeerClient", () => {
       peers: [peer(1), peer(2), peer(3)],
       self,
       timeoutMs: 5_000,
-      fetch: fakeFetch(
+      http: fakeHttp(
         Object.fromEntries(
           await Promise.all(
             [1, 2, 3].map(async (n) => [peer(n).url, { status: 200, body: await signedCheckpoint(n) }]),
@@ -130,7 +130,7 @@ describe("PeerClient", () => {
       self,
       timeoutMs: 5_000,
       hedgeMs: 50,
-      fetch: fakeFetch(
+      http: fakeHttp(
         {
           "http://peer-1.test": { status: 200, body: await signedCheckpoint(1), delayMs: 5 },
           "http://peer-2.test": "hang",
@@ -158,7 +158,7 @@ describe("PeerClient", () => {
       self,
       timeoutMs: 100,
       onPeerError: (failed, error) => errors.push(`${failed.url}: ${error.message}`),
-      fetch: fakeFetch(
+      http: fakeHttp(
         {
           "http://peer-1.test": { status: 422, body: { error: "Unprocessable", message: "has not seen message" } },
           "http://peer-2.test": { status: 200, body: { checkpoint: "nonsense" } },
@@ -183,7 +183,7 @@ describe("PeerClient", () => {
       peers: [{ url: "http://me.test", address: self }, peer(1)],
       self,
       timeoutMs: 100,
-      fetch: fakeFetch({}, calls),
+      http: fakeHttp({}, calls),
     });
     expect(await client.hyperlane(checkpointRequest([self, peer(1).address], 1))).toEqual([]);
     expect(calls).toEqual([]);
@@ -198,7 +198,7 @@ describe("PeerClient", () => {
       self,
       timeoutMs: 1_000,
       onPeerError: (failed, error) => errors.push(`${failed.url}: ${error.message}`),
-      fetch: fakeFetch(
+      http: fakeHttp(
         {
           // Fast but useless: another message's checkpoint, and peer 1's signature passed off as peer 2's.
           "http://peer-1.test": { status: 200, body: await signedCheckpoint(1, { ...CHECKPOINT, messageId: hash(8) }) },
@@ -230,10 +230,10 @@ describe("PeerClient", () => {
       peers: [peer(1)],
       self,
       timeoutMs: 1_000,
-      fetch: (async (_input: URL | string | Request, init?: RequestInit) => {
-        sentBody = JSON.parse(String(init?.body));
-        return new Response(JSON.stringify(answer), { status: 200 });
-      }) as typeof fetch,
+      http: async ({ body }) => {
+        sentBody = JSON.parse(String(body));
+        return { status: 200, body: JSON.stringify(answer) };
+      },
     });
     expect(await client.layerZero(layerZeroRequest, 1)).toEqual(answer);
     expect(sentBody).toMatchObject({ confirmations: "1", expiration: "1800000000", verify: { digest: hash(4) } });
@@ -242,7 +242,7 @@ describe("PeerClient", () => {
   it("hears whether some peer delivered within a window; a peer that cannot say counts as quiet", async () => {
     const calls: string[] = [];
     const client = (answers: Record<string, Answer>) =>
-      new PeerClient({ peers: [peer(1), peer(2)], self, timeoutMs: 200, fetch: fakeFetch(answers, calls) });
+      new PeerClient({ peers: [peer(1), peer(2)], self, timeoutMs: 200, http: fakeHttp(answers, calls) });
     const activity = (msSinceLastDelivery: number | null): Answer => ({
       status: 200,
       body: { delivering: true, msSinceLastDelivery },
@@ -270,27 +270,23 @@ interface Received {
   path: string;
   body: { requests?: unknown[] };
 }
-function scriptedFetch(
+function scriptedHttp(
   answerOf: (request: { messageId: Hex }) => Scripted,
   received: Received[],
   options: { batchRoute: boolean } = { batchRoute: true },
-): typeof fetch {
-  return (async (input: URL | string | Request, init?: RequestInit) => {
-    const path = new URL(String(input)).pathname;
-    const body = JSON.parse(String(init?.body));
+): PeerHttp {
+  return async ({ url, body: text, timeoutMs }) => {
+    const path = url.pathname;
+    const body = JSON.parse(String(text));
     received.push({ path, body });
     await new Promise((resolve) => setTimeout(resolve, 5));
     if (path === "/v1/attestations/hyperlane") {
       const answer = answerOf(body);
-      if (answer === "hang") {
-        return new Promise((_, reject) =>
-          init?.signal?.addEventListener("abort", () => reject(new DOMException("timed out", "TimeoutError"))),
-        );
-      }
-      return new Response(JSON.stringify(answer.body), { status: answer.status });
+      if (answer === "hang") return hangUntil(timeoutMs);
+      return { status: answer.status, body: JSON.stringify(answer.body) };
     }
     if (path !== "/v1/attestations/batch" || !options.batchRoute) {
-      return new Response(JSON.stringify({ error: "NotFound", message: `no route POST ${path}` }), { status: 404 });
+      return { status: 404, body: JSON.stringify({ error: "NotFound", message: `no route POST ${path}` }) };
     }
     const answers = (body.requests as { request: { messageId: Hex } }[]).map(({ request }) => {
       const answer = answerOf(request);
@@ -299,8 +295,8 @@ function scriptedFetch(
         ? { status: 200, body: answer.body }
         : { status: answer.status, message: (answer.body as { message: string }).message };
     });
-    return new Response(JSON.stringify({ answers }), { status: 200 });
-  }) as typeof fetch;
+    return { status: 200, body: JSON.stringify({ answers }) };
+  };
 }
 
 /** Peer 2's signature of message n's checkpoint, the request for it, and what it is. */
@@ -319,7 +315,7 @@ describe("PeerClient coalescing", () => {
       peers: [peer(2)],
       self,
       timeoutMs: 5_000,
-      fetch: scriptedFetch((request) => ({ status: 200, body: signed.get(messageNumber(request)) }), received),
+      http: scriptedHttp((request) => ({ status: 200, body: signed.get(messageNumber(request)) }), received),
     });
     const answers = await Promise.all([1, 2, 3, 4].map((n) => client.hyperlane(requestForMessage(n))));
     expect(answers.map((answer) => answer.map((signature) => signature.checkpoint.messageId))).toEqual(
@@ -362,7 +358,7 @@ describe("PeerClient coalescing", () => {
         timeoutMs: 5_000,
         onPeerError: (_, error) =>
           errors.push({ message: error.message, refused: (error as PeerRequestError).refused }),
-        fetch: scriptedFetch(await answerOf(), received),
+        http: scriptedHttp(await answerOf(), received),
       });
       const messages = [1, 2, 3, 4, 5, 6];
       const counts = together
@@ -393,10 +389,10 @@ describe("PeerClient coalescing", () => {
         self,
         timeoutMs: 5_000,
         onPeerError: (_, error) => errors.push(error as PeerRequestError),
-        fetch: (async (input: URL | string | Request, init?: RequestInit) =>
-          new URL(String(input)).pathname === "/v1/attestations/batch"
-            ? new Response(JSON.stringify(body), { status })
-            : scriptedFetch(() => ({ status: 200, body: signed }), [])(input, init)) as typeof fetch,
+        http: async (request) =>
+          request.url.pathname === "/v1/attestations/batch"
+            ? { status, body: JSON.stringify(body) }
+            : scriptedHttp(() => ({ status: 200, body: signed }), [])(request),
       });
       const counts = await Promise.all(
         [1, 2, 3].map(async (n) => (await client.hyperlane(requestForMessage(n))).length),
@@ -428,7 +424,7 @@ describe("PeerClient coalescing", () => {
       peers: [peer(2)],
       self,
       timeoutMs: 5_000,
-      fetch: scriptedFetch((request) => ({ status: 200, body: signed.get(messageNumber(request)) }), received, {
+      http: scriptedHttp((request) => ({ status: 200, body: signed.get(messageNumber(request)) }), received, {
         batchRoute: false,
       }),
     });
@@ -449,15 +445,14 @@ describe("PeerClient coalescing", () => {
   it("lets a request queued behind a hanging peer go to the others after the hedge delay", async () => {
     const received: Received[] = [];
     const signed = await Promise.all([1, 2, 3].map((n) => signedCheckpoint(3, { ...CHECKPOINT, messageId: hash(n) })));
-    const hangingPeerOne = scriptedFetch(() => "hang", received);
-    const peerThree = scriptedFetch((request) => ({ status: 200, body: signed[messageNumber(request) - 1] }), []);
+    const hangingPeerOne = scriptedHttp(() => "hang", received);
+    const peerThree = scriptedHttp((request) => ({ status: 200, body: signed[messageNumber(request) - 1] }), []);
     const client = new PeerClient({
       peers: [peer(1), peer(3)],
       self,
       timeoutMs: 5_000,
       hedgeMs: 30,
-      fetch: ((input: URL | string | Request, init?: RequestInit) =>
-        (new URL(String(input)).host === "peer-1.test" ? hangingPeerOne : peerThree)(input, init)) as typeof fetch,
+      http: (request) => (request.url.host === "peer-1.test" ? hangingPeerOne : peerThree)(request),
     });
     const started = Date.now();
     // Turns: requests 1 and 3 ask peer 1 first; request 3 waits behind request 1, which hangs.

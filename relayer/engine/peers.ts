@@ -14,6 +14,7 @@ import {
   verificationAnswerJson,
   verificationRequestJson,
 } from "../transports/layerzero/index.ts";
+import { keepAliveHttp, type PeerHttp, type PeerHttpResponse } from "./peer-http.ts";
 import { recoverDigestSigner } from "./signer.ts";
 
 const address = z
@@ -133,7 +134,8 @@ export interface PeerClientOptions {
   hedgeMs?: number;
   /** A peer did not answer usefully; the others still count. */
   onPeerError?: (peer: Peer, error: Error) => void;
-  fetch?: typeof fetch;
+  /** Default `keepAliveHttp`. */
+  http?: PeerHttp;
 }
 
 /**
@@ -145,7 +147,7 @@ export interface PeerClientOptions {
  * before using it.
  */
 export class PeerClient {
-  private readonly fetch: typeof fetch;
+  private readonly http: PeerHttp;
   /** Rotates which peers are asked first. */
   private turn = 0;
   /** Peers whose last answer failed, until when they are asked last. */
@@ -154,7 +156,7 @@ export class PeerClient {
   private readonly lanes = new Map<string, PeerLane>();
 
   constructor(private readonly options: PeerClientOptions) {
-    this.fetch = options.fetch ?? globalThis.fetch;
+    this.http = options.http ?? keepAliveHttp;
   }
 
   /** LayerZero DVN signatures (one per instruction of the request) from up to `wanted` peers. */
@@ -221,11 +223,13 @@ export class PeerClient {
     const answers = await Promise.all(
       peers.map(async (peer) => {
         try {
-          const response = await this.fetch(new URL("/v1/operators/activity", peer.url), {
-            signal: AbortSignal.timeout(this.options.timeoutMs),
+          const response = await this.http({
+            url: new URL("/v1/operators/activity", peer.url),
+            method: "GET",
+            timeoutMs: this.options.timeoutMs,
           });
-          if (!response.ok) return false;
-          const { msSinceLastDelivery } = operatorActivityJson.parse(await response.json());
+          if (!isSuccess(response.status)) return false;
+          const { msSinceLastDelivery } = operatorActivityJson.parse(JSON.parse(response.body));
           return msSinceLastDelivery !== null && msSinceLastDelivery <= windowMs;
         } catch (error) {
           // A peer that cannot say counts as quiet: the backup then delivers.
@@ -404,22 +408,21 @@ export class PeerClient {
 
   /** POSTs `body` and returns the JSON of a 2xx answer; any other outcome is a PeerRequestError. */
   private async post(peer: Peer, path: string, body: unknown): Promise<unknown> {
-    const url = new URL(path, peer.url);
-    let response: Response;
+    let response: PeerHttpResponse;
     try {
-      response = await this.fetch(url, {
+      response = await this.http({
+        url: new URL(path, peer.url),
         method: "POST",
-        headers: { "content-type": "application/json" },
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        timeoutMs: this.options.timeoutMs,
       });
     } catch (error) {
       throw new PeerRequestError(`peer ${peer.address} at ${peer.url} did not answer: ${(error as Error).message}`, {
         cause: error,
       });
     }
-    const text = await response.text();
-    if (!response.ok) {
+    const text = response.body;
+    if (!isSuccess(response.status)) {
       let reason = text.slice(0, 300);
       try {
         reason = (JSON.parse(text) as { message?: string }).message ?? reason;
@@ -435,6 +438,8 @@ export class PeerClient {
     }
   }
 }
+
+const isSuccess = (status: number) => status >= 200 && status < 300;
 
 /** A peer's non-2xx answer: a 4xx is a refusal (the peer keeps its turn), a 5xx a failure. */
 function refusal(peer: Peer, status: number, reason: string): PeerRequestError {
