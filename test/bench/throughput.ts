@@ -150,6 +150,11 @@ export async function throughputSection(options: ThroughputOptions) {
         ...(target && { target }),
       });
     const { source } = THROUGHPUT_TARGET;
+    const cpuMsPerMessageOf = (run: (typeof perRun)[number], kinds: readonly (keyof typeof CPU_KIND_LABEL)[]) =>
+      cpuUsers
+        .filter((user) => kinds.includes(user.kind))
+        .reduce((sum, user) => sum + (run.cpuMsPerMessage[user.name] ?? Number.NaN), 0);
+    const coresAtTarget = (cpuMsPerMessage: number) => (cpuMsPerMessage * THROUGHPUT_TARGET.messagesPerSecond) / 1000;
     const figures: Figure[] = [
       medianFigure(
         `offered load (${messages} messages per run, ${traders.length} traders)`,
@@ -178,11 +183,18 @@ export async function throughputSection(options: ThroughputOptions) {
       medianFigure("latency under load p50", "ms", (r) => r.latency.p50, atMost(THROUGHPUT_TARGET.p50, source)),
       medianFigure("latency under load p99", "ms", (r) => r.latency.p99, atMost(THROUGHPUT_TARGET.p99, source)),
       ...(["operators", "anvil", "traders"] as const).map((kind) =>
-        medianFigure(`CPU per timed message, ${CPU_KIND_LABEL[kind]}`, "ms", (r) =>
-          cpuUsers
-            .filter((user) => user.kind === kind)
-            .reduce((sum, user) => sum + (r.cpuMsPerMessage[user.name] ?? Number.NaN), 0),
-        ),
+        medianFigure(`CPU per timed message, ${CPU_KIND_LABEL[kind]}`, "ms", (r) => cpuMsPerMessageOf(r, [kind])),
+      ),
+      // What the target rate would take at the CPU each message costs now: the machine's cores are the bound.
+      medianFigure(
+        `cores ${THROUGHPUT_TARGET.messagesPerSecond} msg/s would need at this CPU per message, all processes (machine: ${ceiling.cores})`,
+        "cores",
+        (r) => coresAtTarget(cpuMsPerMessageOf(r, ["operators", "anvil", "traders"])),
+      ),
+      medianFigure(
+        `cores ${THROUGHPUT_TARGET.messagesPerSecond} msg/s would need at this CPU per message, the anvil chains alone`,
+        "cores",
+        (r) => coresAtTarget(cpuMsPerMessageOf(r, ["anvil"])),
       ),
       ...(
         [
