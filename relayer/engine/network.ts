@@ -1,5 +1,6 @@
 import {
   type Account,
+  type Address,
   type Chain,
   createPublicClient,
   createWalletClient,
@@ -98,6 +99,44 @@ export function createEngineNetwork(options: {
     byEid: (eid) => chains.find((chain) => chain.record.layerZero.eid === eid),
     byDomain: (domain) => chains.find((chain) => chain.record.hyperlane.domain === domain),
   };
+}
+
+/**
+ * Checks that every DeliveryBatcher the deployment names has code on its chain: a call to an address without
+ * code succeeds and runs nothing, so each delivery batched through it would look sent and never happen. A
+ * chain whose node does not answer is handed to `onUnchecked` instead of failing: an instance starts with a
+ * chain down, and its watcher retries. `clientOf` reads a chain by id: the caller's own clients, not the
+ * engine's, whose websockets would keep a process that failed to start from exiting.
+ */
+export async function checkDeliveryBatchers(
+  deployment: ProtocolDeployment,
+  clientOf: (chainId: number) => Pick<PublicClient, "getCode"> | undefined,
+  onUnchecked: (record: HubRecord | SpokeRecord, batcher: Address, error: Error) => void,
+): Promise<void> {
+  await Promise.all(
+    [deployment.hub, ...deployment.spokes].map(async (record) => {
+      const batcher = record.deliveryBatcher;
+      if (!batcher) return;
+      const client = clientOf(record.chainId);
+      if (!client) {
+        throw new EngineConfigurationError(`no RPC configured for ${record.name} (chain ${record.chainId})`);
+      }
+      let code: Hex | undefined;
+      try {
+        code = await client.getCode({ address: batcher });
+      } catch (error) {
+        onUnchecked(record, batcher, error as Error);
+        return;
+      }
+      // viem reads an account without code ("0x") as undefined.
+      if (code === undefined) {
+        throw new EngineConfigurationError(
+          `${record.name} (chain ${record.chainId}): the deployment's deliveryBatcher ${batcher} has no code there, so every delivery batched through it would do nothing; deploy a DeliveryBatcher (xmargin deploy-infra does) and record its address, or remove deliveryBatcher to send each delivery alone`,
+          { details: { chain: record.name, chainId: record.chainId, deliveryBatcher: batcher } },
+        );
+      }
+    }),
+  );
 }
 
 /**

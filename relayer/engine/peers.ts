@@ -73,7 +73,7 @@ export const attestationBatchAnswerJson = z.strictObject({
         status: z.literal(200),
         body: z.union([verificationAnswerJson, signedCheckpointJson]).describe("the single route's 200 body"),
       }),
-      z.strictObject({ status: z.union([z.literal(422), z.literal(503), z.literal(500)]), message: z.string() }),
+      z.strictObject({ status: z.union([z.literal(422), z.literal(500)]), message: z.string() }),
     ]),
   ),
 });

@@ -1,9 +1,10 @@
 /**
- * `xmargin deploy-infra`: the transport stacks and our gateways and routers on any list of chains, from a
- * JSON config. On a chain where LayerZero or Hyperlane already runs (a public testnet), the config names the
- * endpoint or Mailbox and the deployment builds on it: our DVN and Executor on the endpoint (configured for
- * our gateway alone, as its delegate), our ISMs on the Mailbox. Elsewhere the whole stack is deployed. The
- * routers get their routes; the applications (engine, vaults) attach to them later.
+ * `xmargin deploy-infra`: the transport stacks, our gateways and routers, and the relayers' DeliveryBatcher
+ * on any list of chains, from a JSON config. On a chain where LayerZero or Hyperlane already runs (a public
+ * testnet), the config names the endpoint or Mailbox and the deployment builds on it: our DVN and Executor
+ * on the endpoint (configured for our gateway alone, as its delegate), our ISMs on the Mailbox. Elsewhere
+ * the whole stack is deployed. The routers get their routes; the applications (engine, vaults) attach to
+ * them later.
  */
 import { type Address, getAddress, zeroAddress } from "viem";
 // "zod/v4" is zod 4 whether the installed package is 3.25 (which ships v4 there) or 4.x.
@@ -35,7 +36,7 @@ import {
   layerZeroEid,
   setLayerZeroDefaults,
 } from "./layerzero.ts";
-import { PROTOCOL_DESTINATION_GAS, TRANSPORT_ROUTES, type TransportRoute } from "./protocol.ts";
+import { deployDeliveryBatcher, PROTOCOL_DESTINATION_GAS, TRANSPORT_ROUTES, type TransportRoute } from "./protocol.ts";
 import { messageRouterAbi, ROUTE_MODE } from "./protocol-abi.ts";
 
 // ---------------------------------------------------------------------------------------------- config
@@ -210,6 +211,8 @@ export const infraDeploymentSchema = z.object({
       /** The messenger applications attach to: both gateways' sender and receiver. */
       router: address,
       routes: z.record(z.string(), z.enum(TRANSPORT_ROUTES)),
+      /** The relayers' DeliveryBatcher: the chain's `deliveryBatcher` in the protocol deployment they serve. */
+      deliveryBatcher: address,
       layerZero: layerZeroChainDeploymentSchema.extend({ reusedEndpoint: z.boolean() }).optional(),
       hyperlane: hyperlaneCoreRecordSchema.extend({ reusedMailbox: z.boolean() }).optional(),
     }),
@@ -342,7 +345,8 @@ export async function deployInfra(config: InfraConfig, options: DeployInfraOptio
     }),
   );
 
-  // A router per chain, sender and receiver of its gateways, with a route toward every reachable chain.
+  // A router per chain, sender and receiver of its gateways, with a route toward every reachable chain; and
+  // the relayers' DeliveryBatcher, so that their deliveries to the chain go many to a transaction.
   const records = await Promise.all(
     config.chains.map(async (chain) => {
       const deployer = new ChainDeployer(clientOf(chain));
@@ -405,12 +409,15 @@ export async function deployInfra(config: InfraConfig, options: DeployInfraOptio
       ]);
       const described = routed.map(({ remote, route }) => `${remote.name}: ${route}`).join(", ");
       progress(`${chain.name}: router ${router} (${described || "no routes"})`);
+      const deliveryBatcher = await deployDeliveryBatcher(clientOf(chain));
+      progress(`${chain.name}: DeliveryBatcher ${deliveryBatcher}`);
       const stack = layerZeroIndex < 0 ? undefined : stacks[layerZeroIndex];
       return {
         name: chain.name,
         chainId: chain.chainId,
         router,
         routes,
+        deliveryBatcher,
         ...(stack && layerZeroGateway
           ? {
               layerZero: {

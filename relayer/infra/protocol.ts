@@ -297,14 +297,7 @@ export async function deployProtocol(options: DeployProtocolOptions): Promise<Pr
   }
 
   progress("deploying the relayers' DeliveryBatcher on every chain…");
-  const deliveryBatchers = await Promise.all(
-    chains.map(async (chain) =>
-      new ChainDeployer(chain).deploy("DeliveryBatcher", {
-        abi: deliveryBatcherAbi,
-        bytecode: await projectBytecode("DeliveryBatcher"),
-      }),
-    ),
-  );
+  const deliveryBatchers = await Promise.all(chains.map(deployDeliveryBatcher));
   const batcherOf = (index: number) => deliveryBatchers[index] as Address;
 
   const haircutOf = (index: number) => DEVNET_RISK.haircuts[Math.min(index, DEVNET_RISK.haircuts.length - 1)] as string;
@@ -362,6 +355,17 @@ export async function deployProtocol(options: DeployProtocolOptions): Promise<Pr
     routes,
     hub: { ...hubRecord, deliveryBatcher: batcherOf(0) },
     spokes: spokeList.map((spoke, index) => ({ ...spoke, deliveryBatcher: batcherOf(index + 1) })),
+  });
+}
+
+/**
+ * The relayers' DeliveryBatcher on `chain`: stateless and permissionless, it carries many deliveries in one
+ * transaction. Its address goes in the chain's record as `deliveryBatcher`, where the relayer looks for it.
+ */
+export async function deployDeliveryBatcher(chain: DeployerChain): Promise<Address> {
+  return new ChainDeployer(chain).deploy("DeliveryBatcher", {
+    abi: deliveryBatcherAbi,
+    bytecode: await projectBytecode("DeliveryBatcher"),
   });
 }
 

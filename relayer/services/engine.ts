@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { privateKeyToAddress } from "viem/accounts";
 import type { RelayerConfig } from "../config/schema.ts";
 import { RelayerEngine } from "../engine/engine.ts";
+import { checkDeliveryBatchers } from "../engine/network.ts";
 import { secp256k1Backend } from "../engine/secp256k1.ts";
 
 declare module "fastify" {
@@ -22,6 +23,15 @@ export const engineService = fp<{ config: RelayerConfig }>(
       app.decorate("engine", null);
       return;
     }
+    await checkDeliveryBatchers(
+      app.protocol,
+      (chainId) => app.chains.get(chainId)?.client,
+      (record, batcher, error) =>
+        app.log.warn(
+          { chain: record.name, deliveryBatcher: batcher },
+          `could not check that the DeliveryBatcher has code (starting anyway): ${error.message.split("\n")[0]}`,
+        ),
+    );
     const operatorKey = config.operator.privateKey as `0x${string}`;
     const engine = new RelayerEngine({
       deployment: app.protocol,
@@ -56,5 +66,5 @@ export const engineService = fp<{ config: RelayerConfig }>(
     app.addHook("onReady", async () => engine.start());
     app.addHook("preClose", async () => engine.stop());
   },
-  { name: "xmargin-engine", dependencies: ["xmargin-store", "xmargin-protocol", "xmargin-metrics"] },
+  { name: "xmargin-engine", dependencies: ["xmargin-store", "xmargin-chains", "xmargin-protocol", "xmargin-metrics"] },
 );

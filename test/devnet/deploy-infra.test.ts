@@ -69,6 +69,8 @@ describe("xmargin deploy-infra", () => {
   let operators: Address[];
   let first: InfraDeployment;
   let second: InfraDeployment;
+  /** The runtime code of contracts/messaging/DeliveryBatcher.sol, as compiled. */
+  let deliveryBatcherCode: Hex;
   const clients = new Map<number, DevnetChainClients>();
 
   const keyOf = (index: number) => devnet.deployment.accounts[index]?.privateKey as Hex;
@@ -94,6 +96,9 @@ describe("xmargin deploy-infra", () => {
   }
 
   beforeAll(async () => {
+    deliveryBatcherCode = JSON.parse(
+      await readFile(join(REPO_ROOT, "artifacts/contracts/messaging/DeliveryBatcher.sol/DeliveryBatcher.json"), "utf8"),
+    ).deployedBytecode;
     workDir = await mkdtemp(join(tmpdir(), "xmargin-deploy-infra-"));
     devnet = await startDevnet({ spokes: 2, outFile: join(workDir, "devnet.json") });
     operators = devnet.deployment.accounts
@@ -173,7 +178,7 @@ describe("xmargin deploy-infra", () => {
     expect(unsetKey).toContain("environment variable XMARGIN_TEST_UNSET_KEY (the deployer's key) is not set");
   });
 
-  it("deploys both stacks, the gateways and a router on every chain, and records every address", async () => {
+  it("deploys both stacks, the gateways, a router and a DeliveryBatcher on every chain, and records every address", async () => {
     const [hub, spokeA, spokeB] = chainsOf();
     const chain = (entry: typeof hub) => ({
       name: entry?.name,
@@ -205,9 +210,11 @@ describe("xmargin deploy-infra", () => {
       const publicClient = publicClientOf(entry.chainId);
       const { dvnConfig, ...layerZero } = entry.layerZero ?? {};
       expect(dvnConfig?.signers).toEqual(operators);
-      const addresses = collectAddresses([layerZero, entry.hyperlane, entry.router]);
+      const addresses = collectAddresses([layerZero, entry.hyperlane, entry.router, entry.deliveryBatcher]);
       expect(addresses.length).toBeGreaterThan(20);
       for (const address of addresses) expect(await publicClient.getCode({ address }), address).toBeTruthy();
+      // The relayers batch their deliveries through it: it must be the DeliveryBatcher itself.
+      expect(await publicClient.getCode({ address: entry.deliveryBatcher })).toBe(deliveryBatcherCode);
 
       const router = { address: entry.router, abi: messageRouterAbi } as const;
       expect(await publicClient.readContract({ ...router, functionName: "layerZero" })).toBe(entry.layerZero?.gateway);
@@ -270,6 +277,11 @@ describe("xmargin deploy-infra", () => {
     expect(hubRecord.hyperlane?.mailbox).toBe(recordOf(first, "hub").hyperlane?.mailbox);
     expect(hubRecord.hyperlane?.proxyAdmin).toBeUndefined();
     expect(spokeBRecord.layerZero?.endpoint).not.toBe(recordOf(first, "spokeB").layerZero?.endpoint);
+    // Each run deploys its own DeliveryBatcher, on reused stacks too.
+    for (const entry of [hubRecord, spokeARecord, spokeBRecord]) {
+      expect(entry.deliveryBatcher).not.toBe(recordOf(first, entry.name).deliveryBatcher);
+      expect(await publicClientOf(entry.chainId).getCode({ address: entry.deliveryBatcher })).toBe(deliveryBatcherCode);
+    }
     // On a reused endpoint the gateway verifies with the second run's DVN alone, not the endpoint's default.
     const hubClient = publicClientOf(hubRecord.chainId);
     const uln = await hubClient.readContract({

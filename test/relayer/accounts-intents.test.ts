@@ -18,7 +18,6 @@ import {
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseRelayerConfig } from "../../relayer/config/load.ts";
 import type { RelayerConfigInput } from "../../relayer/config/schema.ts";
 import { type Devnet, startDevnet } from "../../relayer/devnet/launcher.ts";
 import {
@@ -40,6 +39,7 @@ import { releaseIntentRequestBody, submitReleaseIntent } from "../../sdk/actions
 import { type Deployment, loadDeploymentFile } from "../../sdk/deployments.ts";
 import { RelayerRequestError } from "../../sdk/errors.ts";
 import { createDevnetRelay, type ProtocolRelay } from "../helpers/protocol-relay.ts";
+import { devnetRelayerConfig, UNREACHABLE_RPC } from "../helpers/relayer-api.ts";
 
 const usdc = (amount: string) => parseUnits(amount, 6);
 /**
@@ -47,7 +47,6 @@ const usdc = (amount: string) => parseUnits(amount, 6);
  * devnet relay, which delivers with the same key, only runs during setup, before the instance starts.
  */
 const RELAYER_ACCOUNT = OPERATOR_ACCOUNT_OFFSET;
-const UNREACHABLE_RPC = "http://127.0.0.1:9";
 
 describe("relayer protocol routes on the anvil devnet", () => {
   let dir: string;
@@ -65,19 +64,7 @@ describe("relayer protocol routes on the anvil devnet", () => {
   const servers: FastifyInstance[] = [];
 
   const configFor = (overrides: Partial<RelayerConfigInput>) =>
-    parseRelayerConfig({
-      dataDir: join(dir, `instance-${servers.length}`),
-      operator: { privateKey: devnet.deployment.accounts[RELAYER_ACCOUNT]?.privateKey as Hex },
-      threshold: 1,
-      chains: [devnet.deployment.hub, ...devnet.deployment.spokes].map(({ name, chainId, rpcUrl }) => ({
-        name,
-        chainId,
-        rpcUrl,
-      })),
-      delivery: { enabled: false },
-      log: { level: "fatal" },
-      ...overrides,
-    });
+    devnetRelayerConfig(devnet.deployment, join(dir, `instance-${servers.length}`), overrides);
   const startServer = async (overrides: Partial<RelayerConfigInput>) => {
     const instance = await buildServer(configFor(overrides));
     servers.push(instance);

@@ -18,17 +18,19 @@ const RECEIPT_POLLING_MS = 500;
 
 export const deployInfraCommand: Command = {
   name: "deploy-infra",
-  summary: "deploy LayerZero, Hyperlane, our gateways and routers to the chains of a config file",
+  summary: "deploy LayerZero, Hyperlane, our gateways, routers and delivery batchers to the chains of a config",
   usage: `Usage: xmargin deploy-infra --config FILE [--out FILE]
 
 Deploys, on every chain of FILE, the transports and xmargin's messaging contracts: LayerZero (EndpointV2,
 ULN 302 libraries, PriceFeed, a DVN of the N operators with quorum M, an Executor) and Hyperlane (Mailbox,
 merkle tree hook, gas paymaster, ValidatorAnnounce, message-id multisig ISMs of the N operators behind a
-routing ISM), our LayerZero and Hyperlane gateways wired to each other, and a MessageRouter per chain with
-its route to every other chain. A chain that names an existing LayerZero endpoint or Hyperlane Mailbox
-(a public testnet) keeps it: only our DVN, Executor, ISMs, gateways and router are deployed there, and our
-gateway's LayerZero configuration is set on the endpoint as its delegate. Prints progress and writes every
-address to the output file.
+routing ISM), our LayerZero and Hyperlane gateways wired to each other, a MessageRouter per chain with its
+route to every other chain, and a DeliveryBatcher per chain, through which the relayers send many
+deliveries to the chain in one transaction (the record's deliveryBatcher: copy it into each chain of the
+protocol deployment the relayers serve). A chain that names an existing LayerZero endpoint or Hyperlane
+Mailbox (a public testnet) keeps it: only our DVN, Executor, ISMs, gateways, router and batcher are
+deployed there, and our gateway's LayerZero configuration is set on the endpoint as its delegate. Prints
+progress and writes every address to the output file.
 
 Config (JSON):
   {

@@ -99,7 +99,7 @@ describe("attestation routes", () => {
     expect(paths).toEqual(expect.arrayContaining(["body.requests.1.request.messageId", "body.requests.2.kind"]));
   });
 
-  it("answers each item 503 when the instance attests nothing, as the single routes do", async () => {
+  it("answers a batch 503 as a whole when the instance attests nothing, as the single routes do", async () => {
     app = await appWith(null);
     const batch = await app.inject({
       method: "POST",
@@ -117,8 +117,11 @@ describe("attestation routes", () => {
       payload: checkpointRequest(1),
     });
     expect(single.statusCode).toBe(503);
-    expect(batch.json()).toEqual({
-      answers: Array(2).fill({ status: 503, message: single.json().message }),
+    expect(single.json()).toEqual({
+      error: "ServiceUnavailable",
+      message: "this instance serves no deployment: it attests nothing",
     });
+    expect(batch.statusCode).toBe(503);
+    expect(batch.json()).toEqual(single.json());
   });
 });

@@ -49,9 +49,7 @@ export const attestationRoutes: FastifyPluginAsync = async (app) => {
       const body = kind === "layerzero" ? await attestLayerZero(request) : await attestHyperlane(request);
       return { status: 200, body };
     } catch (error) {
-      if (error instanceof UnprocessableError || error instanceof ServiceUnavailableError) {
-        return { status: error.statusCode, message: error.message };
-      }
+      if (error instanceof UnprocessableError) return { status: error.statusCode, message: error.message };
       app.log.error({ err: error, kind }, "attestation in a batch failed");
       return { status: 500, message: INTERNAL_ERROR_MESSAGE };
     }
@@ -89,14 +87,16 @@ export const attestationRoutes: FastifyPluginAsync = async (app) => {
       schema: {
         summary: "Answer several LayerZero and Hyperlane attestation requests at once, each as its own route would",
         description:
-          "A peer sends the requests that queued behind its request in flight to this operator. Each answer, in order, is the single route's status with its 200 body or its error message; one refusal does not affect the others.",
+          "A peer sends the requests that queued behind its request in flight to this operator. Each answer, in order, is the single route's status with its 200 body or its error message; one refusal does not affect the others. An instance that serves no deployment answers the whole batch 503, as it answers each single route.",
         tags: ["operators"],
         body: attestationBatchJson,
-        response: { 200: attestationBatchAnswerJson, 400: errorBodySchema },
+        response: { 200: attestationBatchAnswerJson, 400: errorBodySchema, 503: errorBodySchema },
       },
     },
     async (request) => {
       const { requests } = attestationBatchJson.parse(request.body);
+      // Without an engine no item could succeed: one 503 for the batch, as the single routes answer.
+      attestor();
       return { answers: await Promise.all(requests.map(answerOf)) };
     },
   );
