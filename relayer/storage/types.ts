@@ -52,7 +52,10 @@ export interface StoredMessage extends NewMessage {
   /** Last transition or recorded failure (claiming does not count: leases are bookkeeping). */
   updatedAt: Date;
   deliveredAt: Date | null;
-  /** Our delivery transaction; null when delivered by someone else (already delivered counts as success). */
+  /**
+   * The transaction that delivered the message: ours, or another's that the watcher saw deliver it; null when a
+   * delivery attempt found it already delivered without seeing by which transaction.
+   */
   deliveryTxHash: Hex | null;
   /** The worker holding the lease, if any; after `leaseExpiresAt` other workers may claim the message. */
   claimedBy: string | null;

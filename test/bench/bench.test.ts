@@ -96,6 +96,7 @@ describe("the relayer's timestamps per source transaction", () => {
     messageType: "BalanceReport",
     state: deliveredAt ? "delivered" : "signed",
     sourceTxHash: source,
+    destinationChainId: 31337,
     deliveryTxHash: null,
     discoveredAt,
     deliveredAt,

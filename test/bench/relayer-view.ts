@@ -14,6 +14,7 @@ interface ApiMessage {
   messageType: string | null;
   state: string;
   sourceTxHash: string;
+  destinationChainId: number;
   deliveryTxHash: string | null;
   discoveredAt: string;
   deliveredAt: string | null;
@@ -59,13 +60,29 @@ export function relayerTimes(
   );
 }
 
-/** How many messages each operator delivered with its own transaction (the others found them delivered). */
+/**
+ * How many messages each operator delivered with its own transaction. A store records the delivery transaction
+ * of every delivered message, also one it saw another operator's transaction deliver, so the sender of each
+ * transaction (read from its chain) says whose it was.
+ */
 export async function deliveriesByOperator(bench: BenchDevnet): Promise<number[]> {
-  return Promise.all(
-    bench.operators.operators.map(
-      async (operator) => (await relayerMessages(operator.apiUrl)).filter((message) => message.deliveryTxHash).length,
-    ),
-  );
+  const messages = await relayerMessages(bench.operators.operators[0]?.apiUrl ?? "");
+  const chainById = new Map([bench.deployment.hub, ...bench.deployment.spokes].map((chain) => [chain.chainId, chain]));
+  const messagesByTransaction = new Map<string, { chainId: number; count: number }>();
+  for (const { deliveryTxHash, destinationChainId } of messages) {
+    if (!deliveryTxHash) continue;
+    const entry = messagesByTransaction.get(deliveryTxHash) ?? { chainId: destinationChainId, count: 0 };
+    entry.count += 1;
+    messagesByTransaction.set(deliveryTxHash, entry);
+  }
+  const delivered = new Map<string, number>();
+  for (const [hash, { chainId, count }] of messagesByTransaction) {
+    const chain = chainById.get(chainId);
+    if (!chain) throw new Error(`a delivery on chain ${chainId}, which the bench does not run`);
+    const { from } = await bench.chain(chain.name).publicClient.getTransaction({ hash: hash as Hex });
+    delivered.set(from.toLowerCase(), (delivered.get(from.toLowerCase()) ?? 0) + count);
+  }
+  return bench.operators.operators.map((operator) => delivered.get(operator.address.toLowerCase()) ?? 0);
 }
 
 /** Messages each operator's store still has to work on (discovered, signed or verified), from /healthz. */
