@@ -57,4 +57,4 @@ export {
   selectQuorum,
   validatorSignatureSource,
 } from "./signatures.ts";
-export { HyperlaneValidator, type HyperlaneValidatorOptions } from "./validator.ts";
+export { DEFAULT_MAX_RETAINED_CHECKPOINTS, HyperlaneValidator, type HyperlaneValidatorOptions } from "./validator.ts";

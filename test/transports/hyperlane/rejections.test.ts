@@ -9,10 +9,14 @@ import { localDigestSigner } from "../../../relayer/engine/signer.ts";
 import { announceValidator } from "../../../relayer/infra/hyperlane.ts";
 import {
   addressToBytes32,
+  type Checkpoint,
   DISPATCH_EVENTS,
+  type DispatchedMessage,
   HyperlaneValidator,
+  type HyperlaneValidatorOptions,
   hyperlaneGatewayAbi,
   IncrementalMerkleTree,
+  isValidCheckpointSignature,
   mailboxAbi,
   merkleTreeHookAbi,
   messageIdMultisigMetadata,
@@ -37,6 +41,17 @@ describe("Hyperlane route rejections", () => {
     kit = await deployHyperlaneRejectionWorld();
     ({ world, hub, hubChain, spokeAChain, spokeApp } = kit);
   });
+
+  /** A validator of spoke A's tree, with a key of its own, reading from the hook's deploy block unless told. */
+  const spokeAValidator = (options: Partial<HyperlaneValidatorOptions> = {}) =>
+    new HyperlaneValidator({
+      client: spokeAChain.config.publicClient,
+      origin: spokeAChain.deployment.domain,
+      merkleTreeHook: spokeAChain.deployment.merkleTreeHook,
+      signer: localDigestSigner(generatePrivateKey()),
+      fromBlock: spokeAChain.deployment.deployBlock,
+      ...options,
+    });
 
   afterAll(() => {
     console.info(
@@ -130,14 +145,7 @@ describe("Hyperlane route rejections", () => {
     const unknownId = keccak256(stringToHex("never dispatched"));
     await expectTransportError(validator.sign(unknownId), "CheckpointUnavailable", { messageId: unknownId });
 
-    const patient = new HyperlaneValidator({
-      client: spokeAChain.config.publicClient,
-      origin: spokeAChain.deployment.domain,
-      merkleTreeHook: spokeAChain.deployment.merkleTreeHook,
-      signer: localDigestSigner(generatePrivateKey()),
-      confirmations: 2,
-      fromBlock: spokeAChain.deployment.deployBlock,
-    });
+    const patient = spokeAValidator({ confirmations: 2 });
     const dispatched = await kit.sendFromSpokeA(kit.report());
     await expectTransportError(patient.sign(dispatched.id), "CheckpointUnavailable");
     await spokeAChain.connection.networkHelpers.mine();
@@ -146,14 +154,8 @@ describe("Hyperlane route rejections", () => {
 
   it("a validator whose tree misses insertions stops signing", async () => {
     const dispatched = await kit.sendFromSpokeA(kit.report());
-    const late = new HyperlaneValidator({
-      client: spokeAChain.config.publicClient,
-      origin: spokeAChain.deployment.domain,
-      merkleTreeHook: spokeAChain.deployment.merkleTreeHook,
-      signer: localDigestSigner(generatePrivateKey()),
-      // Starts at the last dispatch, so every earlier insertion is missing from its tree.
-      fromBlock: dispatched.blockNumber,
-    });
+    // Starts at the last dispatch, so every earlier insertion is missing from its tree.
+    const late = spokeAValidator({ fromBlock: dispatched.blockNumber });
     await expectTransportError(late.sync(), "MerkleTreeMismatch", { index: dispatched.index });
     await expectTransportError(late.sign(dispatched.id), "MerkleTreeMismatch");
   });
@@ -161,7 +163,7 @@ describe("Hyperlane route rejections", () => {
   it("a validator fed the logs a watcher read keeps the tree it would read itself, and reads for itself past a gap", async () => {
     const dispatched = await kit.sendFromSpokeA(kit.report({ locked: 9_000_000n }));
     const { publicClient } = spokeAChain.config;
-    const { deployBlock, merkleTreeHook, mailbox, domain } = spokeAChain.deployment;
+    const { deployBlock, merkleTreeHook, mailbox } = spokeAChain.deployment;
     const head = await publicClient.getBlockNumber();
     const logs = await publicClient.getLogs({
       address: [mailbox, merkleTreeHook],
@@ -169,14 +171,7 @@ describe("Hyperlane route rejections", () => {
       fromBlock: deployBlock,
       toBlock: head,
     });
-    const fresh = () =>
-      new HyperlaneValidator({
-        client: publicClient,
-        origin: domain,
-        merkleTreeHook,
-        signer: localDigestSigner(generatePrivateKey()),
-        fromBlock: deployBlock,
-      });
+    const fresh = () => spokeAValidator();
     const reader = fresh();
     const count = await reader.sync();
     expect(count).toBe(dispatched.index + 1);
@@ -201,6 +196,71 @@ describe("Hyperlane route rejections", () => {
     // Logs that miss an insertion disagree with the hook: nothing is signed from that tree.
     const missing = logs.filter((log) => !(log.eventName === "InsertedIntoTree" && log.args.index === 0));
     await expectTransportError(fresh().ingest(deployBlock, head, missing), "MerkleTreeMismatch");
+  });
+
+  it("a validator keeps only its newest checkpoints, and signs an evicted message with the checkpoint it had", async () => {
+    const { publicClient } = spokeAChain.config;
+    const { deployBlock, merkleTreeHook, domain } = spokeAChain.deployment;
+    // Small ranges, so that a rebuild reads the logs in several queries as a long-running relayer would.
+    const bounded = (maxRetainedCheckpoints: number) => spokeAValidator({ maxRetainedCheckpoints, maxBlockRange: 3n });
+    expect(() => bounded(0)).toThrow(/maxRetainedCheckpoints/);
+    const bound = 3;
+    const validator = bounded(bound);
+    // The hook as it stood at a message's block: each send is mined alone, so that is right after its leaf.
+    const hookAt = async (message: DispatchedMessage) => {
+      const read = { address: merkleTreeHook, abi: merkleTreeHookAbi, blockNumber: message.blockNumber } as const;
+      const [count, root] = await Promise.all([
+        publicClient.readContract({ ...read, functionName: "count" }),
+        publicClient.readContract({ ...read, functionName: "root" }),
+      ]);
+      expect(count).toBe(message.index + 1);
+      return { origin: domain, merkleTreeHook, root, index: message.index, messageId: message.id };
+    };
+
+    const dispatched: DispatchedMessage[] = [];
+    const signedWhileRetained = new Map<Hex, Checkpoint>();
+    for (let sent = 0; sent < 3 * bound; sent++) {
+      const message = await kit.sendFromSpokeA(kit.report());
+      dispatched.push(message);
+      const { checkpoint } = await validator.sign(message.id);
+      expect(checkpoint).toEqual(await hookAt(message));
+      signedWhileRetained.set(message.id, checkpoint);
+      expect(validator.retainedCheckpoints).toBeLessThanOrEqual(bound);
+    }
+    const evicted = dispatched.slice(0, -bound);
+    for (const message of evicted) expect(validator.checkpointOf(message.id)).toBeUndefined();
+
+    // Asked all at once, newest first: concurrent rebuilds (sharing scans where they overlap) must not mix up.
+    const rebuilt = await Promise.all(evicted.toReversed().map((message) => validator.sign(message.id)));
+    for (const signed of rebuilt) {
+      expect(signed.checkpoint).toEqual(signedWhileRetained.get(signed.checkpoint.messageId));
+      expect(await isValidCheckpointSignature(signed)).toBe(true);
+    }
+    expect(validator.retainedCheckpoints).toBeLessThanOrEqual(bound);
+
+    // The origin's first message, never asked for while retained, against a tree built from the hook's logs.
+    const [first] = await publicClient.getLogs({
+      address: merkleTreeHook,
+      event: merkleTreeHookAbi[0],
+      fromBlock: deployBlock,
+      strict: true,
+    });
+    if (!first) throw new Error("no insertion on spoke A");
+    const independent = new IncrementalMerkleTree();
+    independent.insert(first.args.messageId);
+    expect((await validator.sign(first.args.messageId)).checkpoint).toMatchObject({
+      index: 0,
+      root: independent.root(),
+    });
+
+    const unknownId = keccak256(stringToHex("never dispatched, asked after evictions"));
+    await expectTransportError(validator.sign(unknownId), "CheckpointUnavailable", { messageId: unknownId });
+
+    // The live tree goes on where it stood.
+    const next = await kit.sendFromSpokeA(kit.report());
+    expect((await validator.sign(next.id)).checkpoint).toEqual(await hookAt(next));
+    expect(validator.count).toBe(next.index + 1);
+    expect(validator.retainedCheckpoints).toBeLessThanOrEqual(bound);
   });
 
   it("a deliverer waits for its confirmations before relaying", async () => {
