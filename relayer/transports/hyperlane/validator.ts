@@ -138,12 +138,14 @@ export class HyperlaneValidator {
 
   /**
    * Signs the checkpoint of `messageId`, syncing first if the message is not in the local tree yet, and
-   * rebuilding it from the origin's logs if it is no longer retained.
+   * rebuilding it from the origin's logs if it is no longer retained. `index`, the leaf the asker says the
+   * message has, spares that scan for a message that cannot have been evicted (an unknown or made-up one).
    */
-  async sign(messageId: Hex): Promise<SignedCheckpoint> {
+  async sign(messageId: Hex, index?: number): Promise<SignedCheckpoint> {
     if (!this.checkpointOf(messageId)) await this.sync();
     let checkpoint = this.checkpointOf(messageId);
-    if (!checkpoint && this.evictedBelowIndex > 0) checkpoint = await this.rebuild(messageId);
+    const mayBeEvicted = index === undefined ? this.evictedBelowIndex > 0 : index < this.evictedBelowIndex;
+    if (!checkpoint && mayBeEvicted) checkpoint = await this.rebuild(messageId);
     if (!checkpoint) {
       throw new HyperlaneTransportError(
         "CheckpointUnavailable",

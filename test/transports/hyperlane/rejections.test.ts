@@ -255,6 +255,26 @@ describe("Hyperlane route rejections", () => {
 
     const unknownId = keccak256(stringToHex("never dispatched, asked after evictions"));
     await expectTransportError(validator.sign(unknownId), "CheckpointUnavailable", { messageId: unknownId });
+    // Claimed at a leaf that was never evicted, an unknown message is refused without reading the logs again.
+    let logReads = 0;
+    const counted = spokeAValidator({
+      maxRetainedCheckpoints: bound,
+      client: new Proxy(publicClient, {
+        get: (target, property, receiver) =>
+          property === "getLogs"
+            ? (...args: Parameters<typeof publicClient.getLogs>) => {
+                logReads += 1;
+                return target.getLogs(...args);
+              }
+            : Reflect.get(target, property, receiver),
+      }),
+    });
+    await counted.sync();
+    const readsAfterSync = logReads;
+    await expectTransportError(counted.sign(unknownId, counted.count - 1), "CheckpointUnavailable");
+    expect(logReads).toBe(readsAfterSync);
+    await expectTransportError(counted.sign(unknownId, 0), "CheckpointUnavailable");
+    expect(logReads).toBeGreaterThan(readsAfterSync);
 
     // The live tree goes on where it stood.
     const next = await kit.sendFromSpokeA(kit.report());
