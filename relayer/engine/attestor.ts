@@ -1,5 +1,5 @@
 import type { Hex } from "viem";
-import { type MessageStore, StoreError } from "../storage/index.ts";
+import type { MessageKey, MessageStore, NewSignature } from "../storage/index.ts";
 import { ChainClock } from "../transports/chain-clock.ts";
 import { checkpointDigest, HyperlaneTransportError, type SignedCheckpoint } from "../transports/hyperlane/index.ts";
 import {
@@ -29,6 +29,8 @@ export class AttestationRefusedError extends Error {
 export class Attestor {
   /** The destinations' time, which requested expirations are checked against. */
   private readonly clock = new ChainClock();
+  /** Signatures given this turn of the event loop, written together at the next. */
+  private pendingKeeps: { entries: { key: MessageKey; signature: NewSignature }[]; written: Promise<void> } | undefined;
 
   constructor(
     private readonly network: EngineNetwork,
@@ -91,7 +93,7 @@ export class Attestor {
     }
     let signed: SignedCheckpoint;
     try {
-      signed = await validator.sign(request.messageId);
+      signed = await validator.sign(request.messageId, request.index);
     } catch (error) {
       if (error instanceof HyperlaneTransportError && error.kind === "CheckpointUnavailable") {
         throw new AttestationRefusedError(error.message);
@@ -106,16 +108,23 @@ export class Attestor {
     return signed;
   }
 
-  /** Stored when this operator's watcher knows the message; a signature for one it has not seen yet is not kept. */
-  private async keep(
-    transport: "layerzero" | "hyperlane",
-    messageId: Hex,
-    signature: { signer: Hex; digest: Hex; signature: Hex },
-  ): Promise<void> {
-    try {
-      await this.store.saveSignature({ transport, messageId }, signature);
-    } catch (error) {
-      if (!(error instanceof StoreError && error.kind === "UnknownMessage")) throw error;
+  /**
+   * Stored when this operator's watcher knows the message; a signature for one it has not seen yet is not kept.
+   * The signatures given within one turn of the event loop (a peer's batch request answers up to 64) are
+   * written in one store transaction: one commit instead of one per signature.
+   */
+  private keep(transport: "layerzero" | "hyperlane", messageId: Hex, signature: NewSignature): Promise<void> {
+    if (!this.pendingKeeps) {
+      const entries: { key: MessageKey; signature: NewSignature }[] = [];
+      const written = new Promise<void>((resolve, reject) => {
+        setImmediate(() => {
+          this.pendingKeeps = undefined;
+          this.store.keepSignatures(entries).then(() => resolve(), reject);
+        });
+      });
+      this.pendingKeeps = { entries, written };
     }
+    this.pendingKeeps.entries.push({ key: { transport, messageId }, signature });
+    return this.pendingKeeps.written;
   }
 }

@@ -603,6 +603,25 @@ export function storeSuite(backend: StoreBackend): void {
       expect(await store.listSignatures(key)).toHaveLength(3);
     });
 
+    it("keeps several messages' signatures in one call, skipping a message it does not hold", async () => {
+      const [first, second] = [newMessage(1), newMessage(2)].map(keyOf) as [MessageKey, MessageKey];
+      await store.insertMessages([newMessage(1), newMessage(2)]);
+      const signature = (n: number) =>
+        ({ signer: `0x${"ab".repeat(20)}`, digest: hex32(n, 0xd1), signature: `0x${"33".repeat(65)}` }) as const;
+      const unknown: MessageKey = { transport: "hyperlane", messageId: hex32(99) };
+      const entries = [
+        { key: first, signature: signature(1) },
+        { key: unknown, signature: signature(3) },
+        { key: second, signature: signature(2) },
+      ];
+      expect(await store.keepSignatures(entries)).toBe(2);
+      expect(await store.keepSignatures(entries)).toBe(0);
+      expect(await store.keepSignatures([])).toBe(0);
+      expect((await store.listSignatures(first)).map(({ digest }) => digest)).toEqual([hex32(1, 0xd1)]);
+      expect((await store.listSignatures(second)).map(({ digest }) => digest)).toEqual([hex32(2, 0xd1)]);
+      expect(await store.listSignatures(unknown)).toEqual([]);
+    });
+
     it("refuses a signature of a message it does not hold", async () => {
       const error = await storeError(
         store.saveSignature(

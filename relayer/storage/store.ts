@@ -332,6 +332,20 @@ class SqlMessageStore implements MessageStore {
     return false;
   }
 
+  async keepSignatures(entries: readonly { key: MessageKey; signature: NewSignature }[]): Promise<number> {
+    const parsed = entries.map(({ key, signature }) => ({
+      key: parseInput(keySchema, key, "message key"),
+      signature: parseInput(signatureSchema, signature, "signature"),
+    }));
+    if (parsed.length === 0) return 0;
+    const now = this.clock();
+    return this.db.transaction(async (tx) => {
+      let kept = 0;
+      for (const { key, signature } of parsed) kept += await insertSignatures(tx, key, [signature], now);
+      return kept;
+    });
+  }
+
   async listSignatures(key: MessageKey, filter: SignatureFilter = {}): Promise<StoredSignature[]> {
     const { transport, messageId } = parseInput(keySchema, key, "message key");
     const { signer, digest } = parseInput(signatureFilterSchema, filter, "signature filter");

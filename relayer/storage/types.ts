@@ -235,6 +235,11 @@ export interface MessageStore {
    * is already stored.
    */
   saveSignature(key: MessageKey, signature: NewSignature): Promise<boolean>;
+  /**
+   * Stores several messages' signatures in one transaction, skipping those of messages it does not hold (where
+   * `saveSignature` refuses). Returns how many were new.
+   */
+  keepSignatures(entries: readonly { key: MessageKey; signature: NewSignature }[]): Promise<number>;
   /** Signatures of a message, oldest first. */
   listSignatures(key: MessageKey, filter?: SignatureFilter): Promise<StoredSignature[]>;
 
