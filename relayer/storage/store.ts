@@ -93,7 +93,10 @@ const stream = z.string().min(1, "must not be empty");
 const workerId = z.string().min(1, "must not be empty").max(200);
 const messageType = z.enum(Object.keys(MESSAGE_TYPE) as [MessageTypeName, ...MessageTypeName[]]);
 
-const keySchema = z.object({ transport: z.enum(TRANSPORTS), messageId: hexBytes(32) });
+const hash = hexBytes(32);
+/** Built once: zod schemas cost far more to construct than to run, and these run on every watcher poll. */
+const optionalDate = z.date().optional();
+const keySchema = z.object({ transport: z.enum(TRANSPORTS), messageId: hash });
 const seenDeliverySchema = keySchema.extend({ deliveryTxHash: hexBytes(32) });
 const newMessageSchema = keySchema.extend({
   originChainId: chainId,
@@ -241,7 +244,7 @@ class SqlMessageStore implements MessageStore {
       throw new StoreError("InvalidInput", `a delivery transaction belongs to a move to delivered, not to ${to}`);
     }
     const deliveryTxHash =
-      fields.deliveryTxHash === undefined ? null : parseInput(hexBytes(32), fields.deliveryTxHash, "deliveryTxHash");
+      fields.deliveryTxHash === undefined ? null : parseInput(hash, fields.deliveryTxHash, "deliveryTxHash");
     if (fields.keepLease && to === "delivered") {
       throw new StoreError("InvalidInput", "a delivered message has no lease to keep");
     }
@@ -282,7 +285,7 @@ class SqlMessageStore implements MessageStore {
   async recordFailure(key: MessageKey, error: unknown, options: FailureOptions): Promise<RecordedFailure | undefined> {
     const { transport, messageId } = parseInput(keySchema, key, "message key");
     const worker = parseInput(workerId, options.workerId, "workerId");
-    const deferUntil = parseInput(z.date().optional(), options.deferUntil, "deferUntil");
+    const deferUntil = parseInput(optionalDate, options.deferUntil, "deferUntil");
     const [held] = await this.db.rows(
       "SELECT state, attempts FROM messages WHERE transport = $1 AND message_id = $2 AND claimed_by = $3",
       [transport, messageId, worker],
@@ -463,7 +466,7 @@ class SqlMessageStore implements MessageStore {
 type ParsedKey = z.output<typeof keySchema>;
 
 function dueTime(options: InsertOptions, now: number): number {
-  return parseInput(z.date().optional(), options.dueAt, "dueAt")?.getTime() ?? now;
+  return parseInput(optionalDate, options.dueAt, "dueAt")?.getTime() ?? now;
 }
 
 async function insertRows(
