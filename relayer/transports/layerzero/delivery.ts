@@ -756,8 +756,27 @@ function packetDeliveredIn(receipt: TransactionReceipt, destination: LayerZeroCh
   );
 }
 
-function eventsFrom<const abi extends Abi>(receipt: TransactionReceipt, address: Address, abi: abi) {
-  return parseEventLogs({ abi, logs: receipt.logs.filter((log) => isAddressEqual(log.address, address)) });
+/**
+ * Decoded events by receipt, contract ABI and address: every packet a batch transaction carried reads its
+ * receipt, which decoded once per packet cost a batch of n packets n² log decodings.
+ */
+const decodedEvents = new WeakMap<TransactionReceipt, WeakMap<Abi, Map<string, unknown>>>();
+
+function eventsFrom<const abi extends Abi>(
+  receipt: TransactionReceipt,
+  address: Address,
+  abi: abi,
+): ReturnType<typeof parseEventLogs<abi>> {
+  const byAbi = decodedEvents.get(receipt) ?? new WeakMap<Abi, Map<string, unknown>>();
+  decodedEvents.set(receipt, byAbi);
+  const byAddress = byAbi.get(abi) ?? new Map<string, unknown>();
+  byAbi.set(abi, byAddress);
+  const key = address.toLowerCase();
+  const cached = byAddress.get(key) as ReturnType<typeof parseEventLogs<abi>> | undefined;
+  if (cached) return cached;
+  const events = parseEventLogs({ abi, logs: receipt.logs.filter((log) => isAddressEqual(log.address, address)) });
+  byAddress.set(key, events);
+  return events;
 }
 
 const stepReceipt = (step: DeliveryStep, receipt: TransactionReceipt): StepReceipt => ({
