@@ -1,8 +1,8 @@
-import { setTimeout as delay } from "node:timers/promises";
 import { type AbiEvent, type Address, createPublicClient, getAddress, webSocket } from "viem";
 import type { MessageStore, NewMessage, SeenDelivery, StreamRangeOutcome } from "../storage/index.ts";
 import type { Lane, LogObserver } from "./lane.ts";
 import type { EngineChain } from "./network.ts";
+import { WakeablePause } from "./pause.ts";
 
 /** Blocks read per log query: within what public RPCs accept. */
 const MAX_BLOCK_RANGE = 2_000n;
@@ -50,8 +50,8 @@ export class ChainWatcher {
   private running: Promise<void> | undefined;
   private stopping = false;
   private wake = new AbortController();
-  /** Aborted when the node announces a block: the pause between polls ends early. */
-  private nextHead = new AbortController();
+  /** Woken when the node announces a block: the pause between polls ends early. */
+  private readonly nextHead = new WakeablePause();
   private unwatchHeads: (() => Promise<void>) | undefined;
   /** The head of the last poll that read every lane to the end. */
   private readThrough: bigint | undefined;
@@ -197,7 +197,7 @@ export class ChainWatcher {
     const unwatch = client.watchBlockNumber({
       onBlockNumber: (blockNumber) => {
         if (this.announcedHead === undefined || blockNumber > this.announcedHead) this.announcedHead = blockNumber;
-        this.nextHead.abort();
+        this.nextHead.wake();
       },
       onError: (error) => {
         const failure = new Error(`head subscription: ${error.message.split("\n")[0]}`, { cause: error });
@@ -213,8 +213,8 @@ export class ChainWatcher {
   private async loop(): Promise<void> {
     while (!this.stopping) {
       let pause = this.chain.config.pollIntervalMs;
-      // Renewed before reading: a head announced while this poll runs calls for the next one at once.
-      this.nextHead = new AbortController();
+      // Armed before reading: a head announced while this poll runs calls for the next one at once.
+      this.nextHead.arm();
       try {
         await this.poll();
         this.status.consecutiveErrors = 0;
@@ -226,11 +226,8 @@ export class ChainWatcher {
         this.options.events?.onPollError?.(this.chain, failure);
         pause = Math.min(MAX_BACKOFF_MS, pause * 2 ** Math.min(this.status.consecutiveErrors, 10));
       }
-      const stopOrHead =
-        this.status.consecutiveErrors > 0
-          ? this.wake.signal
-          : AbortSignal.any([this.wake.signal, this.nextHead.signal]);
-      await delay(pause, undefined, { signal: stopOrHead }).catch(() => {});
+      // After a failure only the backoff counts: a new head does not end it.
+      await this.nextHead.sleep(pause, this.wake.signal, this.status.consecutiveErrors === 0);
     }
   }
 }

@@ -1,4 +1,3 @@
-import { setTimeout as delay } from "node:timers/promises";
 import {
   type MessageStore,
   type NewSignature,
@@ -8,6 +7,7 @@ import {
   type Transport,
 } from "../storage/index.ts";
 import { DeliveryDeferred, type DeliveryProgress, type DeliveryResult, type Lane } from "./lane.ts";
+import { WakeablePause } from "./pause.ts";
 
 export interface WorkerEvents {
   onDelivered?(message: StoredMessage, result: DeliveryResult): void;
@@ -63,7 +63,8 @@ export class DeliveryWorker {
   private running: Promise<void> | undefined;
   private stopping = false;
   private wake = new AbortController();
-  private idle = new AbortController();
+  /** Woken when work arrives (stored messages, a freed slot): the idle pause ends early. */
+  private readonly idle = new WakeablePause();
 
   constructor(private readonly options: DeliveryWorkerOptions) {
     this.lanes = new Map(options.lanes.map((lane) => [lane.transport, lane]));
@@ -85,7 +86,7 @@ export class DeliveryWorker {
 
   /** New work arrived (the watcher stored messages): end the idle pause now instead of at its end. */
   wakeUp(): void {
-    this.idle.abort();
+    this.idle.wake();
   }
 
   /** Finishes the messages in progress, leaves the claimed ones not started yet, and stops. */
@@ -100,6 +101,8 @@ export class DeliveryWorker {
 
   private async loop(): Promise<void> {
     while (!this.stopping) {
+      // Armed before claiming: work that arrives while the claim runs ends the pause that follows it.
+      this.idle.arm();
       const room = this.options.batchSize - this.waitingCount();
       let claimed = 0;
       if (room > 0) {
@@ -111,9 +114,7 @@ export class DeliveryWorker {
       }
       if (claimed === 0 && !this.stopping) {
         // Until the pause ends, new work is stored (wakeUp) or a delivery frees a slot.
-        this.idle = new AbortController();
-        const stopOrWork = AbortSignal.any([this.wake.signal, this.idle.signal]);
-        await delay(this.options.idleMs, undefined, { signal: stopOrWork }).catch(() => {});
+        await this.idle.sleep(this.options.idleMs, this.wake.signal);
       }
     }
   }
@@ -158,7 +159,7 @@ export class DeliveryWorker {
             this.inFlight.delete(working);
             queued.settle();
             this.startWhatFits();
-            this.idle.abort();
+            this.idle.wake();
           });
         this.inFlight.add(working);
       }
