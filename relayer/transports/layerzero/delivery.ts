@@ -548,46 +548,68 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
   };
 
   // Per path, the highest nonce up to which every nonce is known verified (the endpoint's inboundNonce as
-  // last read, carried forward by this instance's own verifications): it only grows, so a packet whose
-  // predecessors are all in it executes without asking the endpoint again.
+  // last read, carried forward by the verifications this instance saw land): it only grows, so a packet whose
+  // predecessors are all in it executes without asking the endpoint again. Batches verify a path's packets out
+  // of order, so the nonces known verified above it wait in a set until the gap below them closes.
   const verifiedThrough = new Map<string, bigint>();
+  const verifiedAbove = new Map<string, Set<bigint>>();
   const pathKey = (destination: LayerZeroChain, packet: Packet) =>
     `${destination.chainId}:${packet.srcEid}:${packet.sender.toLowerCase()}:${packet.receiver.toLowerCase()}`;
+  const closeGaps = (path: string) => {
+    const above = verifiedAbove.get(path);
+    if (!above) return;
+    let through = verifiedThrough.get(path) ?? 0n;
+    while (above.delete(through + 1n)) through += 1n;
+    for (const nonce of above) if (nonce <= through) above.delete(nonce);
+    if (above.size === 0) verifiedAbove.delete(path);
+    verifiedThrough.set(path, through);
+  };
+  const noteVerified = (path: string, nonce: bigint) => {
+    if (nonce <= (verifiedThrough.get(path) ?? 0n)) return;
+    const above = verifiedAbove.get(path) ?? new Set<bigint>();
+    verifiedAbove.set(path, above.add(nonce));
+    closeGaps(path);
+  };
   const noteVerifiedThrough = (path: string, nonce: bigint) => {
     if (nonce > (verifiedThrough.get(path) ?? 0n)) verifiedThrough.set(path, nonce);
+    closeGaps(path);
   };
 
   /**
-   * Resolves once the endpoint counts every nonce up to the packet's as verified (its `inboundNonce`), or
-   * after `PREDECESSOR_WAIT_MS`: then the execution is tried anyway and reports what is missing.
+   * Resolves once every nonce up to the packet's is verified (the caller noted the packet's own verification),
+   * or after `PREDECESSOR_WAIT_MS`: then the execution is tried anyway and reports what is
+   * missing. A verification this instance lands wakes the waiters to look at what it knows; the endpoint is
+   * read at first and then every `PREDECESSOR_RECHECK_MS`, for predecessors another operator verified — not
+   * on every wake, which under load cost each waiting packet a read per verification landed.
    */
   async function predecessorsVerified(sent: SentPacket): Promise<void> {
     const destination = destinationOf(sent);
     const { packet } = sent;
     const path = pathKey(destination, packet);
-    // Every earlier nonce was seen verified and this packet's verification just landed: no need to ask.
-    if ((verifiedThrough.get(path) ?? 0n) >= packet.nonce - 1n) {
-      noteVerifiedThrough(path, packet.nonce);
-      return;
-    }
+    const ready = () => (verifiedThrough.get(path) ?? 0n) >= packet.nonce;
+    if (ready()) return;
     const deadline = Date.now() + PREDECESSOR_WAIT_MS;
+    let readEndpoint = true;
     for (;;) {
-      const through = await destination.publicClient.readContract({
-        address: destination.contracts.endpoint,
-        abi: endpointV2Abi,
-        functionName: "inboundNonce",
-        args: [packet.receiver, packet.srcEid, packet.sender],
-      });
-      noteVerifiedThrough(path, through);
-      if (through >= packet.nonce || Date.now() >= deadline) return;
-      await new Promise<void>((resolve) => {
-        const wake = () => {
+      if (readEndpoint) {
+        const through = await destination.publicClient.readContract({
+          address: destination.contracts.endpoint,
+          abi: endpointV2Abi,
+          functionName: "inboundNonce",
+          args: [packet.receiver, packet.srcEid, packet.sender],
+        });
+        noteVerifiedThrough(path, through);
+      }
+      if (ready() || Date.now() >= deadline) return;
+      readEndpoint = await new Promise<boolean>((resolve) => {
+        const wake = (timedOut: boolean) => {
           clearTimeout(timer);
-          verificationWaiters.delete(wake);
-          resolve();
+          verificationWaiters.delete(announced);
+          resolve(timedOut);
         };
-        const timer = setTimeout(wake, PREDECESSOR_RECHECK_MS);
-        verificationWaiters.add(wake);
+        const announced = () => wake(false);
+        const timer = setTimeout(() => wake(true), PREDECESSOR_RECHECK_MS);
+        verificationWaiters.add(announced);
       });
     }
   }
@@ -647,6 +669,8 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
     if (initial !== "committed" && steps.at(-1)?.step !== "verifyAndCommit") {
       record(await unlessAlreadyPast(sent, ["committed", "delivered"], () => commit(sent)));
     }
+    // Noted before the waiters look: this packet may be the gap they wait on.
+    noteVerified(pathKey(destination, sent.packet), sent.packet.nonce);
     if (steps.length > 0) announceVerification();
     await predecessorsVerified(sent);
     record(await unlessAlreadyPast(sent, ["delivered"], () => execute(sent)));
