@@ -2,7 +2,7 @@ import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { keepAliveHttp } from "./peer-http.ts";
+import { keepAliveHttp, MAX_ANSWER_BYTES } from "./peer-http.ts";
 
 describe("keepAliveHttp", () => {
   const servers: http.Server[] = [];
@@ -50,6 +50,15 @@ describe("keepAliveHttp", () => {
     server.close();
     await once(server, "close");
     await expect(keepAliveHttp({ url: closed, method: "GET", timeoutMs: 1_000 })).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it("fails on an answer larger than MAX_ANSWER_BYTES instead of reading it all", async () => {
+    const url = await serve((_request, response) => {
+      response.end("x".repeat(MAX_ANSWER_BYTES + 1));
+    });
+    await expect(keepAliveHttp({ url, method: "GET", timeoutMs: 2_000 })).rejects.toThrow(
+      `answer larger than ${MAX_ANSWER_BYTES} bytes`,
+    );
   });
 
   it("sends a request again on a fresh connection when the peer dropped the kept-open one", async () => {

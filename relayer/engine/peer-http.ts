@@ -43,6 +43,13 @@ export const keepAliveHttp: PeerHttp = async (request) => {
 
 class StaleConnectionError extends Error {}
 
+/**
+ * The most of an answer read: a full batch of 64 attestation answers is under 50 KB. A peer streaming more is broken,
+ * and unbounded it would fill memory within the timeout, or past 512 MiB fail to become a string, which in the
+ * `end` listener is an uncaught exception that ends the process.
+ */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
+
 function exchange({ url, method, body, timeoutMs }: PeerHttpRequest): Promise<PeerHttpResponse> {
   const transport = url.protocol === "https:" ? https : http;
   const agent = url.protocol === "https:" ? agents["https:"] : agents["http:"];
@@ -58,7 +65,12 @@ function exchange({ url, method, body, timeoutMs }: PeerHttpRequest): Promise<Pe
     };
     const outgoing = transport.request(url, { method, agent, headers }, (incoming) => {
       const chunks: Buffer[] = [];
-      incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
+      let received = 0;
+      incoming.on("data", (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > MAX_ANSWER_BYTES) outgoing.destroy(new Error(`answer larger than ${MAX_ANSWER_BYTES} bytes`));
+        else chunks.push(chunk);
+      });
       incoming.on("end", () =>
         settle(() => resolve({ status: incoming.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") })),
       );

@@ -81,6 +81,37 @@ describe("SQLite driver: statements outside a transaction", () => {
     expect(await labels()).toEqual(["one", "two", "three"]);
   });
 
+  it("asked together, one that makes SQLite roll the whole transaction back costs the others nothing", async () => {
+    // A one-row write that finds the disk full ends the whole transaction, savepoints included.
+    const [{ page_count: pages } = {}] = await driver.rows("PRAGMA page_count");
+    await driver.rows(`PRAGMA max_page_count = ${Number(pages) + 2}`);
+    const busy = driver.transaction(() => new Promise((resolve) => setTimeout(resolve, 20)));
+    const grouped = [
+      driver.run("INSERT INTO items (label) VALUES ('before')"),
+      driver.run("INSERT INTO items (label) VALUES ($1)", ["z".repeat(20_000)]),
+      driver.run("INSERT INTO items (label) VALUES ('after')"),
+    ];
+    await busy;
+    const outcomes = await Promise.allSettled(grouped);
+    expect(outcomes.map((outcome) => (outcome.status === "fulfilled" ? outcome.value : "rejected"))).toEqual([
+      1,
+      "rejected",
+      1,
+    ]);
+    expect((outcomes[1] as PromiseRejectedResult).reason.message).toMatch(/full/);
+    expect(await labels()).toEqual(["before", "after"]);
+  });
+
+  it("asked together after the driver closed, are refused", async () => {
+    await driver.close();
+    const timedOut = new Promise((resolve) => setTimeout(() => resolve("unsettled"), 1_000));
+    const grouped = [
+      driver.run("INSERT INTO items (label) VALUES ('a')"),
+      driver.run("INSERT INTO items (label) VALUES ('b')"),
+    ].map((running) => Promise.race([running.then(String, (error: Error) => error.message), timedOut]));
+    expect(await Promise.all(grouped)).toEqual(Array(2).fill("SQLite statement failed: database is not open"));
+  });
+
   it("alone, a failing statement is refused with the statement's error", async () => {
     await driver.run("INSERT INTO items (label) VALUES ('x')");
     await expect(driver.run("INSERT INTO items (label) VALUES ('x')")).rejects.toThrow(/UNIQUE constraint failed/);

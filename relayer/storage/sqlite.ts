@@ -104,12 +104,20 @@ export function openSqliteDriver(path: string): SqlDriver {
     const changes: (number | Error)[] = [];
     try {
       prepare("BEGIN IMMEDIATE").run();
-      for (const { sql, params } of members) {
+      for (const member of members) {
         prepare("SAVEPOINT grouped").run();
         try {
-          changes.push(Number(prepare(sql).run(...params).changes));
+          const changed = Number(prepare(member.sql).run(...member.params).changes);
           prepare("RELEASE grouped").run();
+          changes.push(changed);
         } catch (error) {
+          if (!database.isTransaction) {
+            // SQLite rolled the whole transaction back (disk full, I/O error, OR ROLLBACK): the others' work went
+            // with it before they were told anything, so they go again without this one, as alone they would.
+            member.settle(() => attempt(member.sql, () => throwError(error)));
+            commitGroup(members.filter((other) => other !== member));
+            return;
+          }
           changes.push(error instanceof Error ? error : new Error(String(error)));
           prepare("ROLLBACK TO grouped").run();
           prepare("RELEASE grouped").run();
@@ -117,7 +125,11 @@ export function openSqliteDriver(path: string): SqlDriver {
       }
       prepare("COMMIT").run();
     } catch (error) {
-      if (database.isTransaction) prepare("ROLLBACK").run();
+      try {
+        if (database.isTransaction) prepare("ROLLBACK").run();
+      } catch {
+        // A closed database or a failed rollback: `error` is the one that matters, and every member must hear it.
+      }
       for (const member of members) member.settle(() => attempt(member.sql, () => throwError(error)));
       return;
     }
