@@ -93,7 +93,11 @@ export class Attestor {
     }
     let signed: SignedCheckpoint;
     try {
-      signed = await validator.sign(request.messageId, request.index);
+      // Only a message this operator's watcher stored may be rebuilt from the origin's logs.
+      signed = await validator.sign(request.messageId, {
+        mayRebuild: async () =>
+          (await this.store.getMessage({ transport: "hyperlane", messageId: request.messageId })) !== undefined,
+      });
     } catch (error) {
       if (error instanceof HyperlaneTransportError && error.kind === "CheckpointUnavailable") {
         throw new AttestationRefusedError(error.message);
@@ -119,7 +123,12 @@ export class Attestor {
       const written = new Promise<void>((resolve, reject) => {
         setImmediate(() => {
           this.pendingKeeps = undefined;
-          this.store.keepSignatures(entries).then(() => resolve(), reject);
+          // In key order: two instances of one operator sharing a PostgreSQL schema then lock rows in the same
+          // order and cannot deadlock each other.
+          entries.sort((a, b) => compareKeys(a.key, b.key));
+          Promise.resolve()
+            .then(() => this.store.keepSignatures(entries))
+            .then(() => resolve(), reject);
         });
       });
       this.pendingKeeps = { entries, written };
@@ -128,3 +137,8 @@ export class Attestor {
     return this.pendingKeeps.written;
   }
 }
+
+const compareKeys = (a: MessageKey, b: MessageKey): number => {
+  const [left, right] = [`${a.transport}:${a.messageId.toLowerCase()}`, `${b.transport}:${b.messageId.toLowerCase()}`];
+  return left < right ? -1 : left > right ? 1 : 0;
+};

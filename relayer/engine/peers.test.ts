@@ -326,7 +326,7 @@ describe("PeerClient coalescing", () => {
     expect(received[1]?.body.requests).toEqual(
       [2, 3, 4].map((n) => ({
         kind: "hyperlane",
-        request: { origin: CHECKPOINT.origin, merkleTreeHook: zeroAddress, messageId: hash(n), index: 0 },
+        request: { origin: CHECKPOINT.origin, merkleTreeHook: zeroAddress, messageId: hash(n) },
       })),
     );
     // Nothing in flight any more: the next request goes alone again.

@@ -35,8 +35,6 @@ export const checkpointRequestJson = z.strictObject({
   origin: z.number().int().nonnegative(),
   merkleTreeHook: address,
   messageId: bytes32,
-  /** The leaf the asker read for the message: spares the validator a scan for one it cannot have held. */
-  index: z.number().int().nonnegative().optional(),
 });
 export type CheckpointRequestJson = z.output<typeof checkpointRequestJson>;
 
@@ -194,12 +192,7 @@ export class PeerClient {
   readonly hyperlane: CheckpointSignatureSource = async (request: CheckpointRequest) => {
     const ownIsInSet = request.validators.some((validator) => isAddressEqual(validator, this.options.self));
     const wanted = request.threshold - (ownIsInSet ? 1 : 0);
-    const body = {
-      origin: request.origin,
-      merkleTreeHook: request.merkleTreeHook,
-      messageId: request.messageId,
-      index: request.index,
-    };
+    const body = { origin: request.origin, merkleTreeHook: request.merkleTreeHook, messageId: request.messageId };
     // Only the ISM's validators can count towards its threshold: other peers are not asked.
     const inSet = (peer: Peer) => request.validators.some((validator) => isAddressEqual(validator, peer.address));
     return this.gather(

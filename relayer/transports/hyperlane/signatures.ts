@@ -29,7 +29,7 @@ export function validatorSignatureSource(validator: HyperlaneValidator): Checkpo
       validator.origin === request.origin &&
       isAddressEqual(validator.merkleTreeHook, request.merkleTreeHook) &&
       request.validators.some((address) => isAddressEqual(address, validator.address));
-    return serves ? [await validator.sign(request.messageId, request.index)] : [];
+    return serves ? [await validator.sign(request.messageId, { index: request.index })] : [];
   };
 }
 

@@ -138,14 +138,22 @@ export class HyperlaneValidator {
 
   /**
    * Signs the checkpoint of `messageId`, syncing first if the message is not in the local tree yet, and
-   * rebuilding it from the origin's logs if it is no longer retained. `index`, the leaf the asker says the
-   * message has, spares that scan for a message that cannot have been evicted (an unknown or made-up one).
+   * rebuilding it from the origin's logs if it is no longer retained. That scan reads the origin's history, so
+   * it runs only for a message that may really have been evicted: `index`, the message's leaf when the caller
+   * knows it, must be below the evicted ones, and `mayRebuild` (e.g. "my watcher stored this message") must
+   * agree — an unknown or made-up id from a peer costs no scan.
    */
-  async sign(messageId: Hex, index?: number): Promise<SignedCheckpoint> {
+  async sign(
+    messageId: Hex,
+    options: { index?: number | undefined; mayRebuild?: () => Promise<boolean> } = {},
+  ): Promise<SignedCheckpoint> {
     if (!this.checkpointOf(messageId)) await this.sync();
     let checkpoint = this.checkpointOf(messageId);
+    const { index, mayRebuild } = options;
     const mayBeEvicted = index === undefined ? this.evictedBelowIndex > 0 : index < this.evictedBelowIndex;
-    if (!checkpoint && mayBeEvicted) checkpoint = await this.rebuild(messageId);
+    if (!checkpoint && mayBeEvicted && (mayRebuild === undefined || (await mayRebuild()))) {
+      checkpoint = await this.rebuild(messageId);
+    }
     if (!checkpoint) {
       throw new HyperlaneTransportError(
         "CheckpointUnavailable",

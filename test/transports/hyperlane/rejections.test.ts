@@ -271,10 +271,14 @@ describe("Hyperlane route rejections", () => {
     });
     await counted.sync();
     const readsAfterSync = logReads;
-    await expectTransportError(counted.sign(unknownId, counted.count - 1), "CheckpointUnavailable");
+    await expectTransportError(counted.sign(unknownId, { index: counted.count - 1 }), "CheckpointUnavailable");
     expect(logReads).toBe(readsAfterSync);
-    await expectTransportError(counted.sign(unknownId, 0), "CheckpointUnavailable");
+    await expectTransportError(counted.sign(unknownId, { index: 0 }), "CheckpointUnavailable");
     expect(logReads).toBeGreaterThan(readsAfterSync);
+    // A peer's request for a message this operator never stored: no scan either (the attestor's check).
+    const readsBefore = logReads;
+    await expectTransportError(counted.sign(unknownId, { mayRebuild: async () => false }), "CheckpointUnavailable");
+    expect(logReads).toBe(readsBefore);
 
     // The live tree goes on where it stood.
     const next = await kit.sendFromSpokeA(kit.report());
