@@ -28,11 +28,12 @@ const TRADERS = byScale({ short: 4, full: 8 });
 const KILL_EVERY_MS = byScale<[number, number]>({ short: [500, 2_000], full: [500, 3_000] });
 const DOWN_MS: [number, number] = [100, 1_500];
 /**
- * After each of a trader's transactions: the traffic spans ~15 s (short; ~90 s full) whatever the relayers' speed, so the kills land
- * while messages are still coming (unpaced, a fast relayer had the 300 delivered in 8 s, after two kills), and both
+ * After each of a trader's transactions: the traffic spans ~24 s (short; ~90 s full) whatever the relayers' speed, so the kills land
+ * while messages are still coming (unpaced, a fast relayer had the 300 delivered in 8 s, after two kills; paced at
+ * 500 ms, a faster one had them in 15 s after three — a kill cycle with its restart takes ~3–5 s), and both
  * instances sharing a PostgreSQL store are up long enough to deliver some (unpaced, one once delivered none).
  */
-const TRAFFIC_PACE_MS = byScale({ short: 500, full: 2_500 });
+const TRAFFIC_PACE_MS = byScale({ short: 800, full: 2_500 });
 /** The primary's leases outlive a SIGKILL: a short lease lets its restarted self take them back soon. */
 const LEASE_MS = 3_000;
 const DRAIN_TIMEOUT_MS = byScale({ short: 420_000, full: 1_200_000 });
