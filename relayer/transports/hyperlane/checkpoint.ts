@@ -27,10 +27,24 @@ export interface SignedCheckpoint {
 export const SIGNATURE_LENGTH = 65;
 
 /** keccak256(abi.encodePacked(uint32 origin, bytes32 merkleTreeHook, "HYPERLANE")), as CheckpointLib.domainHash. */
+/**
+ * By origin and hook: a relayer signs and checks checkpoints of a handful of trees, each many times. Bounded, as
+ * a peer's answer can name any tree.
+ */
+const domainHashes = new Map<string, Hex>();
+const MAX_DOMAIN_HASHES = 64;
+
 export function checkpointDomainHash(origin: number, merkleTreeHook: Address): Hex {
-  return keccak256(
-    concat([numberToHex(origin, { size: 4 }), addressToBytes32(merkleTreeHook), stringToHex("HYPERLANE")]),
-  );
+  const key = `${origin}:${merkleTreeHook.toLowerCase()}`;
+  let hash = domainHashes.get(key);
+  if (hash === undefined) {
+    hash = keccak256(
+      concat([numberToHex(origin, { size: 4 }), addressToBytes32(merkleTreeHook), stringToHex("HYPERLANE")]),
+    );
+    if (domainHashes.size >= MAX_DOMAIN_HASHES) domainHashes.clear();
+    domainHashes.set(key, hash);
+  }
+  return hash;
 }
 
 /** The 32 bytes a validator signs as an EIP-191 message (CheckpointLib.digest before the EIP-191 prefix). */
