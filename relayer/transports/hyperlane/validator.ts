@@ -237,6 +237,12 @@ export class HyperlaneValidator {
    */
   private async rebuildEvicted(messageIds: ReadonlySet<string>): Promise<Map<string, Checkpoint>> {
     const found = new Map<string, Checkpoint>();
+    // Asked for while the rebuild before this one ran, which kept them again: no second scan for those.
+    for (const key of messageIds) {
+      const kept = this.checkpointOf(key as Hex);
+      if (kept) found.set(key, kept);
+    }
+    if (found.size === messageIds.size) return found;
     const leaves = this.evictedBelowIndex;
     const tree = new IncrementalMerkleTree();
     for (const [from, to] of blockRanges(this.fromBlock, this.nextBlock - 1n, this.maxBlockRange)) {
