@@ -141,6 +141,29 @@ describe("Attestor: LayerZero packets its watcher stored", () => {
     expect((await store.listSignatures({ transport: "layerzero", messageId: sent.packet.guid })).length).toBe(2);
   });
 
+  it("keeps the signatures of answers given in one turn with one store call, those of unknown packets not", async () => {
+    const packets = [await sentFromSpokeA(), await sentFromSpokeA(), await sentFromSpokeA()];
+    for (const { sent } of packets.slice(0, 2)) await storeAsWatched(sent);
+    const keepCalls: number[] = [];
+    const keepSignatures = store.keepSignatures.bind(store);
+    store.keepSignatures = (entries) => {
+      keepCalls.push(entries.length);
+      return keepSignatures(entries);
+    };
+    const operator = attestor();
+    await Promise.all(packets.map(({ request }) => operator.layerZero(request)));
+    // Two instructions (verify, commit) per packet: the two stored packets are answered from the store in the same
+    // turn and kept together; the third, checked on the source node, is answered later and kept (as nothing) alone.
+    expect(keepCalls).toEqual([4, 2]);
+    const kept = await Promise.all(
+      packets.map(
+        async ({ sent }) =>
+          (await store.listSignatures({ transport: "layerzero", messageId: sent.packet.guid })).length,
+      ),
+    );
+    expect(kept).toEqual([2, 2, 0]);
+  });
+
   it("still checks the instructions of a stored packet", async () => {
     const { sent, request } = await sentFromSpokeA();
     await storeAsWatched(sent);
