@@ -60,6 +60,8 @@ export class HyperlaneValidator {
   private readonly checkpoints = new Map<string, Checkpoint | PendingCheckpoint>();
   /** Every checkpoint dropped from `checkpoints` had a leaf index below this. */
   private evictedBelowIndex = 0;
+  /** Leaves the hook's own root and count confirmed (checked after the sync that read them): only those are signed. */
+  private checkedLeaves = 0;
   /** Rebuilds run one at a time, each for every message asked for while the one before it ran. */
   private rebuildQueue: Promise<unknown> = Promise.resolve();
   private nextRebuild?: { messageIds: Set<string>; found: Promise<Map<string, Checkpoint>> };
@@ -118,7 +120,7 @@ export class HyperlaneValidator {
       );
       for (const log of inserted) this.insert(log.args.messageId, log.args.index, log.blockNumber as bigint);
       this.nextBlock = toBlock + 1n;
-      if (inserted.length > 0) await this.checkAgainstHook(toBlock);
+      if (inserted.length > 0 || this.checkedLeaves < this.tree.count) await this.checkAgainstHook(toBlock);
       return this.tree.count;
     });
     this.syncQueue = run.catch(() => {});
@@ -129,7 +131,9 @@ export class HyperlaneValidator {
   checkpointOf(messageId: Hex): Checkpoint | undefined {
     const key = messageId.toLowerCase();
     const entry = this.checkpoints.get(key);
-    if (!entry || !("frontier" in entry)) return entry;
+    // A leaf the hook has not confirmed yet (the check after its sync failed) is not signed.
+    if (!entry || entry.index >= this.checkedLeaves) return undefined;
+    if (!("frontier" in entry)) return entry;
     const { frontier, ...rest } = entry;
     const checkpoint: Checkpoint = { ...rest, root: rootOf(frontier) };
     this.checkpoints.set(key, checkpoint);
@@ -153,6 +157,7 @@ export class HyperlaneValidator {
     const mayBeEvicted = index === undefined ? this.evictedBelowIndex > 0 : index < this.evictedBelowIndex;
     if (!checkpoint && mayBeEvicted && (mayRebuild === undefined || (await mayRebuild()))) {
       checkpoint = await this.rebuild(messageId);
+      if (checkpoint && checkpoint.index >= this.checkedLeaves) checkpoint = undefined;
     }
     if (!checkpoint) {
       throw new HyperlaneTransportError(
@@ -166,7 +171,10 @@ export class HyperlaneValidator {
 
   private async syncOnce(): Promise<number> {
     const toBlock = await confirmedHead(this.client, this.confirmations);
-    if (toBlock === undefined || toBlock < this.nextBlock) return this.tree.count;
+    if (toBlock === undefined || toBlock < this.nextBlock) {
+      if (this.checkedLeaves < this.tree.count) await this.checkAgainstHook(this.nextBlock - 1n);
+      return this.tree.count;
+    }
     for (const [from, to] of blockRanges(this.nextBlock, toBlock, this.maxBlockRange)) {
       const logs = await this.insertionsIn(from, to);
       for (const log of logs) this.insert(log.args.messageId, log.args.index, log.blockNumber);
@@ -282,7 +290,9 @@ export class HyperlaneValidator {
       this.client.readContract({ ...hook, functionName: "root" }),
     ]);
     const localRoot = this.tree.root();
-    if (count !== this.tree.count || root !== localRoot) {
+    if (count === this.tree.count && root === localRoot) {
+      this.checkedLeaves = this.tree.count;
+    } else {
       throw this.discardTree(
         "MerkleTreeMismatch",
         `local tree (${this.tree.count} leaves) differs from hook ${this.merkleTreeHook} (${count} leaves) at block ${blockNumber}`,
@@ -311,6 +321,7 @@ export class HyperlaneValidator {
     this.tree = new IncrementalMerkleTree();
     this.checkpoints.clear();
     this.evictedBelowIndex = 0;
+    this.checkedLeaves = 0;
     this.nextBlock = this.fromBlock;
     return new HyperlaneTransportError(...args);
   }

@@ -287,6 +287,31 @@ describe("Hyperlane route rejections", () => {
     expect(validator.retainedCheckpoints).toBeLessThanOrEqual(bound);
   });
 
+  it("a validator signs no leaf its hook has not confirmed: a failed check holds them until one passes", async () => {
+    const { publicClient } = spokeAChain.config;
+    let hookReadsFail = false;
+    const validator = spokeAValidator({
+      client: new Proxy(publicClient, {
+        get: (target, property, receiver) =>
+          property === "readContract"
+            ? (args: Parameters<typeof publicClient.readContract>[0]) =>
+                hookReadsFail ? Promise.reject(new Error("node down")) : target.readContract(args)
+            : Reflect.get(target, property, receiver),
+      }),
+    });
+    await validator.sync();
+    hookReadsFail = true;
+    const message = await kit.sendFromSpokeA(kit.report());
+    // The sync reads the new leaf, then cannot check it against the hook.
+    await expect(validator.sync()).rejects.toThrow("node down");
+    expect(validator.count).toBe(message.index + 1);
+    // Asked to sign it, the validator checks again first, which still fails: nothing is signed.
+    await expect(validator.sign(message.id)).rejects.toThrow("node down");
+    hookReadsFail = false;
+    // No new block: the next sync only checks what it holds, and then signs it.
+    expect((await validator.sign(message.id)).checkpoint.index).toBe(message.index);
+  });
+
   it("a deliverer waits for its confirmations before relaying", async () => {
     const fromBlock = (await spokeAChain.config.publicClient.getBlockNumber()) + 1n;
     const patient = createDeliverer(world.chains, "spokeA", world.validators.spokeA, { confirmations: 3, fromBlock });
