@@ -114,7 +114,9 @@ export function openSqliteDriver(path: string): SqlDriver {
           if (!database.isTransaction) {
             // SQLite rolled the whole transaction back (disk full, I/O error, OR ROLLBACK): the others' work went
             // with it before they were told anything, so they go again without this one, as alone they would.
-            member.settle(() => attempt(member.sql, () => throwError(error)));
+            member.settle(() => {
+              throw queryFailed(member.sql, error);
+            });
             commitGroup(members.filter((other) => other !== member));
             return;
           }
@@ -130,12 +132,19 @@ export function openSqliteDriver(path: string): SqlDriver {
       } catch {
         // A closed database or a failed rollback: `error` is the one that matters, and every member must hear it.
       }
-      for (const member of members) member.settle(() => attempt(member.sql, () => throwError(error)));
+      for (const member of members) {
+        member.settle(() => {
+          throw queryFailed(member.sql, error);
+        });
+      }
       return;
     }
     members.forEach((member, index) => {
       const outcome = changes[index] as number | Error;
-      member.settle(() => attempt(member.sql, () => (outcome instanceof Error ? throwError(outcome) : outcome)));
+      member.settle(() => {
+        if (outcome instanceof Error) throw queryFailed(member.sql, outcome);
+        return outcome;
+      });
     });
   };
   let closed = false;
@@ -175,15 +184,15 @@ function attempt<T>(sql: string, statement: () => T): T {
   try {
     return statement();
   } catch (error) {
-    throw new StoreError("QueryFailed", `SQLite statement failed: ${messageOf(error)}`, {
-      cause: error,
-      details: { sql },
-    });
+    throw queryFailed(sql, error);
   }
 }
 
-function throwError(error: unknown): never {
-  throw error;
+function queryFailed(sql: string, error: unknown): StoreError {
+  return new StoreError("QueryFailed", `SQLite statement failed: ${messageOf(error)}`, {
+    cause: error,
+    details: { sql },
+  });
 }
 
 function messageOf(error: unknown): string {

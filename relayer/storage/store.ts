@@ -93,15 +93,15 @@ const stream = z.string().min(1, "must not be empty");
 const workerId = z.string().min(1, "must not be empty").max(200);
 const messageType = z.enum(Object.keys(MESSAGE_TYPE) as [MessageTypeName, ...MessageTypeName[]]);
 
+// Built once: zod schemas cost far more to construct than to run, and these run on every watcher poll.
 const hash = hexBytes(32);
-/** Built once: zod schemas cost far more to construct than to run, and these run on every watcher poll. */
 const optionalDate = z.date().optional();
 const keySchema = z.object({ transport: z.enum(TRANSPORTS), messageId: hash });
-const seenDeliverySchema = keySchema.extend({ deliveryTxHash: hexBytes(32) });
+const seenDeliverySchema = keySchema.extend({ deliveryTxHash: hash });
 const newMessageSchema = keySchema.extend({
   originChainId: chainId,
   destinationChainId: chainId,
-  sourceTxHash: hexBytes(32),
+  sourceTxHash: hash,
   blockNumber,
   logIndex: z.int().nonnegative(),
   payload: hexData,
@@ -113,8 +113,8 @@ const claimSchema = z.object({
   limit: z.int().min(1).max(CLAIM_LIMIT_MAX),
   leaseMs: z.int().positive(),
 });
-const signatureSchema = z.object({ signer: hexBytes(20), digest: hexBytes(32), signature: hexData });
-const signatureFilterSchema = z.object({ signer: hexBytes(20).optional(), digest: hexBytes(32).optional() });
+const signatureSchema = z.object({ signer: hexBytes(20), digest: hash, signature: hexData });
+const signatureFilterSchema = z.object({ signer: hexBytes(20).optional(), digest: hash.optional() });
 const cursorSchema = z.object({ chainId, stream, block: blockNumber });
 const blockRangeSchema = z.object({
   chainId,

@@ -157,7 +157,6 @@ export class HyperlaneValidator {
     const mayBeEvicted = index === undefined ? this.evictedBelowIndex > 0 : index < this.evictedBelowIndex;
     if (!checkpoint && mayBeEvicted && (mayRebuild === undefined || (await mayRebuild()))) {
       checkpoint = await this.rebuild(messageId);
-      if (checkpoint && checkpoint.index >= this.checkedLeaves) checkpoint = undefined;
     }
     if (!checkpoint) {
       throw new HyperlaneTransportError(
@@ -251,7 +250,8 @@ export class HyperlaneValidator {
       if (kept) found.set(key, kept);
     }
     if (found.size === messageIds.size) return found;
-    const leaves = this.evictedBelowIndex;
+    // Only leaves the hook confirmed, as for the live tree.
+    const leaves = Math.min(this.evictedBelowIndex, this.checkedLeaves);
     const tree = new IncrementalMerkleTree();
     for (const [from, to] of blockRanges(this.fromBlock, this.nextBlock - 1n, this.maxBlockRange)) {
       for (const { args, blockNumber } of await this.insertionsIn(from, to)) {

@@ -577,10 +577,10 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
 
   /**
    * Resolves once every nonce up to the packet's is verified (the caller noted the packet's own verification),
-   * or after `PREDECESSOR_WAIT_MS`: then the execution is tried anyway and reports what is
-   * missing. A verification this instance lands wakes the waiters to look at what it knows; the endpoint is
-   * read at first and then every `PREDECESSOR_RECHECK_MS`, for predecessors another operator verified — not
-   * on every wake, which under load cost each waiting packet a read per verification landed.
+   * or after `PREDECESSOR_WAIT_MS`: then the execution is tried anyway and reports what is missing. A
+   * verification this instance lands wakes the waiters to look at what it knows; the endpoint is read at first
+   * and then every `PREDECESSOR_RECHECK_MS`, for predecessors another operator verified — not on every wake,
+   * which under load cost each waiting packet a read per verification landed.
    */
   async function predecessorsVerified(sent: SentPacket): Promise<void> {
     const destination = destinationOf(sent);
