@@ -8,6 +8,7 @@
  */
 import { cpus } from "node:os";
 import type { Address } from "viem";
+import { gasSince, headBlocks } from "./chain-gas.ts";
 import {
   BENCH_SPOKES,
   call,
@@ -35,6 +36,10 @@ export interface CeilingRun {
   tradersMsPerDeposit: number;
   /** cores × 1000 / (anvil + traders ms per deposit). */
   ceilingPerSecond: number;
+  /** Gas the chains executed per deposit (the vault's and the transport's send). */
+  gasPerDeposit: number;
+  /** Gas anvil executed per CPU-second it spent: its speed with transactions alone, no relayer reading. */
+  anvilGasPerCpuSecond: number;
 }
 
 export async function measureSourceCeiling(options: CeilingOptions): Promise<{ runs: CeilingRun[]; cores: number }> {
@@ -67,6 +72,7 @@ export async function measureSourceCeiling(options: CeilingOptions): Promise<{ r
     const perTrader = Math.ceil(messages / traders.length);
     const results: CeilingRun[] = [];
     for (let run = 0; run < runs; run++) {
+      const heads = await headBlocks(bench);
       const anvilBefore = anvilSeconds();
       const tradersBefore = process.cpuUsage();
       const startedAt = now();
@@ -85,17 +91,21 @@ export async function measureSourceCeiling(options: CeilingOptions): Promise<{ r
       const seconds = (now() - startedAt) / 1000;
       const deposits = perTrader * traders.length;
       const tradersUsage = process.cpuUsage(tradersBefore);
-      const anvilMsPerDeposit = ((anvilSeconds() - anvilBefore) * 1000) / deposits;
+      const anvilCpuSeconds = anvilSeconds() - anvilBefore;
+      const anvilMsPerDeposit = (anvilCpuSeconds * 1000) / deposits;
       const tradersMsPerDeposit = (tradersUsage.user + tradersUsage.system) / 1000 / deposits;
+      const gas = await gasSince(bench, heads, []);
       const result = {
         offeredPerSecond: deposits / seconds,
         anvilMsPerDeposit,
         tradersMsPerDeposit,
         ceilingPerSecond: (cores * 1000) / (anvilMsPerDeposit + tradersMsPerDeposit),
+        gasPerDeposit: gas.byOthers / deposits,
+        anvilGasPerCpuSecond: gas.byOthers / anvilCpuSeconds,
       };
       results.push(result);
       progress(
-        `ceiling run ${run + 1}/${runs}: ${deposits} deposits at ${result.offeredPerSecond.toFixed(0)}/s, anvil ${anvilMsPerDeposit.toFixed(2)} + traders ${tradersMsPerDeposit.toFixed(2)} ms CPU each → at most ${result.ceilingPerSecond.toFixed(0)}/s on ${cores} cores`,
+        `ceiling run ${run + 1}/${runs}: ${deposits} deposits at ${result.offeredPerSecond.toFixed(0)}/s, anvil ${anvilMsPerDeposit.toFixed(2)} + traders ${tradersMsPerDeposit.toFixed(2)} ms CPU each → at most ${result.ceilingPerSecond.toFixed(0)}/s on ${cores} cores; ${(result.gasPerDeposit / 1e3).toFixed(0)}k gas each, anvil executes ${(result.anvilGasPerCpuSecond / 1e6).toFixed(0)}M gas per CPU-second`,
       );
     }
     return { runs: results, cores };

@@ -5,6 +5,7 @@
  * as the sustained rate), the latency of each message under that load and the relayer processes' memory.
  */
 import { type CeilingRun, measureSourceCeiling } from "./ceiling.ts";
+import { gasSince, headBlocks } from "./chain-gas.ts";
 import { BENCH_SPOKES, FIRST_BENCH_ACCOUNT, startBenchDevnet } from "./devnet.ts";
 import { type Sample, Trader } from "./flows.ts";
 import { ROUTE_LABEL } from "./latency.ts";
@@ -78,6 +79,10 @@ export async function throughputSection(options: ThroughputOptions) {
       seconds: number;
       /** CPU milliseconds per timed message, by process: from the burst's start until every operator drained. */
       cpuMsPerMessage: Record<string, number>;
+      /** Gas the four chains executed per timed message over the same span, by whose transactions. */
+      gasPerMessage: { traders: number; operators: number };
+      /** All that gas per CPU-second the anvil chains spent (their answers to the relayer's reads included). */
+      anvilGasPerCpuSecond: number;
     }[] = [];
     const rssSamples: number[][] = pids.map(() => []);
     const drain = async (when: string) => {
@@ -85,7 +90,9 @@ export async function throughputSection(options: ThroughputOptions) {
       if (left.some((count) => count > 0)) progress(`${when}, ${left.join(" / ")} messages still pending per operator`);
     };
     await drain("after funding");
+    const operatorAddresses = bench.operators.operators.map((operator) => operator.address);
     for (let run = 0; run < runs; run++) {
+      const heads = await headBlocks(bench);
       const cpuBefore = cpuUsers.map((user) => user.cpuSeconds());
       const rss = sampleRss(pids, RSS_INTERVAL_MS);
       const perTrader = Math.ceil(messages / traders.length);
@@ -100,11 +107,14 @@ export async function throughputSection(options: ThroughputOptions) {
       // The run's cost includes its acknowledgements and the backups' bookkeeping, which end after the last
       // timed message: CPU is read once everything drained.
       await drain(`after run ${run + 1}`);
+      const cpuSeconds = cpuUsers.map((user, index) => user.cpuSeconds() - (cpuBefore[index] as number));
       const cpuMsPerMessage = Object.fromEntries(
-        cpuUsers.map((user, index) => [
-          user.name,
-          ((user.cpuSeconds() - (cpuBefore[index] as number)) * 1000) / samples.length,
-        ]),
+        cpuUsers.map((user, index) => [user.name, ((cpuSeconds[index] as number) * 1000) / samples.length]),
+      );
+      const gas = await gasSince(bench, heads, operatorAddresses);
+      const anvilCpuSeconds = cpuUsers.reduce(
+        (sum, user, index) => (user.kind === "anvil" ? sum + (cpuSeconds[index] as number) : sum),
+        0,
       );
       for (const [index, values] of runRss.entries()) rssSamples[index]?.push(...values);
       const firstSent = Math.min(...samples.map((entry) => entry.sentAt));
@@ -125,6 +135,8 @@ export async function throughputSection(options: ThroughputOptions) {
         rssMaxMB: Math.max(...runRss.flat()),
         seconds: (lastApplied - firstSent) / 1000,
         cpuMsPerMessage,
+        gasPerMessage: { traders: gas.byOthers / samples.length, operators: gas.bySenders / samples.length },
+        anvilGasPerCpuSecond: (gas.byOthers + gas.bySenders) / anvilCpuSeconds,
       };
       perRun.push(result);
       progress(
@@ -155,6 +167,7 @@ export async function throughputSection(options: ThroughputOptions) {
         .filter((user) => kinds.includes(user.kind))
         .reduce((sum, user) => sum + (run.cpuMsPerMessage[user.name] ?? Number.NaN), 0);
     const coresAtTarget = (cpuMsPerMessage: number) => (cpuMsPerMessage * THROUGHPUT_TARGET.messagesPerSecond) / 1000;
+    const sourceOnlyGasPerCpuSecond = median(ceiling.runs.map((r) => r.anvilGasPerCpuSecond));
     const figures: Figure[] = [
       medianFigure(
         `offered load (${messages} messages per run, ${traders.length} traders)`,
@@ -196,11 +209,37 @@ export async function throughputSection(options: ThroughputOptions) {
         "cores",
         (r) => coresAtTarget(cpuMsPerMessageOf(r, ["anvil"])),
       ),
+      medianFigure(
+        "gas per timed message on the four chains, in the traders' transactions (deposits, release requests)",
+        "gas",
+        (r) => r.gasPerMessage.traders,
+      ),
+      medianFigure(
+        "gas per timed message on the four chains, in the operators' transactions (deliveries; the spokes' acknowledging reports are sent inside them)",
+        "gas",
+        (r) => r.gasPerMessage.operators,
+      ),
+      medianFigure(
+        "anvil's execution rate under load (the relayer's reads included)",
+        "Mgas/CPU-s",
+        (r) => r.anvilGasPerCpuSecond / 1e6,
+      ),
+      // A floor under the chains' share that no relayer change lowers: each message's gas executed at anvil's best
+      // rate on this machine (transactions only, nobody reading).
+      medianFigure(
+        `cores ${THROUGHPUT_TARGET.messagesPerSecond} msg/s would need only to execute each message's gas, at anvil's rate with no relayer`,
+        "cores",
+        (r) =>
+          ((r.gasPerMessage.traders + r.gasPerMessage.operators) * THROUGHPUT_TARGET.messagesPerSecond) /
+          sourceOnlyGasPerCpuSecond,
+      ),
       ...(
         [
           ["source transactions alone (no relayer running): offered", "msg/s", (r) => r.offeredPerSecond],
           ["source transactions alone: anvil CPU per deposit", "ms", (r) => r.anvilMsPerDeposit],
           ["source transactions alone: traders' CPU per deposit", "ms", (r) => r.tradersMsPerDeposit],
+          ["source transactions alone: gas per deposit", "gas", (r) => r.gasPerDeposit],
+          ["source transactions alone: anvil's execution rate", "Mgas/CPU-s", (r) => r.anvilGasPerCpuSecond / 1e6],
           [
             `ceiling before any relaying: ${ceiling.cores} cores / (anvil + traders per deposit)`,
             "msg/s",
