@@ -8,8 +8,10 @@ import {
   type Log,
   type TransactionReceipt,
 } from "viem";
+import { collateralVaultAbi } from "../../sdk/abi/index.ts";
 import { MESSAGE_TYPE, type MessageTypeName } from "../../sdk/codec/index.ts";
 import type { NewMessage, SeenDelivery, StoredMessage } from "../storage/index.ts";
+import type { DeliveryCallOutcome } from "../transports/batch.ts";
 import {
   addressToBytes32,
   type CheckpointRequest,
@@ -66,6 +68,7 @@ export class HyperlaneLane implements Lane {
   private readonly isms = new PromiseCache<string, Awaited<ReturnType<typeof resolveMultisigIsm>>>();
   private readonly destinationGas = new PromiseCache<string, bigint>();
   private readonly processOverhead = new PromiseCache<string, bigint | undefined>();
+  private readonly parkedCommandsGas = new PromiseCache<string, bigint>();
 
   constructor(
     private readonly network: EngineNetwork,
@@ -191,26 +194,44 @@ export class HyperlaneLane implements Lane {
     );
     const metadata = messageIdMultisigMetadata(quorum.checkpoint, quorum.signatures);
     const destinationGas = await this.destinationGasOf(origin, message);
-    const queued = await this.processGasOf(origin, destination)
-      .then((overhead) =>
-        overhead === undefined
-          ? undefined
-          : destination.deliveries.call({
-              to: target.mailbox,
-              data: encodeFunctionData({ abi: mailboxAbi, functionName: "process", args: [metadata, raw] }),
-              gas: overhead + destinationGas,
-            }),
-      )
-      .catch(
-        // The send failed (or no paymaster to read): the estimating path below decides, and says why if it fails too.
-        () => undefined,
-      );
-    // The Mailbox's own word, not only the batcher's: the message is processed in that transaction.
-    if (queued?.success && processedIn(queued.receipt, target.mailbox, message.messageId)) {
+    const failedAttempts: DeliveryCallOutcome[] = [];
+    const queue = async (extraGas: bigint) => {
+      const overhead = await this.processGasOf(origin, destination);
+      // None configured for the route: the estimating path below decides.
+      if (overhead === undefined) return undefined;
+      const outcome = await destination.deliveries.call({
+        to: target.mailbox,
+        data: encodeFunctionData({ abi: mailboxAbi, functionName: "process", args: [metadata, raw] }),
+        gas: overhead + destinationGas + extraGas,
+      });
+      // The Mailbox's own word, not only the batcher's: the message is processed in that transaction.
+      if (outcome.success && processedIn(outcome.receipt, target.mailbox, message.messageId)) return outcome;
+      failedAttempts.push(outcome);
+      return undefined;
+    };
+    // A send that failed (or no paymaster to read) goes to the estimating path below, which says why if it fails too.
+    let queued = await queue(0n).catch(() => undefined);
+    const lastAttempt = failedAttempts.at(-1);
+    if (!queued && lastAttempt && ranOutOfGas(lastAttempt) && isCommand(message)) {
+      // A command that arrived before its predecessor waits parked in the vault, and the predecessor's delivery
+      // then runs it too: more than the one command the sender paid for. Once more, with room for the most a
+      // delivery runs; an estimate instead would execute the whole drain a dozen times on the node.
+      queued = await this.parkedCommandsGasOf(origin, destination)
+        .then((parkedGas) => queue(parkedGas))
+        .catch(() => undefined);
+    }
+    if (queued) {
       return {
         status: "delivered",
         transactionHash: queued.receipt.transactionHash,
-        gas: [{ step: "process", chain: destination.name, gasUsed: queued.gasUsed }],
+        gas: [
+          ...failedAttempts.map((attempt) => ({
+            step: "process (failed)",
+            chain: destination.name,
+            gasUsed: attempt.gasUsed,
+          })),
+          { step: "process", chain: destination.name, gasUsed: queued.gasUsed },
+        ],
       };
     }
     // Alone again, on an estimate: a revert (a peer delivered it first, an application's refusal) is decoded.
@@ -232,7 +253,11 @@ export class HyperlaneLane implements Lane {
       status: "delivered",
       transactionHash: processed.transactionHash,
       gas: [
-        ...(queued ? [{ step: "process (failed)", chain: destination.name, gasUsed: queued.gasUsed }] : []),
+        ...failedAttempts.map((attempt) => ({
+          step: "process (failed)",
+          chain: destination.name,
+          gasUsed: attempt.gasUsed,
+        })),
         { step: "process", chain: destination.name, gasUsed: processed.gasUsed },
       ],
     };
@@ -258,6 +283,29 @@ export class HyperlaneLane implements Lane {
   }
 
   /**
+   * Room for the parked commands a command's delivery may run after it: the destination vault's
+   * `MAX_COMMANDS_PER_DELIVERY`, each at the most the origin's gateway charges for any command type. Read once
+   * per route.
+   */
+  private parkedCommandsGasOf(origin: EngineChain, destination: EngineChain): Promise<bigint> {
+    return this.parkedCommandsGas.get(`${origin.chainId}>${destination.chainId}`, async () => {
+      const { contracts } = destination.record;
+      if (!("vault" in contracts)) throw new Error(`${destination.name} has no vault: commands go to spokes`);
+      const [maxCommands, ...perCommand] = await Promise.all([
+        destination.publicClient.readContract({
+          address: contracts.vault,
+          abi: collateralVaultAbi,
+          functionName: "MAX_COMMANDS_PER_DELIVERY",
+        }),
+        ...COMMAND_TYPES.map((type) => this.destinationGasOfType(origin, type)),
+      ]);
+      let dearest = 0n;
+      for (const gas of perCommand) if (gas > dearest) dearest = gas;
+      return maxCommands * dearest;
+    });
+  }
+
+  /**
    * The validators and threshold that verify messages of one origin to one recipient: resolved through the
    * routing ISM once and kept, since every message of that route needs them. A failed delivery forgets the
    * entry (the owner may have changed the ISM).
@@ -275,7 +323,10 @@ export class HyperlaneLane implements Lane {
    * sender paid for): a delivery's limit covers it whatever the estimate saw. Read once per origin and type.
    */
   private destinationGasOf(origin: EngineChain, message: StoredMessage): Promise<bigint> {
-    const type = message.messageType as MessageTypeName;
+    return this.destinationGasOfType(origin, message.messageType as MessageTypeName);
+  }
+
+  private destinationGasOfType(origin: EngineChain, type: MessageTypeName): Promise<bigint> {
     return this.destinationGas.get(`${origin.chainId}:${type}`, async () =>
       BigInt(
         await origin.publicClient.readContract({
@@ -295,6 +346,17 @@ export class HyperlaneLane implements Lane {
     return validator && isAddressEqual(validator.merkleTreeHook, request.merkleTreeHook) ? validator : undefined;
   }
 }
+
+const COMMAND_TYPES = ["Release", "Lock", "Seize"] as const satisfies readonly MessageTypeName[];
+const isCommand = ({ messageType }: StoredMessage): boolean =>
+  messageType !== null && (COMMAND_TYPES as readonly string[]).includes(messageType);
+
+/**
+ * Whether a failed call looks out of gas: in a batch it reverted without data; alone, its transaction reverted
+ * (the receipt says no more). Either may also be a bare revert, which the retry then meets again.
+ */
+const ranOutOfGas = (outcome: DeliveryCallOutcome): boolean =>
+  outcome.revertData === "0x" || (outcome.revertData === undefined && outcome.batchSize === 1);
 
 const processedIn = (receipt: TransactionReceipt, mailbox: Address, messageId: Hex): boolean =>
   processedMessagesFromLogs(mailbox, receipt.logs).some(
