@@ -14,6 +14,8 @@ export interface ChainGas {
   /** Gas used by every other transaction (the bench's traders'). */
   byOthers: number;
   blocks: number;
+  /** The same by chain name. */
+  blocksByChain: Record<string, number>;
   transactions: number;
 }
 
@@ -31,12 +33,13 @@ export async function headBlocks(chains: BenchChains): Promise<Heads> {
 /** Gas of every block after `since` up to each chain's head now, read from the blocks' receipts. */
 export async function gasSince(chains: BenchChains, since: Heads, senders: readonly string[]): Promise<ChainGas> {
   const sentByUs = new Set(senders.map((address) => address.toLowerCase()));
-  const total: ChainGas = { bySenders: 0, byOthers: 0, blocks: 0, transactions: 0 };
+  const total: ChainGas = { bySenders: 0, byOthers: 0, blocks: 0, blocksByChain: {}, transactions: 0 };
   for (const [name, { publicClient }] of chains.chains) {
     const from = since.get(name);
     if (from === undefined) throw new Error(`no starting block for ${name}`);
     const head = await publicClient.getBlockNumber();
     const numbers = Array.from({ length: Number(head - from) }, (_, index) => from + 1n + BigInt(index));
+    total.blocksByChain[name] = numbers.length;
     for (let start = 0; start < numbers.length; start += CONCURRENT_READS) {
       const receipts = await Promise.all(
         numbers

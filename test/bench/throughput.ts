@@ -83,6 +83,8 @@ export async function throughputSection(options: ThroughputOptions) {
       gasPerMessage: { traders: number; operators: number };
       /** All that gas per CPU-second the anvil chains spent (their answers to the relayer's reads included). */
       anvilGasPerCpuSecond: number;
+      /** The hub's anvil: CPU milliseconds per block it mined over the same span. */
+      hubAnvilMsPerBlock: number;
     }[] = [];
     const rssSamples: number[][] = pids.map(() => []);
     const drain = async (when: string) => {
@@ -91,6 +93,7 @@ export async function throughputSection(options: ThroughputOptions) {
     };
     await drain("after funding");
     const operatorAddresses = bench.operators.operators.map((operator) => operator.address);
+    const hubAnvil = `anvil ${bench.deployment.hub.name}`;
     for (let run = 0; run < runs; run++) {
       const heads = await headBlocks(bench);
       const cpuBefore = cpuUsers.map((user) => user.cpuSeconds());
@@ -137,6 +140,9 @@ export async function throughputSection(options: ThroughputOptions) {
         cpuMsPerMessage,
         gasPerMessage: { traders: gas.byOthers / samples.length, operators: gas.bySenders / samples.length },
         anvilGasPerCpuSecond: (gas.byOthers + gas.bySenders) / anvilCpuSeconds,
+        hubAnvilMsPerBlock:
+          ((cpuSeconds[cpuUsers.findIndex((user) => user.name === hubAnvil)] ?? Number.NaN) * 1000) /
+          (gas.blocksByChain[bench.deployment.hub.name] ?? Number.NaN),
       };
       perRun.push(result);
       progress(
@@ -223,6 +229,13 @@ export async function throughputSection(options: ThroughputOptions) {
         "anvil's execution rate under load (the relayer's reads included)",
         "Mgas/CPU-s",
         (r) => r.anvilGasPerCpuSecond / 1e6,
+      ),
+      // anvil hashes every storage slot the chain ever wrote (zeroed ones too) into the state root of each block it
+      // mines, ~1 µs per slot on this machine: a chain's blocks cost more with every message it has applied.
+      medianFigure(
+        "anvil CPU per block on the hub (grows run to run with the hub's storage)",
+        "ms",
+        (r) => r.hubAnvilMsPerBlock,
       ),
       // A floor under the chains' share that no relayer change lowers: each message's gas executed at anvil's best
       // rate on this machine (transactions only, nobody reading).
