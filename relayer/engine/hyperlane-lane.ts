@@ -66,9 +66,10 @@ export class HyperlaneLane implements Lane {
   readonly validators: ReadonlyMap<number, HyperlaneValidator>;
   private readonly peers: CheckpointSignatureSource;
   private readonly isms = new PromiseCache<string, Awaited<ReturnType<typeof resolveMultisigIsm>>>();
-  private readonly destinationGas = new PromiseCache<string, bigint>();
-  private readonly processOverhead = new PromiseCache<string, bigint | undefined>();
-  private readonly parkedCommandsGas = new PromiseCache<string, bigint>();
+  // Settings the gateway's and the paymaster's owners may change: read again after a while, not kept for good.
+  private readonly destinationGas = new PromiseCache<string, bigint>(GAS_SETTINGS_TTL_MS);
+  private readonly processOverhead = new PromiseCache<string, bigint | undefined>(GAS_SETTINGS_TTL_MS);
+  private readonly parkedCommandsGas = new PromiseCache<string, bigint>(GAS_SETTINGS_TTL_MS);
 
   constructor(
     private readonly network: EngineNetwork,
@@ -265,8 +266,8 @@ export class HyperlaneLane implements Lane {
 
   /**
    * What `process` needs beside the recipient's gas (the Mailbox, the ISM): the overhead the origin's paymaster
-   * charged the sender for, read once per route. With the recipient's destination gas it is the call's limit, no
-   * estimate needed.
+   * charged the sender for, read per route (again after GAS_SETTINGS_TTL_MS). With the recipient's destination
+   * gas it is the call's limit, no estimate needed.
    */
   private processGasOf(origin: EngineChain, destination: EngineChain): Promise<bigint | undefined> {
     return this.processOverhead.get(`${origin.chainId}>${destination.chainId}`, async () => {
@@ -284,8 +285,8 @@ export class HyperlaneLane implements Lane {
 
   /**
    * Room for the parked commands a command's delivery may run after it: the destination vault's
-   * `MAX_COMMANDS_PER_DELIVERY`, each at the most the origin's gateway charges for any command type. Read once
-   * per route.
+   * `MAX_COMMANDS_PER_DELIVERY`, each at the most the origin's gateway charges for any command type. Read per
+   * route, like the settings it comes from.
    */
   private parkedCommandsGasOf(origin: EngineChain, destination: EngineChain): Promise<bigint> {
     return this.parkedCommandsGas.get(`${origin.chainId}>${destination.chainId}`, async () => {
@@ -320,7 +321,8 @@ export class HyperlaneLane implements Lane {
 
   /**
    * The gas the origin gateway's owner set for applying this type of message at its destination (what the
-   * sender paid for): a delivery's limit covers it whatever the estimate saw. Read once per origin and type.
+   * sender paid for): a delivery's limit covers it whatever the estimate saw. Read per origin and type (again
+   * after GAS_SETTINGS_TTL_MS).
    */
   private destinationGasOf(origin: EngineChain, message: StoredMessage): Promise<bigint> {
     return this.destinationGasOfType(origin, message.messageType as MessageTypeName);
@@ -346,6 +348,12 @@ export class HyperlaneLane implements Lane {
     return validator && isAddressEqual(validator.merkleTreeHook, request.merkleTreeHook) ? validator : undefined;
   }
 }
+
+/**
+ * How long a route's gas settings (destination gas per message type, the paymaster's overhead) are used before
+ * they are read again: an owner's change reaches deliveries within this, without a restart.
+ */
+const GAS_SETTINGS_TTL_MS = 60_000;
 
 const COMMAND_TYPES = ["Release", "Lock", "Seize"] as const satisfies readonly MessageTypeName[];
 const isCommand = ({ messageType }: StoredMessage): boolean =>

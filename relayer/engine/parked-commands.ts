@@ -7,6 +7,7 @@ import type { LogObserver, LogSources } from "./lane.ts";
 import type { EngineChain } from "./network.ts";
 
 const PARKED_COMMANDS_READY = getAbiItem({ abi: collateralVaultAbi, name: "ParkedCommandsReady" });
+const COMMAND_EXECUTED = getAbiItem({ abi: collateralVaultAbi, name: "CommandExecuted" });
 const FIRST_RETRY_MS = 1_000;
 const MAX_RETRY_MS = 30_000;
 
@@ -18,6 +19,7 @@ export type UpkeepChain = Pick<EngineChain, "name" | "chainId" | "publicClient" 
 export interface ParkedCommandsUpkeepOptions {
   /** How long this instance leaves it to its peers first (a backup's `delivery.delayMs`; 0 for the primary). */
   delayMs: number;
+  /** `executed`: the commands the upkeep's transaction ran (its CommandExecuted events for the account). */
   onExecuted?(chain: UpkeepChain, account: Address, executed: bigint): void;
   onError?(chain: UpkeepChain, account: Address, error: Error): void;
 }
@@ -132,7 +134,13 @@ export class ParkedCommandsUpkeep implements LogObserver {
     if (receipt.status !== "success") {
       throw new Error(`executeParkedCommands(${account}) reverted in ${receipt.transactionHash}`);
     }
-    this.options.onExecuted?.(chain, account, runnable);
-    return runnable === maxCommands;
+    // What the transaction ran, not what the simulation saw: a delivery may have run some in between.
+    const executed = BigInt(
+      parseEventLogs({ abi: [COMMAND_EXECUTED], logs: receipt.logs }).filter(
+        (log) => isAddressEqual(log.address, vault) && isAddressEqual(log.args.account, account),
+      ).length,
+    );
+    this.options.onExecuted?.(chain, account, executed);
+    return executed === maxCommands;
   }
 }
