@@ -1,8 +1,19 @@
 // What the Hyperlane route must refuse beyond the attacks of the adversarial catalogue (test/adversarial:
 // wrong peer, forged origin, replay, signatures, tampered payloads), asserted against the real Mailbox
 // and ISMs, and what its validators and deliverers must wait for; with the route's gas.
+import { setTimeout as sleep } from "node:timers/promises";
 import hre from "hardhat";
-import { type Address, type Hex, keccak256, parseAbi, parseEther, stringToHex } from "viem";
+import {
+  type Address,
+  createPublicClient,
+  custom,
+  type Hex,
+  isAddressEqual,
+  keccak256,
+  parseAbi,
+  parseEther,
+  stringToHex,
+} from "viem";
 import { generatePrivateKey } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localDigestSigner } from "../../../relayer/engine/signer.ts";
@@ -196,6 +207,75 @@ describe("Hyperlane route rejections", () => {
     // Logs that miss an insertion disagree with the hook: nothing is signed from that tree.
     const missing = logs.filter((log) => !(log.eventName === "InsertedIntoTree" && log.args.index === 0));
     await expectTransportError(fresh().ingest(deployBlock, head, missing), "MerkleTreeMismatch");
+  });
+
+  // A signature asked for while the watcher's ingest is still checking the hook waits for that check rather than
+  // reading the chain again, and the check reads the hook's count and root one at a time. Fails without a9ce0fe:
+  // `sign` then queued a sync of its own behind the ingest (eth_blockNumber, eth_getLogs of the block mined since,
+  // the hook read again), and the check sent count and root together (two requests in flight on one socket).
+  it("a signature asked for during the watcher's ingest waits for its hook check instead of reading the chain again", async () => {
+    const { publicClient } = spokeAChain.config;
+    const { deployBlock, merkleTreeHook, mailbox } = spokeAChain.deployment;
+    const dispatched = await kit.sendFromSpokeA(kit.report());
+    const logs = await publicClient.getLogs({
+      address: [mailbox, merkleTreeHook],
+      events: DISPATCH_EVENTS,
+      fromBlock: deployBlock,
+      toBlock: dispatched.blockNumber,
+    });
+    // The chain moves on past what the watcher read: a sync of the validator's own would have a block to read.
+    await spokeAChain.connection.networkHelpers.mine();
+
+    const requests: string[] = [];
+    let hookReadsInFlight = 0;
+    let mostHookReadsInFlight = 0;
+    let hookReadStarted = () => {};
+    const hookCheckUnderWay = new Promise<void>((resolve) => {
+      hookReadStarted = resolve;
+    });
+    const validator = spokeAValidator({
+      client: createPublicClient({
+        transport: custom({
+          request: async ({ method, params }) => {
+            requests.push(method);
+            const call = method === "eth_call" ? (params as [{ to?: Address }])[0] : undefined;
+            if (!call?.to || !isAddressEqual(call.to, merkleTreeHook)) {
+              return publicClient.request({ method, params } as Parameters<typeof publicClient.request>[0]);
+            }
+            hookReadsInFlight += 1;
+            mostHookReadsInFlight = Math.max(mostHookReadsInFlight, hookReadsInFlight);
+            hookReadStarted();
+            try {
+              // Slow enough that the signature is asked for while the check is in flight.
+              await sleep(50);
+              return await publicClient.request({ method, params } as Parameters<typeof publicClient.request>[0]);
+            } finally {
+              hookReadsInFlight -= 1;
+            }
+          },
+        }),
+      }),
+    });
+
+    const ingested = validator.ingest(deployBlock, dispatched.blockNumber, logs);
+    await hookCheckUnderWay;
+    expect(validator.checkpointOf(dispatched.id)).toBeUndefined();
+    const signed = await validator.sign(dispatched.id);
+    expect(await ingested).toBe(dispatched.index + 1);
+
+    const hookAtDispatch = { address: merkleTreeHook, abi: merkleTreeHookAbi, blockNumber: dispatched.blockNumber };
+    expect(signed.checkpoint).toEqual({
+      origin: spokeAChain.deployment.domain,
+      merkleTreeHook,
+      root: await publicClient.readContract({ ...hookAtDispatch, functionName: "root" }),
+      index: dispatched.index,
+      messageId: dispatched.id,
+    });
+    expect(signed.validator).toBe(validator.address);
+    expect(await isValidCheckpointSignature(signed)).toBe(true);
+    // The ingest's count and root, and nothing after them: no head, no logs, no second check.
+    expect(requests).toEqual(["eth_call", "eth_call"]);
+    expect(mostHookReadsInFlight).toBe(1);
   });
 
   it("a validator keeps only its newest checkpoints, and signs an evicted message with the checkpoint it had", async () => {
