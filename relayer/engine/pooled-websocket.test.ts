@@ -1,8 +1,11 @@
 // Checks the pooled websocket transport against a real anvil: concurrent requests spread over the pool's
 // sockets with never more than one in flight on a socket, two parallel calls avoid the ~40 ms stall of a
 // shared socket, a reverting call fails with the same viem error (and revert data) as over viem's own
-// webSocket transport, requests beyond the pool wait their turn in order, and subscriptions still work.
+// webSocket transport, requests beyond the pool wait their turn in order and give up after the timeout when no
+// socket frees (a node that stops answering), and subscriptions still work.
 // The sockets are observed through a WebSocket class that records what each one sends and receives.
+import { createHash } from "node:crypto";
+import { createServer, type Socket } from "node:net";
 import {
   type Address,
   BaseError,
@@ -12,6 +15,7 @@ import {
   encodeErrorResult,
   type Hex,
   parseAbi,
+  TimeoutError,
   type Transport,
   toFunctionSelector,
   webSocket,
@@ -65,6 +69,30 @@ const refusingCode = (): Hex => {
   // PUSH32 selector, PUSH1 0, MSTORE; PUSH1 7, PUSH1 4, MSTORE; PUSH1 36, PUSH1 0, REVERT
   return `0x7f${selector.padEnd(64, "0")}600052600760045260246000fd`;
 };
+/** A websocket server that opens connections and never answers a request: a node that hung. */
+async function silentNode(): Promise<{ url: string; close(): void }> {
+  const connections: Socket[] = [];
+  const server = createServer((connection) => {
+    connections.push(connection);
+    connection.once("data", (handshake) => {
+      const key = /sec-websocket-key: *(\S+)/i.exec(handshake.toString())?.[1];
+      const accept = createHash("sha1").update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest("base64");
+      connection.write(
+        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    close: () => {
+      for (const connection of connections) connection.destroy();
+      server.close();
+    },
+  };
+}
+
 const REFUSING: Address = "0x00000000000000000000000000000000000ba5ed";
 
 describe("pooledWebSocket", () => {
@@ -153,6 +181,31 @@ describe("pooledWebSocket", () => {
     expect(opened).toHaveLength(1);
     expect(opened[0]?.mostInFlight).toBe(1);
     expect(opened[0]?.sent.map(({ params }) => (params as [Address])[0])).toEqual(order);
+  });
+
+  it("fails a request waiting for a socket after the timeout, as it fails one sent to a node that does not answer", async () => {
+    const node = await silentNode();
+    try {
+      const client = clientOver(
+        pooledWebSocket(node.url, { size: 1, timeout: 500, retryCount: 0, reconnect: { attempts: 0, delay: 1_000 } }),
+      );
+      const started = performance.now();
+      const settled = (read: Promise<unknown>) =>
+        read.then(
+          () => expect.fail("the silent node should not answer"),
+          (error: unknown) => ({ error, afterMs: performance.now() - started }),
+        );
+      const [sent, waiting] = await Promise.all([
+        settled(client.getBalance({ address: REFUSING })),
+        settled(client.getBalance({ address: REFUSING })),
+      ]);
+      expect(sent.error).toBeInstanceOf(TimeoutError);
+      expect(waiting.error).toBeInstanceOf(TimeoutError);
+      // Waiting out the first request and then its own timeout would take twice as long (1 s).
+      expect(waiting.afterMs).toBeLessThan(800);
+    } finally {
+      node.close();
+    }
   });
 
   it("delivers subscriptions (viem's watch actions subscribe over a webSocket transport)", async () => {
