@@ -10,14 +10,17 @@ import {
   type PublicClient,
   type Transport,
   type WalletClient,
-  webSocket,
 } from "viem";
 import { XmarginError } from "../../sdk/errors.ts";
 import type { ChainConfig } from "../config/schema.ts";
 import type { HubRecord, ProtocolDeployment, SpokeRecord } from "../infra/protocol.ts";
 import { DeliveryBatchQueue } from "../transports/batch.ts";
 import { fastSubmitter, operatorNonceManager, type SubmitTransaction } from "../transports/submit.ts";
+import { pooledWebSocket } from "./pooled-websocket.ts";
 import { operatorAccount } from "./secp256k1.ts";
+
+/** Sockets the engine keeps to each chain's node; a request finding all four busy waits for one. */
+const SOCKETS_PER_CHAIN = 4;
 
 export class EngineConfigurationError extends XmarginError {
   override name = "EngineConfigurationError";
@@ -141,14 +144,18 @@ export async function checkDeliveryBatchers(
 
 /**
  * The engine's requests to a chain: over the node's websocket when the config names one, HTTP otherwise.
- * JSON-RPC over one open socket costs the relayer a fraction of the CPU of a `fetch` per request (on a
+ * JSON-RPC over open sockets costs the relayer a fraction of the CPU of a `fetch` per request (on a
  * loaded 2-core machine the HTTP client was the largest slice of each operator's profile after
- * signature recovery). Each request fails fast: the watcher and the worker own the retry policy, not the
- * transport; a dropped socket reconnects every second for as long as it takes.
+ * signature recovery). The engine's reads overlap (the watcher's log reads, deliveries, signatures), and
+ * a second request in flight on one socket waits ~40 ms for its answer, so each chain gets a few sockets
+ * with one request at a time on each (see `pooledWebSocket`). Each request fails fast: the watcher and the
+ * worker own the retry policy, not the transport; a dropped socket reconnects every second for as long as
+ * it takes.
  */
 export function rpcTransport(config: ChainConfig): Transport {
   if (!config.wsUrl) return http(config.rpcUrl, { timeout: 10_000, retryCount: 0 });
-  return webSocket(config.wsUrl, {
+  return pooledWebSocket(config.wsUrl, {
+    size: SOCKETS_PER_CHAIN,
     timeout: 10_000,
     retryCount: 0,
     reconnect: { attempts: Number.MAX_SAFE_INTEGER, delay: 1_000 },

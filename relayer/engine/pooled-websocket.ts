@@ -1,0 +1,96 @@
+import {
+  createTransport,
+  type EIP1193RequestFn,
+  TimeoutError,
+  type Transport,
+  type WebSocketTransport,
+  webSocket,
+} from "viem";
+
+export interface PooledWebSocketOptions {
+  /** Sockets to the node, each carrying one request at a time. */
+  size: number;
+  timeout: number;
+  retryCount: number;
+  reconnect: { attempts: number; delay: number };
+}
+
+type PooledSocket = ReturnType<WebSocketTransport>;
+
+/** Sockets that carry one request at a time; a request finding every socket busy waits its turn, first come first served. */
+class SocketPool {
+  private readonly idle: PooledSocket[];
+  private readonly waiting: ((socket: PooledSocket) => void)[] = [];
+
+  constructor(sockets: PooledSocket[]) {
+    this.idle = [...sockets];
+  }
+
+  /** A free socket, or undefined when none frees within `timeoutMs`. */
+  acquire(timeoutMs: number): Promise<PooledSocket | undefined> {
+    const free = this.idle.pop();
+    if (free) return Promise.resolve(free);
+    return new Promise((resolve) => {
+      const take = (socket: PooledSocket) => {
+        clearTimeout(timer);
+        resolve(socket);
+      };
+      const timer = setTimeout(() => {
+        this.waiting.splice(this.waiting.indexOf(take), 1);
+        resolve(undefined);
+      }, timeoutMs);
+      this.waiting.push(take);
+    });
+  }
+
+  release(socket: PooledSocket): void {
+    const next = this.waiting.shift();
+    if (next) next(socket);
+    else this.idle.push(socket);
+  }
+}
+
+let poolsCreated = 0;
+
+/**
+ * viem's webSocket transport spread over `size` sockets to the node, none with more than one request in
+ * flight: a node answering two requests on one socket holds the second answer until the first is
+ * acknowledged, and the client delays that acknowledgement (Nagle against delayed ACK), so the second
+ * answer arrives ~40 ms late instead of in under a millisecond. Each request still runs through viem's own
+ * webSocket request (same errors, same timeout, same reconnection). Waiting for a free socket is bounded by
+ * `timeout` as well: a request sent then gets its own `timeout`. Subscriptions, which viem's watch actions
+ * open on a webSocket transport, get a socket of their own (opened with the first) so that notifications
+ * never sit ahead of an answer. Every client made from the returned transport shares its sockets.
+ */
+export function pooledWebSocket(url: string, options: PooledWebSocketOptions): Transport<"webSocket"> {
+  const pool = poolsCreated++;
+  // viem keeps one socket per JSON of (URL, keepAlive, reconnect settings) and its webSocket transport takes no
+  // key of its own. A field of ours in the reconnect settings, which viem reads for nothing else, tells the
+  // sockets apart without touching the URL (production URLs carry API keys and queries of their own).
+  const socket = (name: string): PooledSocket => {
+    const reconnect = { ...options.reconnect, pooledSocket: `${pool}/${name}` };
+    return webSocket(url, { timeout: options.timeout, reconnect })({});
+  };
+  const sockets = new SocketPool(Array.from({ length: options.size }, (_, index) => socket(`request-${index}`)));
+  const subscriptions = socket("subscriptions");
+  return () =>
+    createTransport(
+      {
+        key: "pooledWebSocket",
+        name: "Pooled WebSocket JSON-RPC",
+        request: (async ({ method, params }) => {
+          const free = await sockets.acquire(options.timeout);
+          if (!free) throw new TimeoutError({ body: { method, params }, url });
+          try {
+            return await free.config.request({ method, params });
+          } finally {
+            sockets.release(free);
+          }
+        }) as EIP1193RequestFn,
+        retryCount: options.retryCount,
+        timeout: options.timeout,
+        type: "webSocket",
+      },
+      { subscribe: subscriptions.value?.subscribe },
+    );
+}
