@@ -221,20 +221,19 @@ export class HyperlaneLane implements Lane {
         .then((parkedGas) => queue(parkedGas))
         .catch(() => undefined);
     }
-    if (queued) {
-      return {
-        status: "delivered",
-        transactionHash: queued.receipt.transactionHash,
-        gas: [
-          ...failedAttempts.map((attempt) => ({
-            step: "process (failed)",
-            chain: destination.name,
-            gasUsed: attempt.gasUsed,
-          })),
-          { step: "process", chain: destination.name, gasUsed: queued.gasUsed },
-        ],
-      };
-    }
+    const delivered = (transactionHash: Hex, gasUsed: bigint): DeliveryResult => ({
+      status: "delivered",
+      transactionHash,
+      gas: [
+        ...failedAttempts.map((attempt) => ({
+          step: "process (failed)",
+          chain: destination.name,
+          gasUsed: attempt.gasUsed,
+        })),
+        { step: "process", chain: destination.name, gasUsed },
+      ],
+    });
+    if (queued) return delivered(queued.receipt.transactionHash, queued.gasUsed);
     // Alone again, on an estimate: a revert (a peer delivered it first, an application's refusal) is decoded.
     let processed: { transactionHash: Hex; gasUsed: bigint };
     try {
@@ -250,18 +249,7 @@ export class HyperlaneLane implements Lane {
       this.isms.forget(ismKey(parsed));
       throw error;
     }
-    return {
-      status: "delivered",
-      transactionHash: processed.transactionHash,
-      gas: [
-        ...failedAttempts.map((attempt) => ({
-          step: "process (failed)",
-          chain: destination.name,
-          gasUsed: attempt.gasUsed,
-        })),
-        { step: "process", chain: destination.name, gasUsed: processed.gasUsed },
-      ],
-    };
+    return delivered(processed.transactionHash, processed.gasUsed);
   }
 
   /**
