@@ -8,10 +8,9 @@ import {
   type Log,
   type TransactionReceipt,
 } from "viem";
-import { collateralVaultAbi } from "../../sdk/abi/index.ts";
-import { MESSAGE_TYPE, type MessageTypeName } from "../../sdk/codec/index.ts";
+import type { MessageTypeName } from "../../sdk/codec/index.ts";
 import type { NewMessage, SeenDelivery, StoredMessage } from "../storage/index.ts";
-import type { DeliveryCallOutcome } from "../transports/batch.ts";
+import { type DeliveryCallOutcome, mayHaveRunOutOfGas } from "../transports/batch.ts";
 import {
   addressToBytes32,
   type CheckpointRequest,
@@ -21,7 +20,6 @@ import {
   DISPATCH_EVENTS,
   dispatchedMessagesFromLogs,
   HyperlaneValidator,
-  hyperlaneGatewayAbi,
   hyperlaneMessageId,
   interchainGasPaymasterAbi,
   mailboxAbi,
@@ -34,6 +32,7 @@ import {
   validatorSignatureSource,
 } from "../transports/hyperlane/index.ts";
 import { PromiseCache } from "../transports/promise-cache.ts";
+import { CommandGas, GAS_SETTINGS_TTL_MS, isCommand } from "./command-gas.ts";
 import {
   type DeliveryProgress,
   type DeliveryResult,
@@ -67,9 +66,8 @@ export class HyperlaneLane implements Lane {
   private readonly peers: CheckpointSignatureSource;
   private readonly isms = new PromiseCache<string, Awaited<ReturnType<typeof resolveMultisigIsm>>>();
   // Settings the gateway's and the paymaster's owners may change: read again after a while, not kept for good.
-  private readonly destinationGas = new PromiseCache<string, bigint>(GAS_SETTINGS_TTL_MS);
+  private readonly commandGas = new CommandGas((chain) => chain.record.hyperlane.gateway);
   private readonly processOverhead = new PromiseCache<string, bigint | undefined>(GAS_SETTINGS_TTL_MS);
-  private readonly parkedCommandsGas = new PromiseCache<string, bigint>(GAS_SETTINGS_TTL_MS);
 
   constructor(
     private readonly network: EngineNetwork,
@@ -194,7 +192,7 @@ export class HyperlaneLane implements Lane {
       })),
     );
     const metadata = messageIdMultisigMetadata(quorum.checkpoint, quorum.signatures);
-    const destinationGas = await this.destinationGasOf(origin, message);
+    const destinationGas = await this.commandGas.destinationGasOf(origin, message.messageType as MessageTypeName);
     const failedAttempts: DeliveryCallOutcome[] = [];
     const queue = async (extraGas: bigint) => {
       const overhead = await this.processGasOf(origin, destination);
@@ -213,11 +211,12 @@ export class HyperlaneLane implements Lane {
     // A send that failed (or no paymaster to read) goes to the estimating path below, which says why if it fails too.
     let queued = await queue(0n).catch(() => undefined);
     const lastAttempt = failedAttempts.at(-1);
-    if (!queued && lastAttempt && ranOutOfGas(lastAttempt) && isCommand(message)) {
+    if (!queued && lastAttempt && mayHaveRunOutOfGas(lastAttempt) && isCommand(message.messageType)) {
       // A command that arrived before its predecessor waits parked in the vault, and the predecessor's delivery
       // then runs it too: more than the one command the sender paid for. Once more, with room for the most a
       // delivery runs; an estimate instead would execute the whole drain a dozen times on the node.
-      queued = await this.parkedCommandsGasOf(origin, destination)
+      queued = await this.commandGas
+        .parkedCommandsGasOf(origin, destination)
         .then((parkedGas) => queue(parkedGas))
         .catch(() => undefined);
     }
@@ -272,29 +271,6 @@ export class HyperlaneLane implements Lane {
   }
 
   /**
-   * Room for the parked commands a command's delivery may run after it: the destination vault's
-   * `MAX_COMMANDS_PER_DELIVERY`, each at the most the origin's gateway charges for any command type. Read per
-   * route, like the settings it comes from.
-   */
-  private parkedCommandsGasOf(origin: EngineChain, destination: EngineChain): Promise<bigint> {
-    return this.parkedCommandsGas.get(`${origin.chainId}>${destination.chainId}`, async () => {
-      const { contracts } = destination.record;
-      if (!("vault" in contracts)) throw new Error(`${destination.name} has no vault: commands go to spokes`);
-      const [maxCommands, ...perCommand] = await Promise.all([
-        destination.publicClient.readContract({
-          address: contracts.vault,
-          abi: collateralVaultAbi,
-          functionName: "MAX_COMMANDS_PER_DELIVERY",
-        }),
-        ...COMMAND_TYPES.map((type) => this.destinationGasOfType(origin, type)),
-      ]);
-      let dearest = 0n;
-      for (const gas of perCommand) if (gas > dearest) dearest = gas;
-      return maxCommands * dearest;
-    });
-  }
-
-  /**
    * The validators and threshold that verify messages of one origin to one recipient: resolved through the
    * routing ISM once and kept, since every message of that route needs them. A failed delivery forgets the
    * entry (the owner may have changed the ISM).
@@ -307,28 +283,6 @@ export class HyperlaneLane implements Lane {
     return this.isms.get(ismKey(message), () => resolveMultisigIsm(target, raw));
   }
 
-  /**
-   * The gas the origin gateway's owner set for applying this type of message at its destination (what the
-   * sender paid for): a delivery's limit covers it whatever the estimate saw. Read per origin and type (again
-   * after GAS_SETTINGS_TTL_MS).
-   */
-  private destinationGasOf(origin: EngineChain, message: StoredMessage): Promise<bigint> {
-    return this.destinationGasOfType(origin, message.messageType as MessageTypeName);
-  }
-
-  private destinationGasOfType(origin: EngineChain, type: MessageTypeName): Promise<bigint> {
-    return this.destinationGas.get(`${origin.chainId}:${type}`, async () =>
-      BigInt(
-        await origin.publicClient.readContract({
-          address: origin.record.hyperlane.gateway,
-          abi: hyperlaneGatewayAbi,
-          functionName: "destinationGas",
-          args: [MESSAGE_TYPE[type]],
-        }),
-      ),
-    );
-  }
-
   /** Whether a checkpoint request names a tree this operator validates. */
   servesOrigin(request: Pick<CheckpointRequest, "origin" | "merkleTreeHook">): HyperlaneValidator | undefined {
     const chain = this.network.byDomain(request.origin);
@@ -336,23 +290,6 @@ export class HyperlaneLane implements Lane {
     return validator && isAddressEqual(validator.merkleTreeHook, request.merkleTreeHook) ? validator : undefined;
   }
 }
-
-/**
- * How long a route's gas settings (destination gas per message type, the paymaster's overhead) are used before
- * they are read again: an owner's change reaches deliveries within this, without a restart.
- */
-const GAS_SETTINGS_TTL_MS = 60_000;
-
-const COMMAND_TYPES = ["Release", "Lock", "Seize"] as const satisfies readonly MessageTypeName[];
-const isCommand = ({ messageType }: StoredMessage): boolean =>
-  messageType !== null && (COMMAND_TYPES as readonly string[]).includes(messageType);
-
-/**
- * Whether a failed call looks out of gas: in a batch it reverted without data; alone, its transaction reverted
- * (the receipt says no more). Either may also be a bare revert, which the retry then meets again.
- */
-const ranOutOfGas = (outcome: DeliveryCallOutcome): boolean =>
-  outcome.revertData === "0x" || (outcome.revertData === undefined && outcome.batchSize === 1);
 
 const processedIn = (receipt: TransactionReceipt, mailbox: Address, messageId: Hex): boolean =>
   processedMessagesFromLogs(mailbox, receipt.logs).some(

@@ -16,6 +16,7 @@ import {
   sentPacketsFromLogs,
   signaturesFromLocalAndPeers,
 } from "../transports/layerzero/index.ts";
+import { CommandGas, isCommand } from "./command-gas.ts";
 import {
   DeliveryDeferred,
   type DeliveryProgress,
@@ -64,6 +65,7 @@ export class LayerZeroLane implements Lane {
   readonly delivery: LayerZeroDelivery;
   /** Deliveries in progress by GUID, so the signature source can report the quorum it gathered. */
   private readonly inFlight = new Map<Hex, DeliveryProgress>();
+  private readonly commandGas = new CommandGas((chain) => chain.record.layerZero.gateway);
 
   constructor(
     private readonly network: EngineNetwork,
@@ -83,6 +85,12 @@ export class LayerZeroLane implements Lane {
         submit: chain.submit,
         deliveries: chain.deliveries,
       })),
+      executionGasTopUp: async (sent) => {
+        const origin = network.byChainId(sent.sourceChainId);
+        const destination = network.byEid(sent.packet.dstEid);
+        if (!origin || !destination || !isCommand(xmarginMessageType(sent.packet.message))) return undefined;
+        return this.commandGas.parkedCommandsGasOf(origin, destination);
+      },
       signatures: async (request) => {
         const signatures = await gather(request);
         // Only a quorum of signatures that really are their signers' counts as `signed` (and is kept).

@@ -42,6 +42,13 @@ export interface DeliveryCallOutcome {
   revertData?: Hex;
 }
 
+/**
+ * Whether a failed call looks out of gas: in a batch it reverted without data; alone, its transaction reverted
+ * (the receipt says no more). Either may also be a bare revert, which a retry with more gas then meets again.
+ */
+export const mayHaveRunOutOfGas = (outcome: DeliveryCallOutcome): boolean =>
+  outcome.revertData === "0x" || (outcome.revertData === undefined && outcome.batchSize === 1);
+
 export interface DeliveryBatchQueueOptions {
   submit: SubmitTransaction;
   /** The chain's DeliveryBatcher; without one every call goes alone. */

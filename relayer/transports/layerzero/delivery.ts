@@ -14,6 +14,7 @@ import {
   parseEventLogs,
   type TransactionReceipt,
 } from "viem";
+import { mayHaveRunOutOfGas } from "../batch.ts";
 import { ChainClock } from "../chain-clock.ts";
 import { keccak256 } from "../keccak.ts";
 import { PromiseCache } from "../promise-cache.ts";
@@ -52,8 +53,11 @@ export interface SentPacket {
  */
 export type PacketStatus = "unverified" | "verifiable" | "committed" | "delivered";
 
-/** A transaction of a delivery: `verifyAndCommit` is the DVN's verification with the commit batched in. */
-export type DeliveryStep = "verify" | "verifyAndCommit" | "commit" | "execute";
+/**
+ * A transaction of a delivery: `verifyAndCommit` is the DVN's verification with the commit batched in; `execute
+ * (failed)` an execution that did not deliver the packet (out of its gas, say) before the one that did.
+ */
+export type DeliveryStep = "verify" | "verifyAndCommit" | "commit" | "execute" | "execute (failed)";
 
 export interface StepReceipt {
   step: DeliveryStep;
@@ -85,6 +89,12 @@ export interface LayerZeroDeliveryOptions {
   /** Where DVN signatures come from: local keys, peers, or both. */
   signatures: SignatureSource;
   execution?: ExecutionMode;
+  /**
+   * Gas beyond the packet's own for one more try through the chain's delivery queue when its execution there ran
+   * out of gas: for an application whose `lzReceive` may do more than the sender paid for. Undefined or 0 (or
+   * without a queue): none, the execution goes alone through the endpoint on an estimate.
+   */
+  executionGasTopUp?: (sent: SentPacket) => Promise<bigint | undefined>;
   /** Lifetime of a signed DVN instruction, from the destination's latest block time. */
   instructionTtlSeconds?: number;
   confirmationPollIntervalMs?: number;
@@ -118,7 +128,8 @@ export interface LayerZeroDelivery {
     signatures: QuorumSignatures,
   ): Promise<StepReceipt>;
   commit(sent: SentPacket): Promise<StepReceipt>;
-  execute(sent: SentPacket, mode?: ExecutionMode): Promise<StepReceipt>;
+  /** The transactions of the execution: the attempts that did not deliver the packet, then the one that did. */
+  execute(sent: SentPacket, mode?: ExecutionMode): Promise<StepReceipt[]>;
 }
 
 /** The endpoint event a LayerZero message shows in on its origin. */
@@ -443,7 +454,7 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
     return stepReceipt("commit", receipt);
   }
 
-  async function execute(sent: SentPacket, mode: ExecutionMode = execution): Promise<StepReceipt> {
+  async function execute(sent: SentPacket, mode: ExecutionMode = execution): Promise<StepReceipt[]> {
     const destination = destinationOf(sent);
     const { packet } = sent;
     const origin = packetOrigin(packet);
@@ -453,26 +464,58 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
         details: packetDetails(sent),
       });
     }
-    if (mode === "executor" && destination.deliveries) {
-      // What the Executor would do (the endpoint's lzReceive with exactly the options' gas), queued with the
-      // chain's other deliveries; a failure there (out of gas, refused, a peer's execution first) goes again
-      // alone below and says why.
-      const queued = await destination.deliveries.call({
+    const lzReceive = encodeFunctionData({
+      abi: endpointV2Abi,
+      functionName: "lzReceive",
+      args: [origin, packet.receiver, packet.guid, packet.message, "0x"],
+    });
+    const failed: StepReceipt[] = [];
+    /** The endpoint's lzReceive with `gas`, queued with the chain's other deliveries; a failed try is noted. */
+    const queue = async (deliveries: NonNullable<LayerZeroChain["deliveries"]>, gas: bigint) => {
+      const queued = await deliveries.call({
         to: destination.contracts.endpoint,
-        data: encodeFunctionData({
-          abi: endpointV2Abi,
-          functionName: "lzReceive",
-          args: [origin, packet.receiver, packet.guid, packet.message, "0x"],
-        }),
-        gas: budget.gas,
+        data: lzReceive,
+        gas,
         value: budget.value,
       });
+      const step = { transactionHash: queued.receipt.transactionHash, gasUsed: queued.gasUsed };
       if (queued.success && packetDeliveredIn(queued.receipt, destination, sent)) {
-        return { step: "execute", transactionHash: queued.receipt.transactionHash, gasUsed: queued.gasUsed };
+        return { executed: { step: "execute", ...step } satisfies StepReceipt, queued };
       }
-      // Out of the options' gas (no revert data): the executor would fail the same way, so straight to the
-      // endpoint on an estimate (see below).
-      if (queued.revertData === "0x") return execute(sent, "endpoint");
+      failed.push({ step: "execute (failed)", ...step });
+      return { executed: undefined, queued };
+    };
+    let toppedUp = false;
+    /**
+     * Once, after the packet's own gas ran out (an application that refuses says why): through the queue again with
+     * the top-up the application asks for, which an estimate would find by executing the packet many times on the
+     * node. Its steps, or undefined when there is no top-up or it failed too.
+     */
+    const withTopUp = async (): Promise<StepReceipt[] | undefined> => {
+      const { deliveries } = destination;
+      if (toppedUp || !deliveries) return undefined;
+      toppedUp = true;
+      const topUp = await options.executionGasTopUp?.(sent).catch(() => undefined);
+      if (!topUp) return undefined;
+      const { executed } = await queue(deliveries, budget.gas + topUp).catch(() => ({ executed: undefined }));
+      return executed && [...failed, executed];
+    };
+    // Failing that, a verified packet may be executed by anyone through the endpoint: this operator does, on its
+    // estimate and at its own cost.
+    const outOfGas = async (): Promise<StepReceipt[]> =>
+      (await withTopUp()) ?? [...failed, ...(await execute(sent, "endpoint"))];
+    if (mode === "executor" && destination.deliveries) {
+      // What the Executor would do (the endpoint's lzReceive with exactly the options' gas); a failure there
+      // (refused, a peer's execution first) goes again alone below and says why.
+      const { executed, queued } = await queue(destination.deliveries, budget.gas);
+      if (executed) return [executed];
+      // No revert data in a batch: the executor would run out of gas the same way.
+      if (queued.revertData === "0x") return outOfGas();
+      // Alone, the receipt says no more than that it reverted: perhaps out of gas too; if not, the executor says why.
+      if (mayHaveRunOutOfGas(queued)) {
+        const retried = await withTopUp();
+        if (retried) return retried;
+      }
     }
     let receipt: TransactionReceipt;
     if (mode === "executor") {
@@ -500,15 +543,10 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
         budget.value,
       );
     } else {
-      const data = encodeFunctionData({
-        abi: endpointV2Abi,
-        functionName: "lzReceive",
-        args: [origin, packet.receiver, packet.guid, packet.message, "0x"],
-      });
       receipt = await transact(
         destination,
         destination.contracts.endpoint,
-        data,
+        lzReceive,
         undefined,
         sent,
         "ExecutionReverted",
@@ -521,10 +559,8 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
     );
     if (alert?.eventName === "LzReceiveAlert") {
       if (mode === "executor" && alert.args.reason === "0x") {
-        // No revert data: the packet's own gas budget ran out (an application that refuses says why), e.g. a
-        // command that also runs the vault's parked successors. A verified packet may be executed by anyone
-        // through the endpoint with more gas: this operator does, on its estimate and at its own cost.
-        return execute(sent, "endpoint");
+        failed.push(stepReceipt("execute (failed)", receipt));
+        return outOfGas();
       }
       const reason = decodeRevertReason(alert.args.reason);
       throw new LayerZeroError("ExecutionAlert", `lzReceive failed under the executor: ${describeReason(reason)}`, {
@@ -537,7 +573,7 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
         details: { ...packetDetails(sent), transactionHash: receipt.transactionHash },
       });
     }
-    return stepReceipt("execute", receipt);
+    return [...failed, stepReceipt("execute", receipt)];
   }
 
   // Deliveries of one path run side by side: each verification this instance lands may be what a waiting
@@ -615,11 +651,11 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
   }
 
   /** Runs `step`; if it fails because someone else moved the packet past `passed`, that is success. */
-  async function unlessAlreadyPast(
+  async function unlessAlreadyPast<Result>(
     sent: SentPacket,
     passed: readonly PacketStatus[],
-    step: () => Promise<StepReceipt>,
-  ): Promise<StepReceipt | undefined> {
+    step: () => Promise<Result>,
+  ): Promise<Result | undefined> {
     try {
       return await step();
     } catch (error) {
@@ -652,8 +688,8 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
     if (initial === "delivered") return outcome("alreadyDelivered", []);
 
     const steps: StepReceipt[] = [];
-    const record = (step: StepReceipt | undefined) => {
-      if (step) steps.push(step);
+    const record = (step: StepReceipt | StepReceipt[] | undefined) => {
+      if (step) steps.push(...[step].flat());
     };
     if (initial === "unverified") {
       const request = await buildVerificationRequest(sent);
