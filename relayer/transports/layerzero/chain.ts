@@ -24,7 +24,9 @@ export interface LayerZeroChain {
   submit?: SubmitTransaction;
   /**
    * Executions go through it when given: `EndpointV2.lzReceive` with the packet's own gas, many in one
-   * transaction under load; one that fails there runs again alone through the Executor.
+   * transaction under load. One that runs out of gas there goes once more with the delivery's
+   * `executionGasTopUp` if it has one; one that still fails runs again alone (through the Executor, or the
+   * endpoint on an estimate when out of gas).
    */
   deliveries?: Pick<DeliveryBatchQueue, "call">;
 }
