@@ -7,7 +7,7 @@ import { parseDeployment } from "../../sdk/deployments.ts";
 import { fundDevnetKeeper } from "../keeper/index.ts";
 import { type AnvilExit, describeExit, type ProcessTracker, startAnvil } from "./anvil.ts";
 import { type DevnetChain, type DevnetDeployment, writeDevnetDeployment } from "./deployment.ts";
-import { type DevnetOperators, startDevnetOperators } from "./operators.ts";
+import { type DevnetOperators, OPERATOR_STOP_GRACE_MS, startDevnetOperators } from "./operators.ts";
 import {
   accountsNeeded,
   DEFAULT_OPERATORS,
@@ -273,7 +273,12 @@ export async function runDevnetUntilSignal(options: RunDevnetOptions = {}): Prom
           ]
         : []),
     ]);
-    await operators?.stop();
+    const killed = (await operators?.stop()) ?? [];
+    for (const index of killed) {
+      print(
+        `relayer operator ${index} did not stop within ${OPERATOR_STOP_GRACE_MS / 1000} s of SIGTERM: killed (log: ${operators?.operators[index]?.logFile})`,
+      );
+    }
     await devnet.stop();
     if (crash) throw new Error(`devnet: ${crash}; stopped everything else`);
     print("devnet stopped");

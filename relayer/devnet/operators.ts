@@ -19,7 +19,7 @@ import { operatorKeys } from "./protocol.ts";
 
 const XMARGIN_BIN = fileURLToPath(new URL("../../bin/xmargin.js", import.meta.url));
 const READY_TIMEOUT_MS = 60_000;
-const STOP_GRACE_MS = 10_000;
+export const OPERATOR_STOP_GRACE_MS = 10_000;
 /** How long backup operator i waits (i × this) before delivering what operator 0 has not. */
 export const BACKUP_DELIVERY_DELAY_MS = 5_000;
 /** V8 old-space cap of each devnet operator process, in MB. */
@@ -38,8 +38,11 @@ export interface DevnetOperators {
   operators: DevnetOperator[];
   /** Resolves when an operator exits without `stop()`: its index and how it ended. */
   exited: Promise<{ index: number; code: number | null; signal: NodeJS.Signals | null }>;
-  /** SIGTERM to every instance (graceful shutdown), SIGKILL after a grace period. */
-  stop(): Promise<void>;
+  /**
+   * SIGTERM to every instance (graceful shutdown), SIGKILL after a grace period; resolves to the indices
+   * of the instances that had to be killed (none when every instance shut down by itself).
+   */
+  stop(): Promise<number[]>;
 }
 
 export interface StartDevnetOperatorsOptions {
@@ -79,19 +82,24 @@ export async function startDevnetOperators(options: StartDevnetOperatorsOptions)
   const exited = new Promise<{ index: number; code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
     announceExit = resolveExit;
   });
-  const stop = async () => {
+  const stop = async (): Promise<number[]> => {
     stopping = true;
+    const killed: number[] = [];
     await Promise.all(
-      children.map(async (child) => {
+      children.map(async (child, index) => {
         if (child.exitCode !== null || child.signalCode !== null) return;
         const gone = new Promise((done) => child.once("exit", done));
         child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
+        const timer = setTimeout(() => {
+          killed.push(index);
+          child.kill("SIGKILL");
+        }, OPERATOR_STOP_GRACE_MS);
         await gone;
         clearTimeout(timer);
         if (child.pid) options.tracker?.untrack(child.pid);
       }),
     );
+    return killed.sort((a, b) => a - b);
   };
 
   try {

@@ -227,7 +227,10 @@ export class RelayerEngine {
     this.worker?.start();
   }
 
-  /** Stops watching, finishes deliveries in progress, and hands back the leases of what was claimed but not started. */
+  /**
+   * Stops watching, finishes deliveries in progress, hands back the leases of what was claimed but not
+   * started, and closes the sockets to the nodes.
+   */
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
@@ -237,6 +240,7 @@ export class RelayerEngine {
       this.parkedCommands?.stop(),
     ]);
     await this.options.store.releaseLeases(this.workerId);
+    await this.network.close();
   }
 
   status(): WatcherStatus[] {

@@ -16,7 +16,7 @@ import type { ChainConfig } from "../config/schema.ts";
 import type { HubRecord, ProtocolDeployment, SpokeRecord } from "../infra/protocol.ts";
 import { DeliveryBatchQueue } from "../transports/batch.ts";
 import { fastSubmitter, operatorNonceManager, type SubmitTransaction } from "../transports/submit.ts";
-import { pooledWebSocket } from "./pooled-websocket.ts";
+import { type PooledWebSocketTransport, pooledWebSocket } from "./pooled-websocket.ts";
 import { operatorAccount } from "./secp256k1.ts";
 
 /** Sockets the engine keeps to each chain's node; a request finding all four busy waits for one. */
@@ -48,6 +48,8 @@ export interface EngineNetwork {
   byChainId(chainId: number): EngineChain | undefined;
   byEid(eid: number): EngineChain | undefined;
   byDomain(domain: number): EngineChain | undefined;
+  /** Closes the sockets the engine opened to the nodes: open ones keep the process from exiting. */
+  close(): Promise<void>;
 }
 
 /**
@@ -63,6 +65,7 @@ export function createEngineNetwork(options: {
   const { deployment } = options;
   // The shared nonce manager: the API's intent submissions use the same account on the hub.
   const account = operatorAccount(options.operatorKey, { nonceManager: operatorNonceManager });
+  const closers: (() => Promise<void>)[] = [];
   const chains = [deployment.hub, ...deployment.spokes].map((record): EngineChain => {
     const config = options.chains.find((candidate) => candidate.chainId === record.chainId);
     if (!config) {
@@ -75,6 +78,8 @@ export function createEngineNetwork(options: {
       rpcUrls: { default: { http: [config.rpcUrl] } },
     });
     const transport = options.transportFor?.(config) ?? rpcTransport(config);
+    const { close } = transport as Partial<Pick<PooledWebSocketTransport, "close">>;
+    if (close) closers.push(close);
     // Receipts of our own deliveries (where the node cannot answer a send with its receipt): a delivery
     // waits on them, so they are polled five times as often as the watcher polls the head (viem's default
     // is every 4 s).
@@ -101,6 +106,9 @@ export function createEngineNetwork(options: {
     byChainId: (chainId) => chains.find((chain) => chain.chainId === chainId),
     byEid: (eid) => chains.find((chain) => chain.record.layerZero.eid === eid),
     byDomain: (domain) => chains.find((chain) => chain.record.hyperlane.domain === domain),
+    close: async () => {
+      await Promise.all(closers.map((close) => close()));
+    },
   };
 }
 
@@ -152,7 +160,7 @@ export async function checkDeliveryBatchers(
  * worker own the retry policy, not the transport; a dropped socket reconnects every second for as long as
  * it takes.
  */
-export function rpcTransport(config: ChainConfig): Transport {
+export function rpcTransport(config: ChainConfig): Transport | PooledWebSocketTransport {
   if (!config.wsUrl) return http(config.rpcUrl, { timeout: 10_000, retryCount: 0 });
   return pooledWebSocket(config.wsUrl, {
     size: SOCKETS_PER_CHAIN,

@@ -2,7 +2,7 @@
 // sockets with never more than one in flight on a socket, two parallel calls avoid the ~40 ms stall of a
 // shared socket, a reverting call fails with the same viem error (and revert data) as over viem's own
 // webSocket transport, requests beyond the pool wait their turn in order and give up after the timeout when no
-// socket frees (a node that stops answering), and subscriptions still work.
+// socket frees (a node that stops answering), subscriptions still work, and closing closes every socket opened.
 // The sockets are observed through a WebSocket class that records what each one sends and receives.
 import { createHash } from "node:crypto";
 import { createServer, type Socket } from "node:net";
@@ -32,16 +32,20 @@ interface ObservedSocket {
   sent: { method: string; params: unknown }[];
   inFlight: Set<number>;
   mostInFlight: number;
+  closed: boolean;
 }
 
 const opened: ObservedSocket[] = [];
 
 class ObservedWebSocket extends WebSocket {
-  private readonly observed: ObservedSocket = { sent: [], inFlight: new Set(), mostInFlight: 0 };
+  private readonly observed: ObservedSocket = { sent: [], inFlight: new Set(), mostInFlight: 0, closed: false };
 
   constructor(url: string | URL, protocols?: string | string[]) {
     super(url, protocols);
     opened.push(this.observed);
+    this.addEventListener("close", () => {
+      this.observed.closed = true;
+    });
     this.addEventListener("message", ({ data }) => {
       const { id } = JSON.parse(String(data)) as { id?: number | null };
       if (typeof id === "number") this.observed.inFlight.delete(id);
@@ -224,5 +228,28 @@ describe("pooledWebSocket", () => {
     await vi.waitFor(() => expect(opened.some((socket) => socket.sent[0]?.method === "eth_subscribe")).toBe(true));
     await createTestClient({ mode: "anvil", transport: webSocket(wsUrl) }).mine({ blocks: 1 });
     expect(await announced).toBe(start + 1n);
+  });
+
+  it("closes every socket it opened, the subscriptions' one included, without opening the unused ones", async () => {
+    const transport = pooledWebSocket(wsUrl, {
+      size: 4,
+      timeout: 10_000,
+      retryCount: 0,
+      reconnect: { attempts: Number.MAX_SAFE_INTEGER, delay: 1_000 },
+    });
+    const client = clientOver(transport);
+    await Promise.all(addresses(2).map((address) => client.getBalance({ address })));
+    const unwatch = client.watchBlockNumber({ onBlockNumber: () => {} });
+    await vi.waitFor(() => expect(opened.some((socket) => socket.sent[0]?.method === "eth_subscribe")).toBe(true));
+    unwatch();
+    expect(opened).toHaveLength(3);
+    await transport.close();
+    await vi.waitFor(() => expect(opened.map((socket) => socket.closed)).toEqual([true, true, true]));
+    expect(opened).toHaveLength(3);
+    // Closed for good (viem's reconnection does not bring them back); a later request opens a socket anew.
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect(opened).toHaveLength(3);
+    expect(await client.getBalance({ address: REFUSING })).toBe(0n);
+    expect(opened).toHaveLength(4);
   });
 });

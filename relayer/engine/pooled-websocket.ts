@@ -17,6 +17,9 @@ export interface PooledWebSocketOptions {
 
 type PooledSocket = ReturnType<WebSocketTransport>;
 
+/** The pooled transport, with a way to close every socket it opened (they keep a process alive otherwise). */
+export type PooledWebSocketTransport = Transport<"webSocket"> & { close(): Promise<void> };
+
 /** Sockets that carry one request at a time; a request finding every socket busy waits its turn, first come first served. */
 class SocketPool {
   private readonly idle: PooledSocket[];
@@ -60,9 +63,10 @@ let poolsCreated = 0;
  * webSocket request (same errors, same timeout, same reconnection). Waiting for a free socket is bounded by
  * `timeout` as well: a request sent then gets its own `timeout`. Subscriptions, which viem's watch actions
  * open on a webSocket transport, get a socket of their own (opened with the first) so that notifications
- * never sit ahead of an answer. Every client made from the returned transport shares its sockets.
+ * never sit ahead of an answer. Every client made from the returned transport shares its sockets; `close`
+ * closes them for good (no reconnection), and a request made afterwards opens them again.
  */
-export function pooledWebSocket(url: string, options: PooledWebSocketOptions): Transport<"webSocket"> {
+export function pooledWebSocket(url: string, options: PooledWebSocketOptions): PooledWebSocketTransport {
   const pool = poolsCreated++;
   // viem keeps one socket per JSON of (URL, keepAlive, reconnect settings) and its webSocket transport takes no
   // key of its own. A field of ours in the reconnect settings, which viem reads for nothing else, tells the
@@ -73,7 +77,13 @@ export function pooledWebSocket(url: string, options: PooledWebSocketOptions): T
   };
   const sockets = new SocketPool(Array.from({ length: options.size }, (_, index) => socket(`request-${index}`)));
   const subscriptions = socket("subscriptions");
-  return () =>
+  // viem opens a socket on its first use; closing one never used would open it first.
+  const used = new Set<PooledSocket>();
+  const subscribe: NonNullable<PooledSocket["value"]>["subscribe"] = (parameters) => {
+    used.add(subscriptions);
+    return (subscriptions.value as NonNullable<PooledSocket["value"]>).subscribe(parameters);
+  };
+  const transport = () =>
     createTransport(
       {
         key: "pooledWebSocket",
@@ -81,6 +91,7 @@ export function pooledWebSocket(url: string, options: PooledWebSocketOptions): T
         request: (async ({ method, params }) => {
           const free = await sockets.acquire(options.timeout);
           if (!free) throw new TimeoutError({ body: { method, params }, url });
+          used.add(free);
           try {
             return await free.config.request({ method, params });
           } finally {
@@ -91,6 +102,18 @@ export function pooledWebSocket(url: string, options: PooledWebSocketOptions): T
         timeout: options.timeout,
         type: "webSocket",
       },
-      { subscribe: subscriptions.value?.subscribe },
+      { subscribe },
     );
+  const close = async () => {
+    const closing = [...used];
+    used.clear();
+    await Promise.all(
+      closing.map(async (pooled) => {
+        // A socket whose first connection failed has no client to close: nothing of it is left open.
+        const client = await pooled.value?.getRpcClient().catch(() => undefined);
+        client?.close();
+      }),
+    );
+  };
+  return Object.assign(transport, { close });
 }

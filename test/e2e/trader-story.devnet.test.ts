@@ -5,7 +5,7 @@
 // then the WETH on spoke A, whose Seize pays the keeper there), the price recovers and the trader releases its
 // spoke B collateral to its wallet. At the end every token balance on every chain is checked to the wei against
 // what the test sent and what the protocol's events say moved, and every message against exactly one delivery.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
@@ -486,5 +486,12 @@ describe("trader story on the devnet: deposits on two spokes, a trade, a crash, 
       sent.map((message) => ({ messageId: message.messageId, transport: routeOf(message) })).sort(byId),
     );
     expect(operatorExits).toEqual([]);
+  });
+
+  it("on SIGTERM every operator shuts down by itself: store and sockets to the nodes closed, no SIGKILL", async () => {
+    expect(await operators.stop()).toEqual([]);
+    for (const { logFile } of operators.operators) {
+      expect(readFileSync(logFile, "utf8")).toContain("stopped: store closed, sockets to the nodes closed");
+    }
   });
 });

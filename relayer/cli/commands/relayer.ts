@@ -45,7 +45,10 @@ Options:
         stopping = true;
         server.log.info(`${signal}: stopping (finishing deliveries in progress)`);
         stop().then(
-          () => resolve(true),
+          () => {
+            server.log.info("stopped: store closed, sockets to the nodes closed");
+            resolve(true);
+          },
           (error: unknown) => {
             server.log.error({ err: error }, "shutdown failed");
             resolve(false);
