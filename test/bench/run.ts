@@ -100,21 +100,33 @@ if (sections.includes("throughput")) {
     "A fresh devnet like the latency one. Each run starts once every operator's backlog is empty (the previous run's acknowledgements delivered; GET /healthz), then every trader fires its share of deposits and releases without waiting for delivery (its own transactions in nonce order). Applied rate = messages / (last applied − first sent); sustained = the middle 80 % of applications over their time span; latency as in the latency section; RSS from /proc/<pid>/status (VmRSS every 200 ms, VmHWM at the end) of each operator process. Figures are medians over runs. Before the relayed runs, the same traders send half as many deposits per run to a second devnet with no relayer running: anvil CPU (/proc/<pid>/stat) and the traders' CPU per deposit, and the ceiling that two cores put on the message rate even if relaying, destination transactions and acknowledgements cost nothing.";
 }
 
+// A CPU reading below the clock's 10 ms resolution (a tiny --load) makes a ratio infinite or NaN: such a figure
+// was not measured, and the report says so instead of failing on it.
+const measured = figures.flatMap((entry) => {
+  if (Number.isFinite(entry.value)) {
+    return [entry.runs ? { ...entry, runs: entry.runs.filter(Number.isFinite) } : entry];
+  }
+  console.log(
+    `not measurable in this run, left out of the report: ${entry.section} "${entry.name}" (a larger --load measures it)`,
+  );
+  return [];
+});
+
 const report: BenchReport = benchReportSchema.parse({
   generatedAt: new Date().toISOString(),
   durationSeconds: Math.round((performance.now() - started) / 100) / 10,
   machine: { ...machine, loadAverageAtEnd: loadAverageNow() },
   options: { quick, runs, sections },
   methods,
-  figures,
+  figures: measured,
   details,
 });
 const out = resolve(values.out);
 writeFormattedJson(out, report);
 console.log("");
-console.log(renderTable(figures));
+console.log(renderTable(measured));
 console.log("");
-console.log(summaryLine(figures));
+console.log(summaryLine(measured));
 console.log(
   `load average at start ${machine.loadAverageAtStart.join(" ")}, at end ${report.machine.loadAverageAtEnd?.join(" ")}; ${elapsed()}`,
 );
