@@ -17,6 +17,8 @@ export interface ChainGas {
   /** The same by chain name. */
   blocksByChain: Record<string, number>;
   transactions: number;
+  /** Transactions the given senders sent. */
+  transactionsBySenders: number;
 }
 
 /** Blocks read at once per chain: anvil answers each from memory; more only queues on its side. */
@@ -33,7 +35,14 @@ export async function headBlocks(chains: BenchChains): Promise<Heads> {
 /** Gas of every block after `since` up to each chain's head now, read from the blocks' receipts. */
 export async function gasSince(chains: BenchChains, since: Heads, senders: readonly string[]): Promise<ChainGas> {
   const sentByUs = new Set(senders.map((address) => address.toLowerCase()));
-  const total: ChainGas = { bySenders: 0, byOthers: 0, blocks: 0, blocksByChain: {}, transactions: 0 };
+  const total: ChainGas = {
+    bySenders: 0,
+    byOthers: 0,
+    blocks: 0,
+    blocksByChain: {},
+    transactions: 0,
+    transactionsBySenders: 0,
+  };
   for (const [name, { publicClient }] of chains.chains) {
     const from = since.get(name);
     if (from === undefined) throw new Error(`no starting block for ${name}`);
@@ -51,8 +60,10 @@ export async function gasSince(chains: BenchChains, since: Heads, senders: reado
         for (const receipt of block) {
           total.transactions += 1;
           const gas = Number(receipt.gasUsed);
-          if (sentByUs.has(receipt.from.toLowerCase())) total.bySenders += gas;
-          else total.byOthers += gas;
+          if (sentByUs.has(receipt.from.toLowerCase())) {
+            total.bySenders += gas;
+            total.transactionsBySenders += 1;
+          } else total.byOthers += gas;
         }
       }
     }

@@ -7,6 +7,7 @@
 //   --sections LIST    comma-separated subset of gas,latency,throughput
 //   --messages N       timed messages per route per latency run (default 67: ≥ 200 per transport, ≥ 500 pooled)
 //   --load N           messages per throughput run (default 600)
+//   --paced-rate N     msg/s of the throughput section's paced runs (default 50: below this 2-core rig's steady saturation)
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -35,6 +36,7 @@ const { values } = parseArgs({
     sections: { type: "string", default: SECTIONS.join(",") },
     messages: { type: "string" },
     load: { type: "string" },
+    "paced-rate": { type: "string" },
   },
 });
 const integer = (name: string, text: string | undefined, fallback: number, min: number, max: number) => {
@@ -56,6 +58,7 @@ const sections = values.sections.split(",").map((name) => {
 // --quick is the smoke form.
 const messagesPerRoute = integer("messages", values.messages, quick ? 6 : 67, 2, 10_000);
 const loadMessages = integer("load", values.load, quick ? 30 : 600, 6, 100_000);
+const pacedRate = integer("paced-rate", values["paced-rate"], 50, 1, 10_000);
 
 const machine = machineNow();
 const started = performance.now();
@@ -92,12 +95,13 @@ if (sections.includes("throughput")) {
     runs,
     messages: loadMessages,
     tradersPerSpoke: quick ? 4 : 8,
+    pacedRate,
     progress: progress("throughput"),
   });
   figures.push(...result.figures);
   details.throughput = result.details;
   methods.throughput =
-    "A fresh devnet like the latency one. Each run starts once every operator's backlog is empty (the previous run's acknowledgements delivered; GET /healthz), then every trader fires its share of deposits and releases without waiting for delivery (its own transactions in nonce order). Applied rate = messages / (last applied − first sent); sustained = the middle 80 % of applications over their time span; latency as in the latency section; RSS from /proc/<pid>/status (VmRSS every 200 ms, VmHWM at the end) of each operator process. Figures are medians over runs. Before the relayed runs, the same traders send half as many deposits per run to a second devnet with no relayer running: anvil CPU (/proc/<pid>/stat) and the traders' CPU per deposit, and the ceiling that two cores put on the message rate even if relaying, destination transactions and acknowledgements cost nothing.";
+    "A fresh devnet like the latency one. Each run starts once every operator's backlog is empty (the previous run's acknowledgements delivered; GET /healthz), then every trader fires its share of deposits and releases without waiting for delivery (its own transactions in nonce order). Applied rate = messages / (last applied − first sent); sustained = the middle 80 % of applications over their time span; latency as in the latency section; RSS from /proc/<pid>/status (VmRSS every 200 ms, VmHWM at the end) of each operator process. Figures are medians over runs. Before the relayed runs, the same traders send half as many deposits per run to a second devnet with no relayer running: anvil CPU (/proc/<pid>/stat) and the traders' CPU per deposit, and the ceiling that two cores put on the message rate even if relaying, destination transactions and acknowledgements cost nothing. After the bursts, per run, the same number of messages at a steady --paced-rate (default 50 msg/s; message k sent at k / rate whatever the earlier ones are doing, traders in turn): their latency, the applied rate and the CPU, blocks and operator transactions per message, at a load that batches little.";
 }
 
 // A CPU reading below the clock's 10 ms resolution (a tiny --load) makes a ratio infinite or NaN: such a figure

@@ -2,7 +2,8 @@
  * Throughput section: one devnet; per run, a burst of deposits (spokes → hub) and releases (hub → spokes)
  * from many funded traders at once, each account sending as fast as its transactions mine. Measures the
  * offered rate, the rate at which the destinations applied the messages (all of them, and the middle 80 %
- * as the sustained rate), the latency of each message under that load and the relayer processes' memory.
+ * as the sustained rate), the latency of each message under that load and the relayer processes' memory;
+ * then, per run, the same number of messages at a steady rate below saturation, for their latency alone.
  */
 import { type CeilingRun, measureSourceCeiling } from "./ceiling.ts";
 import { gasSince, headBlocks } from "./chain-gas.ts";
@@ -18,6 +19,8 @@ export interface ThroughputOptions {
   /** Messages per run, half deposits and half releases, spread over every trader. */
   messages: number;
   tradersPerSpoke: number;
+  /** Offered rate of the paced runs (msg/s): a steady load below saturation, for latency at a load this rig carries. */
+  pacedRate: number;
   progress: (message: string) => void;
 }
 
@@ -32,7 +35,7 @@ const CPU_KIND_LABEL = {
 const DRAIN_TIMEOUT_MS = 120_000;
 
 export async function throughputSection(options: ThroughputOptions) {
-  const { runs, messages, tradersPerSpoke, progress } = options;
+  const { runs, messages, tradersPerSpoke, pacedRate, progress } = options;
   const ceiling = await measureSourceCeiling({ runs, messages: messages / 2, tradersPerSpoke, progress });
   const bench = await startBenchDevnet({ benchAccounts: tradersPerSpoke * BENCH_SPOKES.length, onProgress: progress });
   try {
@@ -85,6 +88,9 @@ export async function throughputSection(options: ThroughputOptions) {
       anvilGasPerCpuSecond: number;
       /** The hub's anvil: CPU milliseconds per block it mined over the same span. */
       hubAnvilMsPerBlock: number;
+      /** Blocks the four chains mined per timed message (automine: about one per transaction). */
+      blocksPerMessage: number;
+      operatorTransactionsPerMessage: number;
     }[] = [];
     const rssSamples: number[][] = pids.map(() => []);
     const drain = async (when: string) => {
@@ -143,10 +149,52 @@ export async function throughputSection(options: ThroughputOptions) {
         hubAnvilMsPerBlock:
           ((cpuSeconds[cpuUsers.findIndex((user) => user.name === hubAnvil)] ?? Number.NaN) * 1000) /
           (gas.blocksByChain[bench.deployment.hub.name] ?? Number.NaN),
+        blocksPerMessage: gas.blocks / samples.length,
+        operatorTransactionsPerMessage: gas.transactionsBySenders / samples.length,
       };
       perRun.push(result);
       progress(
-        `run ${run + 1}/${runs}: ${samples.length} messages offered at ${result.offeredPerSecond.toFixed(0)}/s, applied at ${result.appliedPerSecond.toFixed(1)}/s (${result.seconds.toFixed(1)} s), p50 ${result.latency.p50.toFixed(0)} ms`,
+        `run ${run + 1}/${runs}: ${samples.length} messages offered at ${result.offeredPerSecond.toFixed(0)}/s, applied at ${result.appliedPerSecond.toFixed(1)}/s (${result.seconds.toFixed(1)} s), p50 ${result.latency.p50.toFixed(0)} ms; per message ${result.blocksPerMessage.toFixed(2)} blocks, ${result.operatorTransactionsPerMessage.toFixed(2)} operator transactions`,
+      );
+    }
+    // The bursts saturate the rig, so their latency is mostly queueing: the paced runs offer a steady rate
+    // instead and time each message at a load the machine keeps up with.
+    const pacedRuns: {
+      offeredPerSecond: number;
+      appliedPerSecond: number;
+      latency: ReturnType<typeof distribution>;
+      /** CPU milliseconds per timed message by kind of process, until every operator drained. */
+      cpuMsPerMessage: Record<keyof typeof CPU_KIND_LABEL, number>;
+      /** Blocks the four chains mined per timed message (automine: about one per transaction). */
+      blocksPerMessage: number;
+      operatorTransactionsPerMessage: number;
+    }[] = [];
+    for (let run = 0; run < runs; run++) {
+      const heads = await headBlocks(bench);
+      const cpuBefore = cpuUsers.map((user) => user.cpuSeconds());
+      const samples = await pacedLoad(traders, { messages, perSecond: pacedRate });
+      await drain(`after paced run ${run + 1}`);
+      const gas = await gasSince(bench, heads, operatorAddresses);
+      const cpuMsOf = (kind: keyof typeof CPU_KIND_LABEL) =>
+        (cpuUsers.reduce(
+          (sum, user, index) => (user.kind === kind ? sum + user.cpuSeconds() - (cpuBefore[index] as number) : sum),
+          0,
+        ) *
+          1000) /
+        samples.length;
+      const sent = samples.map((entry) => entry.sentAt);
+      const applied = samples.map((entry) => entry.appliedAt);
+      const result = {
+        offeredPerSecond: (samples.length - 1) / Math.max((Math.max(...sent) - Math.min(...sent)) / 1000, 1e-3),
+        appliedPerSecond: sustainedRate(applied),
+        latency: distribution(samples.map((entry) => entry.latencyMs)),
+        cpuMsPerMessage: { operators: cpuMsOf("operators"), anvil: cpuMsOf("anvil"), traders: cpuMsOf("traders") },
+        blocksPerMessage: gas.blocks / samples.length,
+        operatorTransactionsPerMessage: gas.transactionsBySenders / samples.length,
+      };
+      pacedRuns.push(result);
+      progress(
+        `paced run ${run + 1}/${runs}: ${samples.length} messages offered at ${result.offeredPerSecond.toFixed(0)}/s (asked ${pacedRate}/s), applied at ${result.appliedPerSecond.toFixed(0)}/s, p50 ${result.latency.p50.toFixed(0)} ms, p99 ${result.latency.p99.toFixed(0)} ms; CPU ms per message: operators ${result.cpuMsPerMessage.operators.toFixed(1)}, anvil ${result.cpuMsPerMessage.anvil.toFixed(1)}, traders ${result.cpuMsPerMessage.traders.toFixed(1)}; per message ${result.blocksPerMessage.toFixed(2)} blocks, ${result.operatorTransactionsPerMessage.toFixed(2)} operator transactions`,
       );
     }
     const peaks = pids.map((pid) => memoryOf(pid)?.peakMB ?? Number.NaN);
@@ -237,6 +285,13 @@ export async function throughputSection(options: ThroughputOptions) {
         "ms",
         (r) => r.hubAnvilMsPerBlock,
       ),
+      // Automine makes every transaction a block: the traders' own transactions are about one per message.
+      medianFigure("blocks the four chains mined per timed message", "blocks", (r) => r.blocksPerMessage),
+      medianFigure(
+        "operator transactions per timed message (deliveries batched)",
+        "tx",
+        (r) => r.operatorTransactionsPerMessage,
+      ),
       // A floor under the chains' share that no relayer change lowers: each message's gas executed at anvil's best
       // rate on this machine (transactions only, nobody reading).
       medianFigure(
@@ -268,6 +323,26 @@ export async function throughputSection(options: ThroughputOptions) {
           runs: ceiling.runs.map(select),
         }),
       ),
+      ...(
+        [
+          ["offered", "msg/s", (r) => r.offeredPerSecond],
+          ["applied (middle 80 %)", "msg/s", (r) => r.appliedPerSecond],
+          ["latency p50", "ms", (r) => r.latency.p50],
+          ["latency p99", "ms", (r) => r.latency.p99],
+          ["CPU per timed message, the three relayer operators", "ms", (r) => r.cpuMsPerMessage.operators],
+          ["CPU per timed message, the four anvil chains", "ms", (r) => r.cpuMsPerMessage.anvil],
+          ["blocks the four chains mined per timed message", "blocks", (r) => r.blocksPerMessage],
+          ["operator transactions per timed message", "tx", (r) => r.operatorTransactionsPerMessage],
+        ] as const satisfies readonly [string, string, (run: (typeof pacedRuns)[number]) => number][]
+      ).map(([name, unit, select]) =>
+        figure({
+          section: "throughput",
+          name: `paced load of ${pacedRate} msg/s (${messages} messages per run): ${name}`,
+          unit,
+          value: median(pacedRuns.map(select)),
+          runs: pacedRuns.map(select),
+        }),
+      ),
       figure({
         section: "throughput",
         name: "relayer RSS, peak of any operator (VmHWM)",
@@ -287,6 +362,7 @@ export async function throughputSection(options: ThroughputOptions) {
       figures,
       details: {
         perRun,
+        pacedRuns,
         operators: bench.operators.operators.map((operator, index) => ({
           index,
           pid: operator.pid,
@@ -303,6 +379,30 @@ export async function throughputSection(options: ThroughputOptions) {
   } finally {
     await bench.stop();
   }
+}
+
+/**
+ * Sends `messages` at a steady `perSecond` (deposits and releases alternating per trader, traders in turn),
+ * each message when its time comes whatever the earlier ones are doing; resolves once all are applied.
+ */
+async function pacedLoad(
+  traders: readonly Trader[],
+  options: { messages: number; perSecond: number },
+): Promise<Sample[]> {
+  const intervalMs = 1000 / options.perSecond;
+  const sentByTrader = traders.map(() => 0);
+  const pending: Promise<Sample>[] = [];
+  const startedAt = performance.now();
+  for (let index = 0; index < options.messages; index++) {
+    const wait = startedAt + index * intervalMs - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const slot = index % traders.length;
+    const trader = traders[slot] as Trader;
+    const count = sentByTrader[slot] as number;
+    sentByTrader[slot] = count + 1;
+    pending.push(count % 2 === 0 ? trader.deposit("1") : trader.release("1"));
+  }
+  return Promise.all(pending);
 }
 
 /** Applications per second over the middle 80 % of them (the ramp-up and the tail left out). */
