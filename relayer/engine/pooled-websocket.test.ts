@@ -2,7 +2,8 @@
 // sockets with never more than one in flight on a socket, two parallel calls avoid the ~40 ms stall of a
 // shared socket, a reverting call fails with the same viem error (and revert data) as over viem's own
 // webSocket transport, requests beyond the pool wait their turn in order and give up after the timeout when no
-// socket frees (a node that stops answering), subscriptions still work, and closing closes every socket opened.
+// socket frees (a node that stops answering), a socket whose request timed out carries no further request,
+// subscriptions still work, and closing closes every socket opened.
 // The sockets are observed through a WebSocket class that records what each one sends and receives.
 import { createHash } from "node:crypto";
 import { createServer, type Socket } from "node:net";
@@ -32,13 +33,21 @@ interface ObservedSocket {
   sent: { method: string; params: unknown }[];
   inFlight: Set<number>;
   mostInFlight: number;
+  /** The client began closing it (a node that hung never completes the closing handshake). */
+  closing: boolean;
   closed: boolean;
 }
 
 const opened: ObservedSocket[] = [];
 
 class ObservedWebSocket extends WebSocket {
-  private readonly observed: ObservedSocket = { sent: [], inFlight: new Set(), mostInFlight: 0, closed: false };
+  private readonly observed: ObservedSocket = {
+    sent: [],
+    inFlight: new Set(),
+    mostInFlight: 0,
+    closing: false,
+    closed: false,
+  };
 
   constructor(url: string | URL, protocols?: string | string[]) {
     super(url, protocols);
@@ -61,6 +70,11 @@ class ObservedWebSocket extends WebSocket {
       this.observed.mostInFlight = Math.max(this.observed.mostInFlight, this.observed.inFlight.size);
     }
     super.send(data);
+  }
+
+  override close(code?: number, reason?: string): void {
+    this.observed.closing = true;
+    super.close(code, reason);
   }
 }
 // viem loads its WebSocket class (isows, which takes the global one) when it opens its first socket.
@@ -207,6 +221,23 @@ describe("pooledWebSocket", () => {
       expect(waiting.error).toBeInstanceOf(TimeoutError);
       // Waiting out the first request and then its own timeout would take twice as long (1 s).
       expect(waiting.afterMs).toBeLessThan(800);
+    } finally {
+      node.close();
+    }
+  });
+
+  it("sends no request on a socket whose last request timed out, which the node may still answer", async () => {
+    const node = await silentNode();
+    try {
+      const client = clientOver(
+        pooledWebSocket(node.url, { size: 1, timeout: 300, retryCount: 0, reconnect: { attempts: 0, delay: 1_000 } }),
+      );
+      for (let attempt = 0; attempt < 2; attempt++) {
+        await expect(client.getBalance({ address: REFUSING })).rejects.toBeInstanceOf(TimeoutError);
+      }
+      // Reusing the socket would show it with both requests awaiting an answer at once.
+      expect(opened.map((socket) => socket.mostInFlight)).toEqual([1, 1]);
+      await vi.waitFor(() => expect(opened.map((socket) => socket.closing)).toEqual([true, true]));
     } finally {
       node.close();
     }

@@ -61,10 +61,11 @@ let poolsCreated = 0;
  * acknowledged, and the client delays that acknowledgement (Nagle against delayed ACK), so the second
  * answer arrives ~40 ms late instead of in under a millisecond. Each request still runs through viem's own
  * webSocket request (same errors, same timeout, same reconnection). Waiting for a free socket is bounded by
- * `timeout` as well: a request sent then gets its own `timeout`. Subscriptions, which viem's watch actions
- * open on a webSocket transport, get a socket of their own (opened with the first) so that notifications
- * never sit ahead of an answer. Every client made from the returned transport shares its sockets; `close`
- * closes them for good (no reconnection), and a request made afterwards opens them again.
+ * `timeout` as well: a request sent then gets its own `timeout`, and a socket whose request timed out is
+ * replaced by a fresh one. Subscriptions, which viem's watch actions open on a webSocket transport, get a
+ * socket of their own (opened with the first) so that notifications never sit ahead of an answer. Every
+ * client made from the returned transport shares its sockets; `close` closes them for good (no
+ * reconnection), and a request made afterwards opens them again.
  */
 export function pooledWebSocket(url: string, options: PooledWebSocketOptions): PooledWebSocketTransport {
   const pool = poolsCreated++;
@@ -75,10 +76,27 @@ export function pooledWebSocket(url: string, options: PooledWebSocketOptions): P
     const reconnect = { ...options.reconnect, pooledSocket: `${pool}/${name}` };
     return webSocket(url, { timeout: options.timeout, reconnect })({});
   };
-  const sockets = new SocketPool(Array.from({ length: options.size }, (_, index) => socket(`request-${index}`)));
+  let requestSocketsMade = 0;
+  const requestSocket = () => socket(`request-${requestSocketsMade++}`);
+  const sockets = new SocketPool(Array.from({ length: options.size }, requestSocket));
   const subscriptions = socket("subscriptions");
   // viem opens a socket on its first use; closing one never used would open it first.
   const used = new Set<PooledSocket>();
+  const closeSocket = async (pooled: PooledSocket) => {
+    // A socket whose first connection failed has no client to close: nothing of it is left open.
+    const client = await pooled.value?.getRpcClient().catch(() => undefined);
+    client?.close();
+  };
+  // The node may still answer a request that timed out, at any time, and viem drops that answer unseen: nothing
+  // tells when the socket is free again. Put back, the socket could carry the next request with the late one still
+  // in flight (the stall the pool avoids); held back until a grace period ends, it could still meet a later answer,
+  // and it would leave fewer sockets to the waiting requests meanwhile. Closed and replaced by a fresh socket (opened
+  // on its first request), it can carry no late answer and the pool keeps its size.
+  const replaceTimedOut = (timedOut: PooledSocket): PooledSocket => {
+    used.delete(timedOut);
+    void closeSocket(timedOut);
+    return requestSocket();
+  };
   const subscribe: NonNullable<PooledSocket["value"]>["subscribe"] = (parameters) => {
     used.add(subscriptions);
     return (subscriptions.value as NonNullable<PooledSocket["value"]>).subscribe(parameters);
@@ -92,10 +110,14 @@ export function pooledWebSocket(url: string, options: PooledWebSocketOptions): P
           const free = await sockets.acquire(options.timeout);
           if (!free) throw new TimeoutError({ body: { method, params }, url });
           used.add(free);
+          let freed = free;
           try {
             return await free.config.request({ method, params });
+          } catch (error) {
+            if (error instanceof TimeoutError) freed = replaceTimedOut(free);
+            throw error;
           } finally {
-            sockets.release(free);
+            sockets.release(freed);
           }
         }) as EIP1193RequestFn,
         retryCount: options.retryCount,
@@ -107,13 +129,7 @@ export function pooledWebSocket(url: string, options: PooledWebSocketOptions): P
   const close = async () => {
     const closing = [...used];
     used.clear();
-    await Promise.all(
-      closing.map(async (pooled) => {
-        // A socket whose first connection failed has no client to close: nothing of it is left open.
-        const client = await pooled.value?.getRpcClient().catch(() => undefined);
-        client?.close();
-      }),
-    );
+    await Promise.all(closing.map(closeSocket));
   };
   return Object.assign(transport, { close });
 }
