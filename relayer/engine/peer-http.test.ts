@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { keepAliveHttp, MAX_ANSWER_BYTES } from "./peer-http.ts";
 
 describe("keepAliveHttp", () => {
@@ -73,5 +73,46 @@ describe("keepAliveHttp", () => {
     expect((await keepAliveHttp({ url, method: "GET", timeoutMs: 2_000 })).body).toBe("answer 1");
     expect((await keepAliveHttp({ url, method: "GET", timeoutMs: 2_000 })).body).toBe("answer 2");
     expect(requestsBySocket.size).toBe(2);
+  });
+
+  it("gives the request sent again only what remains of the timeout", async () => {
+    const requestsBySocket = new Map<unknown, number>();
+    const url = await serve((request, response) => {
+      const count = (requestsBySocket.get(request.socket) ?? 0) + 1;
+      requestsBySocket.set(request.socket, count);
+      if (count === 1 && requestsBySocket.size === 1) response.end("answer");
+      // The kept-open connection is reset late, and the fresh one never answers.
+      else if (count === 2) setTimeout(() => request.socket.resetAndDestroy(), 400);
+    });
+    await keepAliveHttp({ url, method: "GET", timeoutMs: 2_000 });
+    const started = performance.now();
+    await expect(keepAliveHttp({ url, method: "GET", timeoutMs: 600 })).rejects.toThrow("no answer within 600 ms");
+    expect(requestsBySocket.size).toBe(2);
+    // A fresh timeout for the second try would take 1 s in all.
+    expect(performance.now() - started).toBeLessThan(850);
+  });
+
+  it("does not send a request again once its timeout has passed", async () => {
+    const requestsBySocket = new Map<unknown, number>();
+    const now = performance.now.bind(performance);
+    let skippedMs = 0;
+    const clock = vi.spyOn(performance, "now").mockImplementation(() => now() + skippedMs);
+    try {
+      const url = await serve((request, response) => {
+        const count = (requestsBySocket.get(request.socket) ?? 0) + 1;
+        requestsBySocket.set(request.socket, count);
+        if (count === 1) return response.end("answer");
+        // The reset comes as the timeout runs out.
+        skippedMs += 1_000;
+        request.socket.resetAndDestroy();
+      });
+      await keepAliveHttp({ url, method: "GET", timeoutMs: 1_000 });
+      await expect(keepAliveHttp({ url, method: "GET", timeoutMs: 1_000 })).rejects.toMatchObject({
+        cause: { code: "ECONNRESET" },
+      });
+      expect(requestsBySocket.size).toBe(1);
+    } finally {
+      clock.mockRestore();
+    }
   });
 });

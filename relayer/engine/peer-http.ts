@@ -7,7 +7,7 @@ export interface PeerHttpRequest {
   method: "GET" | "POST";
   /** JSON text; sent with `content-type: application/json`. */
   body?: string;
-  /** For the whole exchange, answer body included. */
+  /** For the whole exchange, answer body and a second try on a fresh connection included. */
   timeoutMs: number;
 }
 
@@ -29,12 +29,14 @@ const plain = { transport: http, agent: new http.Agent({ keepAlive: true, maxSoc
 const secure = { transport: https, agent: new https.Agent({ keepAlive: true, maxSockets: 16 }) };
 
 export const keepAliveHttp: PeerHttp = async (request) => {
+  const deadline = performance.now() + request.timeoutMs;
   try {
-    return await exchange(request);
+    return await exchange(request, deadline);
   } catch (error) {
-    // A kept-open connection the peer closed meanwhile fails at once on reuse: that request never reached
-    // the peer, so it goes again on a fresh connection.
-    if (error instanceof StaleConnectionError) return exchange(request);
+    // A kept-open connection the peer closed meanwhile fails on reuse, mostly at once and before the request
+    // reached the peer, so it goes again on a fresh connection. Within what remains of the timeout: the reset
+    // can also come late, and callers wait `timeoutMs` for a peer, not twice that.
+    if (error instanceof StaleConnectionError && performance.now() < deadline) return exchange(request, deadline);
     throw error;
   }
 };
@@ -48,7 +50,8 @@ class StaleConnectionError extends Error {}
  */
 export const MAX_ANSWER_BYTES = 1024 * 1024;
 
-function exchange({ url, method, body, timeoutMs }: PeerHttpRequest): Promise<PeerHttpResponse> {
+/** One try of `request`, given up at `deadline` (on the `performance.now()` clock). */
+function exchange({ url, method, body, timeoutMs }: PeerHttpRequest, deadline: number): Promise<PeerHttpResponse> {
   const { transport, agent } = url.protocol === "https:" ? secure : plain;
   const headers: http.OutgoingHttpHeaders =
     body === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(body) };
@@ -73,7 +76,10 @@ function exchange({ url, method, body, timeoutMs }: PeerHttpRequest): Promise<Pe
       );
       incoming.on("error", (error) => settle(() => reject(error)));
     });
-    const timer = setTimeout(() => outgoing.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => outgoing.destroy(new Error(`no answer within ${timeoutMs} ms`)),
+      deadline - performance.now(),
+    );
     outgoing.on("error", (error: NodeJS.ErrnoException) =>
       settle(() =>
         reject(
