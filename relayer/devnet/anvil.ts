@@ -1,8 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
+import { type BlockBatcher, startBlockBatcher } from "./block-batcher.ts";
 
 /** Receives the pid of every anvil process as it is spawned and as it exits, e.g. to reap orphans. */
 export interface ProcessTracker {
@@ -18,8 +21,16 @@ export interface StartAnvilOptions {
   accounts: number;
   /** Seconds between empty blocks; transactions are still mined at once (anvil's mixed mining). */
   blockTime: number;
+  /**
+   * Mine transactions in batches instead: a block at most this many milliseconds after a transaction arrives,
+   * with every transaction that arrived meanwhile (see `startBlockBatcher`). Without it each transaction is
+   * a block of its own.
+   */
+  batchWindowMs?: number;
   readyTimeoutMs?: number;
   tracker?: ProcessTracker;
+  /** Errors of the block batcher (it carries on; the interval mining still mines every transaction). */
+  onBatcherError?: (error: Error) => void;
 }
 
 export interface AnvilExit {
@@ -98,6 +109,7 @@ export async function startAnvil(options: StartAnvilOptions): Promise<AnvilHandl
 class PortInUseError extends Error {}
 
 async function launch(binary: string, port: number, options: StartAnvilOptions): Promise<AnvilHandle> {
+  const ipcPath = options.batchWindowMs === undefined ? undefined : ipcPathFor(port);
   const args = [
     "--host",
     HOST,
@@ -111,7 +123,8 @@ async function launch(binary: string, port: number, options: StartAnvilOptions):
     String(options.accounts),
     "--block-time",
     String(options.blockTime),
-    "--mixed-mining",
+    // Interval mining alone when the batcher mines the transactions; both otherwise.
+    ...(ipcPath ? ["--ipc", ipcPath] : ["--mixed-mining"]),
     // Bounded history: without it each block costs more the longer the chain (a devnet under load
     // slowed several-fold within minutes). Reads at a recent block still work within this window.
     "--prune-history",
@@ -152,9 +165,14 @@ async function launch(binary: string, port: number, options: StartAnvilOptions):
 
   if (child.pid !== undefined) options.tracker?.track(child.pid);
   const rpcUrl = `http://${HOST}:${port}`;
+  let batcher: BlockBatcher | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () => {
-    stopping ??= terminate(child, exited, () => exit !== undefined);
+    stopping ??= (async () => {
+      batcher?.close();
+      await terminate(child, exited, () => exit !== undefined);
+      if (ipcPath && process.platform !== "win32") await rm(ipcPath, { force: true });
+    })();
     return stopping;
   };
 
@@ -166,6 +184,13 @@ async function launch(binary: string, port: number, options: StartAnvilOptions):
       exited,
       () => exit,
     );
+    if (ipcPath && options.batchWindowMs !== undefined) {
+      batcher = await startBlockBatcher({
+        ipcPath,
+        windowMs: options.batchWindowMs,
+        onError: (error) => options.onBatcherError?.(error),
+      });
+    }
   } catch (error) {
     await stop();
     throw error;
@@ -229,6 +254,12 @@ async function terminate(child: ChildProcess, exited: Promise<AnvilExit>, hasExi
     child.kill("SIGKILL");
     await exited;
   }
+}
+
+/** Where a chain's IPC endpoint goes: a short path, as Unix socket paths are limited to ~100 bytes. */
+function ipcPathFor(port: number): string {
+  const name = `xmargin-anvil-${process.pid}-${port}.ipc`;
+  return process.platform === "win32" ? `\\\\.\\pipe\\${name}` : join(tmpdir(), name);
 }
 
 export function describeExit(exit: AnvilExit): string {

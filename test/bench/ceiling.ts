@@ -11,6 +11,7 @@ import type { Address } from "viem";
 import { gasSince, headBlocks } from "./chain-gas.ts";
 import {
   BENCH_SPOKES,
+  type BenchMining,
   call,
   DEPOSIT_FEE,
   FIRST_BENCH_ACCOUNT,
@@ -27,6 +28,7 @@ export interface CeilingOptions {
   /** Deposits per run, spread over every trader. */
   messages: number;
   tradersPerSpoke: number;
+  mining: BenchMining;
   progress: (message: string) => void;
 }
 
@@ -45,7 +47,11 @@ export interface CeilingRun {
 export async function measureSourceCeiling(options: CeilingOptions): Promise<{ runs: CeilingRun[]; cores: number }> {
   const { runs, messages, tradersPerSpoke, progress } = options;
   progress("source-side ceiling: the bench's chains with no relayer running");
-  const bench = await startBenchChains({ benchAccounts: tradersPerSpoke * BENCH_SPOKES.length, onProgress: progress });
+  const bench = await startBenchChains({
+    benchAccounts: tradersPerSpoke * BENCH_SPOKES.length,
+    onProgress: progress,
+    ...options.mining,
+  });
   try {
     const traders = BENCH_SPOKES.flatMap((name, spokeIndex) => {
       const record = bench.spoke(name);

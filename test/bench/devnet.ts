@@ -83,11 +83,18 @@ export interface BenchDevnet extends BenchChains {
   relayerConfig: Partial<RelayerConfigInput>;
 }
 
-export async function startBenchChains(options: {
-  /** Funded accounts the bench uses beyond the devnet's roles and operators. */
-  benchAccounts: number;
-  onProgress: (message: string) => void;
-}): Promise<BenchChains> {
+/** How the bench's chains mine: `DevnetOptions.batchWindowMs` (the devnet's default unless given). */
+export interface BenchMining {
+  batchWindowMs?: number | "off";
+}
+
+export async function startBenchChains(
+  options: {
+    /** Funded accounts the bench uses beyond the devnet's roles and operators. */
+    benchAccounts: number;
+    onProgress: (message: string) => void;
+  } & BenchMining,
+): Promise<BenchChains> {
   const dataDir = mkdtempSync(join(tmpdir(), "xmargin-bench-"));
   let devnet: Devnet | undefined;
   const stop = async () => {
@@ -102,6 +109,7 @@ export async function startBenchChains(options: {
       spokes: BENCH_SPOKES.length,
       accounts: FIRST_BENCH_ACCOUNT + options.benchAccounts,
       outFile: join(dataDir, "devnet.json"),
+      ...(options.batchWindowMs === undefined ? {} : { batchWindowMs: options.batchWindowMs }),
     });
     options.onProgress("deploying the protocol (both transport stacks, routers, hub, vaults)");
     const { deployment, protocol } = await deployDevnetProtocol(devnet.deployment, devnet.outFile, {
@@ -142,13 +150,15 @@ export async function startBenchChains(options: {
   }
 }
 
-export async function startBenchDevnet(options: {
-  /** Funded accounts the bench uses beyond the devnet's roles and operators. */
-  benchAccounts: number;
-  onProgress: (message: string) => void;
-  /** Per-operator config overrides (poll intervals, batch sizes); none by default. */
-  relayerConfig?: Partial<RelayerConfigInput>;
-}): Promise<BenchDevnet> {
+export async function startBenchDevnet(
+  options: {
+    /** Funded accounts the bench uses beyond the devnet's roles and operators. */
+    benchAccounts: number;
+    onProgress: (message: string) => void;
+    /** Per-operator config overrides (poll intervals, batch sizes); none by default. */
+    relayerConfig?: Partial<RelayerConfigInput>;
+  } & BenchMining,
+): Promise<BenchDevnet> {
   const chains = await startBenchChains(options);
   let operators: DevnetOperators | undefined;
   let observer: AppliedObserver | undefined;

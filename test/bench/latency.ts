@@ -11,6 +11,7 @@ import {
   BENCH_ROUTES,
   BENCH_SPOKES,
   type BenchDevnet,
+  type BenchMining,
   type BenchSpoke,
   FIRST_BENCH_ACCOUNT,
   Sender,
@@ -27,6 +28,7 @@ export interface LatencyOptions {
   messagesPerRoute: number;
   /** Liquidation rounds per run (each: one victim per route). */
   liquidationRounds: number;
+  mining: BenchMining;
   progress: (message: string) => void;
 }
 
@@ -39,6 +41,7 @@ export async function latencySection(options: LatencyOptions) {
   const bench = await startBenchDevnet({
     benchAccounts: 2 * BENCH_SPOKES.length + victimsNeeded,
     onProgress: progress,
+    ...options.mining,
   });
   try {
     const fromBlocks = new Map<string, bigint>();

@@ -48,7 +48,13 @@ export const benchReportSchema = z.object({
   generatedAt: z.iso.datetime(),
   durationSeconds: z.number(),
   machine: machineSchema,
-  options: z.object({ quick: z.boolean(), runs: z.number().int().positive(), sections: z.array(z.enum(SECTIONS)) }),
+  options: z.object({
+    quick: z.boolean(),
+    runs: z.number().int().positive(),
+    sections: z.array(z.enum(SECTIONS)),
+    /** How the chains mined: milliseconds a transaction waits at most for its block, or "off" (automine). */
+    batchWindowMs: z.union([z.number().nonnegative(), z.literal("off")]).optional(),
+  }),
   /** How each section measures what it reports, in words. */
   methods: z.record(z.string(), z.string()),
   figures: z.array(figureSchema),

@@ -7,11 +7,14 @@
 //   --sections LIST    comma-separated subset of gas,latency,throughput
 //   --messages N       timed messages per route per latency run (default 67: ≥ 200 per transport, ≥ 500 pooled)
 //   --load N           messages per throughput run (default 600)
+//   --batch-window-ms N|off  how the chains mine (xmargin devnet --batch-window-ms; default the devnet's)
 //   --paced-rate N     msg/s of the throughput section's paced runs (default 50: below this 2-core rig's steady saturation)
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { DEFAULT_BATCH_WINDOW_MS } from "../../relayer/devnet/launcher.ts";
 import { writeFormattedJson } from "../helpers/formatted-json.ts";
+import type { BenchMining } from "./devnet.ts";
 import { gasFigures, runGasReport } from "./gas.ts";
 import { latencySection } from "./latency.ts";
 import {
@@ -37,6 +40,7 @@ const { values } = parseArgs({
     messages: { type: "string" },
     load: { type: "string" },
     "paced-rate": { type: "string" },
+    "batch-window-ms": { type: "string" },
   },
 });
 const integer = (name: string, text: string | undefined, fallback: number, min: number, max: number) => {
@@ -59,6 +63,11 @@ const sections = values.sections.split(",").map((name) => {
 const messagesPerRoute = integer("messages", values.messages, quick ? 6 : 67, 2, 10_000);
 const loadMessages = integer("load", values.load, quick ? 30 : 600, 6, 100_000);
 const pacedRate = integer("paced-rate", values["paced-rate"], 50, 1, 10_000);
+const batchWindowMs =
+  values["batch-window-ms"] === "off"
+    ? ("off" as const)
+    : integer("batch-window-ms", values["batch-window-ms"], DEFAULT_BATCH_WINDOW_MS, 0, 1_000);
+const mining: BenchMining = { batchWindowMs };
 
 const machine = machineNow();
 const started = performance.now();
@@ -83,6 +92,7 @@ if (sections.includes("latency")) {
     runs,
     messagesPerRoute,
     liquidationRounds: quick ? 1 : 2,
+    mining,
     progress: progress("latency"),
   });
   figures.push(...result.figures);
@@ -96,6 +106,7 @@ if (sections.includes("throughput")) {
     messages: loadMessages,
     tradersPerSpoke: quick ? 4 : 8,
     pacedRate,
+    mining,
     progress: progress("throughput"),
   });
   figures.push(...result.figures);
@@ -120,7 +131,7 @@ const report: BenchReport = benchReportSchema.parse({
   generatedAt: new Date().toISOString(),
   durationSeconds: Math.round((performance.now() - started) / 100) / 10,
   machine: { ...machine, loadAverageAtEnd: loadAverageNow() },
-  options: { quick, runs, sections },
+  options: { quick, runs, sections, batchWindowMs },
   methods,
   figures: measured,
   details,

@@ -7,7 +7,7 @@
  */
 import { type CeilingRun, measureSourceCeiling } from "./ceiling.ts";
 import { gasSince, headBlocks } from "./chain-gas.ts";
-import { BENCH_SPOKES, FIRST_BENCH_ACCOUNT, startBenchDevnet } from "./devnet.ts";
+import { BENCH_SPOKES, type BenchMining, FIRST_BENCH_ACCOUNT, startBenchDevnet } from "./devnet.ts";
 import { type Sample, Trader } from "./flows.ts";
 import { ROUTE_LABEL } from "./latency.ts";
 import { cpuSecondsOf, deliveriesByOperator, memoryOf, sampleRss, waitForDrain } from "./relayer-view.ts";
@@ -21,6 +21,7 @@ export interface ThroughputOptions {
   tradersPerSpoke: number;
   /** Offered rate of the paced runs (msg/s): a steady load below saturation, for latency at a load this rig carries. */
   pacedRate: number;
+  mining: BenchMining;
   progress: (message: string) => void;
 }
 
@@ -36,8 +37,18 @@ const DRAIN_TIMEOUT_MS = 120_000;
 
 export async function throughputSection(options: ThroughputOptions) {
   const { runs, messages, tradersPerSpoke, pacedRate, progress } = options;
-  const ceiling = await measureSourceCeiling({ runs, messages: messages / 2, tradersPerSpoke, progress });
-  const bench = await startBenchDevnet({ benchAccounts: tradersPerSpoke * BENCH_SPOKES.length, onProgress: progress });
+  const ceiling = await measureSourceCeiling({
+    runs,
+    messages: messages / 2,
+    tradersPerSpoke,
+    mining: options.mining,
+    progress,
+  });
+  const bench = await startBenchDevnet({
+    benchAccounts: tradersPerSpoke * BENCH_SPOKES.length,
+    onProgress: progress,
+    ...options.mining,
+  });
   try {
     const traders = BENCH_SPOKES.flatMap((spoke, spokeIndex) =>
       Array.from(

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { XmarginError } from "../../../sdk/errors.ts";
-import { devnetSpokeName, runDevnetUntilSignal } from "../../devnet/launcher.ts";
+import { DEFAULT_BATCH_WINDOW_MS, devnetSpokeName, runDevnetUntilSignal } from "../../devnet/launcher.ts";
 import { DEFAULT_OPERATORS, DEFAULT_THRESHOLD } from "../../devnet/protocol.ts";
 import { TRANSPORT_ROUTES, type TransportRoute } from "../../infra/protocol.ts";
 import { loadPricePath } from "../../keeper/index.ts";
@@ -36,6 +36,8 @@ Options:
                     (default .xmargin/devnet)
   --accounts N      funded dev accounts per chain (default 10, at least 5 + operators)
   --block-time S    seconds between empty blocks, so confirmations advance (default 0.25)
+  --batch-window-ms N|off  a transaction waits at most N ms for others to share its block (default
+                    ${DEFAULT_BATCH_WINDOW_MS}); off: a block per transaction (anvil's automine)
   -h, --help        show this help`,
 
   async run(args) {
@@ -54,6 +56,7 @@ Options:
       "price-interval": { type: "string" },
       accounts: { type: "string" },
       "block-time": { type: "string" },
+      "batch-window-ms": { type: "string" },
     });
     const spokes = parseIntegerOption("chains", values.chains, 2, 1, 64);
     const operators = parseIntegerOption("operators", values.operators, DEFAULT_OPERATORS, 1, 64);
@@ -92,6 +95,10 @@ Options:
       spokes,
       accounts: parseIntegerOption("accounts", values.accounts, 10, 1, 1000),
       blockTime: parseNumberOption("block-time", values["block-time"], 0.25, 0.05, 60),
+      batchWindowMs:
+        values["batch-window-ms"] === "off"
+          ? ("off" as const)
+          : parseNumberOption("batch-window-ms", values["batch-window-ms"], DEFAULT_BATCH_WINDOW_MS, 0, 1_000),
       outFile: values.out ?? "deployments/devnet.json",
       ...(values["data-dir"] === undefined ? {} : { dataDir: values["data-dir"] }),
       ...(prices ? { prices } : {}),
