@@ -32,7 +32,8 @@ export interface DevnetOptions {
   blockTime?: number;
   /**
    * Milliseconds a transaction waits at most for others to share its block (default
-   * DEFAULT_BATCH_WINDOW_MS); "off" makes every transaction a block of its own (anvil's automine).
+   * DEFAULT_BATCH_WINDOW_MS); "off" makes every transaction a block of its own (anvil's automine). A test that
+   * switches a chain's mining itself (evm_setAutomine) wants "off": the batcher would mine blocks of its own.
    */
   batchWindowMs?: number | "off";
   onProgress?: (message: string) => void;

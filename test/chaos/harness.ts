@@ -182,6 +182,8 @@ export interface ChaosNetOptions {
   confirmations?: Readonly<Record<string, number>>;
   /** Start the operators now (default) or later with `startOperators`. */
   startOperators?: boolean;
+  /** How the chains mine (`DevnetOptions.batchWindowMs`); "off" for a test that mines by hand. */
+  batchWindowMs?: number | "off";
 }
 
 export interface SentMessage {
@@ -223,6 +225,7 @@ export class ChaosNet {
       spokes: spokes.length,
       accounts: FIRST_TRADER_ACCOUNT + options.traders,
       outFile: join(dataDir, "devnet.json"),
+      ...(options.batchWindowMs === undefined ? {} : { batchWindowMs: options.batchWindowMs }),
     });
     const proxies: RpcProxy[] = [];
     try {

@@ -24,6 +24,8 @@ describe.each(["hyperlane", "layerzero"] as const)(`a reorg on a %s spoke (${CHA
       routes: { spokeA: transport },
       traders: 2,
       confirmations: { spokeA: CONFIRMATIONS },
+      // The test sets the spoke's mining itself; the devnet's block batcher would add blocks of its own.
+      batchWindowMs: "off",
     });
     const chaosNet = net;
     const [victim, honest] = chaosNet.traderIndices() as [number, number];
