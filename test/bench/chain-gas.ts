@@ -27,7 +27,9 @@ const CONCURRENT_READS = 16;
 export async function headBlocks(chains: BenchChains): Promise<Heads> {
   return new Map(
     await Promise.all(
-      [...chains.chains].map(async ([name, { publicClient }]) => [name, await publicClient.getBlockNumber()] as const),
+      [...chains.chains].map(
+        async ([name, { publicClient }]) => [name, await publicClient.getBlockNumber({ cacheTime: 0 })] as const,
+      ),
     ),
   );
 }
@@ -46,7 +48,7 @@ export async function gasSince(chains: BenchChains, since: Heads, senders: reado
   for (const [name, { publicClient }] of chains.chains) {
     const from = since.get(name);
     if (from === undefined) throw new Error(`no starting block for ${name}`);
-    const head = await publicClient.getBlockNumber();
+    const head = await publicClient.getBlockNumber({ cacheTime: 0 });
     const numbers = Array.from({ length: Number(head - from) }, (_, index) => from + 1n + BigInt(index));
     total.blocksByChain[name] = numbers.length;
     for (let start = 0; start < numbers.length; start += CONCURRENT_READS) {

@@ -45,7 +45,8 @@ export async function latencySection(options: LatencyOptions) {
   });
   try {
     const fromBlocks = new Map<string, bigint>();
-    for (const [name, chain] of bench.chains) fromBlocks.set(name, await chain.publicClient.getBlockNumber());
+    for (const [name, chain] of bench.chains)
+      fromBlocks.set(name, await chain.publicClient.getBlockNumber({ cacheTime: 0 }));
     const traders = BENCH_SPOKES.map((spoke, index) => new Trader(bench, spoke, FIRST_BENCH_ACCOUNT + index));
     const liquidators = BENCH_SPOKES.map(
       (_, index) =>

@@ -157,7 +157,7 @@ export async function transportStepGas(
         ? [[record.deliveryBatcher.toLowerCase(), "DeliveryBatcher.execute, per delivery in it"] as const]
         : []),
     ]);
-    const head = await publicClient.getBlockNumber();
+    const head = await publicClient.getBlockNumber({ cacheTime: 0 });
     const hashes: { step: StepGas["step"]; hash: Hex }[] = [];
     const numbers: bigint[] = [];
     for (let block = fromBlocks.get(record.name) ?? 0n; block <= head; block++) numbers.push(block);
