@@ -9,7 +9,7 @@ import { type AnvilHandle, startAnvil } from "../devnet/anvil.ts";
 import { type MessageStore, type NewMessage, openStore, type SeenDelivery, type Transport } from "../storage/index.ts";
 import type { Lane, LogSources } from "./lane.ts";
 import type { EngineChain } from "./network.ts";
-import { ChainWatcher } from "./watcher.ts";
+import { ChainWatcher, type WatcherEvents } from "./watcher.ts";
 
 const CHAIN_ID = 70_991;
 
@@ -232,5 +232,87 @@ describe("ChainWatcher over a websocket", () => {
     expect(await store.getCursor(chainId, "hyperlane")).toBe(head);
     expect(await store.getCursor(chainId, "layerzero")).toBe(head);
     expect(watcher.status.cursors).toEqual({ hyperlane: head, layerzero: head });
+  });
+
+  describe("cursor over blocks with nothing to store", () => {
+    let now = 0;
+    /** Polled by hand like `polledChain`'s, its cursor saves ten seconds apart on the test's clock. */
+    const lazyWatcher = (chainId: number, lane: Lane, events?: WatcherEvents) =>
+      new ChainWatcher(polledChain(chainId, createPublicClient({ transport: http(anvil.rpcUrl) })), [lane], store, {
+        dueDelayMs: 0,
+        cursorSaveIntervalMs: 10_000,
+        clock: () => now,
+        ...(events ? { events } : {}),
+      });
+    /** Mines a block and returns the new head. */
+    const mine = async (): Promise<bigint> => {
+      const publicClient = createPublicClient({ transport: http(anvil.rpcUrl) });
+      await publicClient.request({ method: "anvil_mine" as never, params: ["0x1"] as never });
+      return publicClient.getBlockNumber({ cacheTime: 0 });
+    };
+
+    it("is saved at once the first time, then after the interval, with a range that stores something, and on stop", async () => {
+      const chainId = CHAIN_ID + 4;
+      const lane = new RecordingLane("hyperlane");
+      const watcher = lazyWatcher(chainId, lane);
+      const cursor = () => store.getCursor(chainId, "hyperlane");
+
+      const first = await mine();
+      await watcher.poll();
+      expect(await cursor()).toBe(first);
+
+      const held = await mine();
+      await watcher.poll();
+      expect(watcher.status.cursors.hyperlane).toBe(held);
+      expect(await cursor()).toBe(first);
+      // The chain stands still: the poll after the interval saves what the last one read.
+      now += 10_000;
+      await watcher.poll();
+      expect(await cursor()).toBe(held);
+
+      await mine();
+      await watcher.poll();
+      lane.messages = [sent(chainId, 1, "hyperlane")];
+      const withMessage = await mine();
+      await watcher.poll();
+      expect(await cursor()).toBe(withMessage);
+      expect(await store.getMessage(sent(chainId, 1, "hyperlane"))).toMatchObject({ state: "discovered" });
+
+      lane.messages = [];
+      const last = await mine();
+      await watcher.poll();
+      expect(await cursor()).toBe(withMessage);
+      await watcher.stop();
+      expect(await cursor()).toBe(last);
+    });
+
+    it("after a crash, is re-read from where it was saved, storing nothing twice", async () => {
+      const chainId = CHAIN_ID + 5;
+      const stored = sent(chainId, 1, "hyperlane");
+      const before = new RecordingLane("hyperlane");
+      before.messages = [stored];
+      const crashed = lazyWatcher(chainId, before);
+      await mine();
+      await crashed.poll();
+      before.messages = [];
+      const saved = await mine();
+      await crashed.poll();
+      const unsaved = await mine();
+      await crashed.poll();
+      expect(crashed.status.cursors.hyperlane).toBe(unsaved);
+      expect(await store.getCursor(chainId, "hyperlane")).toBe(saved);
+
+      // The restarted watcher finds the stored message again in what it re-reads.
+      const after = new RecordingLane("hyperlane");
+      after.messages = [stored];
+      const inserted: number[] = [];
+      const restarted = lazyWatcher(chainId, after, {
+        onDiscovered: (_chain, _messages, count) => inserted.push(count),
+      });
+      await restarted.poll();
+      expect(after.ranges).toEqual([[saved + 1n, unsaved]]);
+      expect(inserted).toEqual([0]);
+      expect(await store.getCursor(chainId, "hyperlane")).toBe(unsaved);
+    });
   });
 });

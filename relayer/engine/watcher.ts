@@ -10,7 +10,7 @@ import {
   toEventSelector,
   webSocket,
 } from "viem";
-import type { MessageStore, NewMessage, SeenDelivery, StreamRangeOutcome } from "../storage/index.ts";
+import type { MessageStore, NewMessage, SeenDelivery } from "../storage/index.ts";
 import type { Lane, LogObserver } from "./lane.ts";
 import type { EngineChain } from "./network.ts";
 import { WakeablePause } from "./pause.ts";
@@ -19,6 +19,12 @@ import { WakeablePause } from "./pause.ts";
 const MAX_BLOCK_RANGE = 2_000n;
 /** The longest pause after repeated RPC failures before trying again. */
 const MAX_BACKOFF_MS = 30_000;
+/**
+ * How long the cursors may move in memory only while the blocks read hold nothing to store, instead of a
+ * validated store transaction for every empty block of every chain; a crash re-reads at most this much, which
+ * is harmless (messages are stored idempotently).
+ */
+const CURSOR_SAVE_INTERVAL_MS = 5_000;
 
 /** How deep a block is when the watcher reads its logs: the chain's `confirmations`, the head counting as one. */
 export const watchedConfirmations = (chain: EngineChain): bigint => BigInt(Math.max(1, chain.config.confirmations));
@@ -28,7 +34,10 @@ export interface WatcherStatus {
   chainId: number;
   /** Latest block the node reported; undefined before the first successful poll. */
   head?: bigint;
-  /** Per transport, the last block fully read (its messages stored). */
+  /**
+   * Per transport, the last block fully read (its messages stored). The store's cursor may trail it by the
+   * blocks since the last save, which held nothing to store.
+   */
   cursors: Partial<Record<Lane["transport"], bigint>>;
   /** Blocks between the head and the slowest cursor. */
   lag?: bigint;
@@ -50,11 +59,13 @@ export interface WatcherEvents {
 
 /**
  * Reads one chain's logs for every lane from the cursors persisted in the store, `confirmations` blocks
- * behind the head. Each block range is recorded in one transaction: every lane's messages, the stored
- * messages its deliveries settle (this chain as destination) and its moved cursor, so a crash leaves the
- * range recorded or still to read, never half of it (reading it again is idempotent). RPC failures back off
- * and retry; nothing is skipped. With a websocket endpoint configured, a new head starts the next poll at
- * once (the interval stays as the fallback).
+ * behind the head. Each block range with something to store is recorded in one transaction: every lane's
+ * messages, the stored messages its deliveries settle (this chain as destination) and its moved cursor, so a
+ * crash leaves the range recorded or still to read, never half of it (reading it again is idempotent). A
+ * range with nothing to store moves the cursors in memory only: they are saved at most every
+ * `cursorSaveIntervalMs`, with the next range that stores something, and on stop, so a restart after a crash
+ * re-reads those empty blocks. RPC failures back off and retry; nothing is skipped. With a websocket endpoint
+ * configured, a new head starts the next poll at once (the interval stays as the fallback).
  */
 export class ChainWatcher {
   readonly status: WatcherStatus;
@@ -74,6 +85,10 @@ export class ChainWatcher {
    * (getLogs with `events`) was the backup operators' largest single cost after SQLite.
    */
   private readonly logFilter: { addresses: Address[]; selectors: Hex[] };
+  /** Per lane, a cursor moved past the store's over blocks that held nothing to store. */
+  private readonly unsavedCursors = new Map<Lane["transport"], bigint>();
+  /** When the cursors were last written; undefined until the first write, which is not held back. */
+  private cursorsSavedAt: number | undefined;
 
   constructor(
     private readonly chain: EngineChain,
@@ -84,6 +99,10 @@ export class ChainWatcher {
       events?: WatcherEvents;
       /** Also given each range's logs, once every lane has read it (they add their sources to the query). */
       observers?: readonly LogObserver[];
+      /** The longest a moved cursor waits in memory for its save; defaults to CURSOR_SAVE_INTERVAL_MS. */
+      cursorSaveIntervalMs?: number;
+      /** Unix milliseconds; tests move it to reach the cursor save interval without waiting. */
+      clock?: () => number;
     },
   ) {
     this.status = { chain: chain.name, chainId: chain.chainId, cursors: {}, consecutiveErrors: 0 };
@@ -124,7 +143,10 @@ export class ChainWatcher {
         : await this.chain.publicClient.getBlockNumber({ cacheTime: 0 });
     this.status.head = head;
     // Every lane read up to this head already: nothing to look at until the chain moves.
-    if (head === this.readThrough) return 0;
+    if (head === this.readThrough) {
+      await this.saveCursorsWhenDue();
+      return 0;
+    }
     const confirmed = head - (watchedConfirmations(this.chain) - 1n);
     // The status holds each cursor as this watcher last wrote or read it: the store is read only until then
     // (a restart resumes there), not before every poll.
@@ -155,22 +177,27 @@ export class ChainWatcher {
         }),
       );
       const lanesRead = read.filter((entry) => entry !== undefined);
-      const outcomes = await this.store.recordBlockRange(
-        {
-          chainId: this.chain.chainId,
-          toBlock: to,
-          streams: lanesRead.map(({ lane, messages, seen }) => ({
-            stream: lane.transport,
-            messages,
-            deliveries: seen,
-          })),
-        },
-        { dueAt: new Date(Date.now() + this.options.dueDelayMs) },
-      );
+      const toStore = lanesRead.some(({ messages, seen }) => messages.length > 0 || seen.length > 0);
+      const outcomes = toStore
+        ? await this.store.recordBlockRange(
+            {
+              chainId: this.chain.chainId,
+              toBlock: to,
+              streams: lanesRead.map(({ lane, messages, seen }) => ({
+                stream: lane.transport,
+                messages,
+                deliveries: seen,
+              })),
+            },
+            { dueAt: new Date(Date.now() + this.options.dueDelayMs) },
+          )
+        : undefined;
       lanesRead.forEach(({ lane, index, messages, seen }, position) => {
-        const { inserted, settled } = outcomes[position] as StreamRangeOutcome;
+        const { inserted, settled } = outcomes?.[position] ?? { inserted: 0, settled: 0 };
         if (seen.length > 0) this.options.events?.onSettled?.(this.chain, seen, settled);
         this.status.cursors[lane.transport] = to;
+        if (toStore) this.unsavedCursors.delete(lane.transport);
+        else this.unsavedCursors.set(lane.transport, to);
         next[index] = to + 1n;
         found += messages.length;
         if (messages.length > 0) this.options.events?.onDiscovered?.(this.chain, messages, inserted);
@@ -191,7 +218,35 @@ export class ChainWatcher {
     );
     this.status.lag = slowest === undefined ? undefined : head - slowest;
     this.readThrough = head;
+    await this.saveCursorsWhenDue();
     return found;
+  }
+
+  private async saveCursorsWhenDue(): Promise<void> {
+    const now = this.now();
+    const interval = this.options.cursorSaveIntervalMs ?? CURSOR_SAVE_INTERVAL_MS;
+    if (this.cursorsSavedAt === undefined || now - this.cursorsSavedAt >= interval) await this.saveCursors();
+  }
+
+  /** Writes the cursors moved in memory only, one transaction per block they stand at (usually one). */
+  private async saveCursors(): Promise<void> {
+    if (this.unsavedCursors.size === 0) return;
+    const lanesAt = new Map<bigint, Lane["transport"][]>();
+    for (const [transport, block] of this.unsavedCursors)
+      lanesAt.set(block, [...(lanesAt.get(block) ?? []), transport]);
+    for (const [block, transports] of lanesAt) {
+      await this.store.recordBlockRange({
+        chainId: this.chain.chainId,
+        toBlock: block,
+        streams: transports.map((transport) => ({ stream: transport, messages: [], deliveries: [] })),
+      });
+      for (const transport of transports) this.unsavedCursors.delete(transport);
+    }
+    this.cursorsSavedAt = this.now();
+  }
+
+  private now(): number {
+    return (this.options.clock ?? Date.now)();
   }
 
   start(): void {
@@ -209,6 +264,13 @@ export class ChainWatcher {
     this.unwatchHeads = undefined;
     await this.running;
     this.running = undefined;
+    try {
+      await this.saveCursors();
+    } catch (error) {
+      // Only costs re-reading the blocks since the last save at the next start.
+      const failure = new Error(`saving the cursors on stop: ${(error as Error).message}`, { cause: error });
+      this.options.events?.onPollError?.(this.chain, failure);
+    }
   }
 
   private watchHeads(): (() => Promise<void>) | undefined {

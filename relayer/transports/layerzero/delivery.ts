@@ -737,7 +737,9 @@ export function createLayerZeroDelivery(options: LayerZeroDeliveryOptions): Laye
 
 /** Decodes the `PacketSent` events an endpoint emitted among `logs`, in chain order. */
 export function sentPacketsFromLogs(sourceChainId: number, endpoint: Address, logs: readonly Log[]): SentPacket[] {
-  return parseEventLogs({ abi: endpointV2Abi, eventName: "PacketSent", logs: [...logs] })
+  // The one event, not the endpoint's whole ABI: viem hashes every event it is given on each call, and the
+  // watcher calls this for every block.
+  return parseEventLogs({ abi: [PACKET_SENT], logs: [...logs] })
     .filter((log) => isAddressEqual(log.address, endpoint) && log.blockNumber !== null && log.transactionHash !== null)
     .map((log) => ({
       sourceChainId,
@@ -768,7 +770,8 @@ export interface DeliveredPacket {
  * and receiver, not its GUID: the GUID is computed from them as the sending endpoint computed it.
  */
 export function deliveredPacketsFromLogs(endpoint: Address, dstEid: number, logs: readonly Log[]): DeliveredPacket[] {
-  return parseEventLogs({ abi: endpointV2Abi, eventName: "PacketDelivered", logs: [...logs] })
+  // One event only, as in sentPacketsFromLogs.
+  return parseEventLogs({ abi: [PACKET_DELIVERED], logs: [...logs] })
     .filter((log) => isAddressEqual(log.address, endpoint) && log.transactionHash !== null)
     .map((log) => ({
       guid: keccak256(
