@@ -5,7 +5,8 @@ import { XmarginError } from "../../../sdk/errors.ts";
  * - `MalformedMessage`: bytes that are not a Hyperlane message.
  * - `DispatchLogMismatch`: a `Dispatch` without its `DispatchId`, or with a different id.
  * - `MissingTreeInsertion`: a dispatched message the merkle tree hook did not insert.
- * - `MerkleTreeMismatch`: the locally kept tree disagrees with the hook (missed or reordered events).
+ * - `MerkleTreeMismatch`: the locally kept tree disagrees with the hook (missed or reordered events), or a tree
+ *   rebuilt from the logs for an evicted checkpoint disagrees with the one the hook confirmed.
  * - `CheckpointUnavailable`: a validator has not seen the message (yet) at the confirmed head.
  * - `QuorumNotReached`: fewer than `threshold` valid signatures over one checkpoint.
  * - `UnsupportedIsm`: the recipient's ISM is neither a routing nor a message-id multisig ISM.

@@ -11,6 +11,14 @@ const insertedIntoTree = merkleTreeHookAbi[0];
 /** A checkpoint whose root is not computed yet: the tree as it stood right after the message's leaf. */
 type PendingCheckpoint = Omit<Checkpoint, "root"> & { frontier: MerkleFrontier };
 
+/** The local tree as the hook's own count and root last confirmed it. */
+interface ConfirmedTree {
+  readonly leaves: number;
+  readonly root: Hex;
+}
+
+const NOTHING_CONFIRMED: ConfirmedTree = { leaves: 0, root: new IncrementalMerkleTree().root() };
+
 /**
  * Checkpoints a validator keeps per origin, of the newest messages; older ones are rebuilt from the origin's
  * logs when asked for. An entry costs 0.7–1 KB (pending or resolved, measured), and a checkpoint is asked for
@@ -60,8 +68,11 @@ export class HyperlaneValidator {
   private readonly checkpoints = new Map<string, Checkpoint | PendingCheckpoint>();
   /** Every checkpoint dropped from `checkpoints` had a leaf index below this. */
   private evictedBelowIndex = 0;
-  /** Leaves the hook's own root and count confirmed (checked after the sync that read them): only those are signed. */
-  private checkedLeaves = 0;
+  /**
+   * The tree as the hook last confirmed it (checked after the sync that read its leaves): only those leaves are
+   * signed, and a rebuilt tree must come to the same root.
+   */
+  private confirmed = NOTHING_CONFIRMED;
   /** Rebuilds run one at a time, each for every message asked for while the one before it ran. */
   private rebuildQueue: Promise<unknown> = Promise.resolve();
   private nextRebuild?: { messageIds: Set<string>; found: Promise<Map<string, Checkpoint>> };
@@ -120,7 +131,7 @@ export class HyperlaneValidator {
       );
       for (const log of inserted) this.insert(log.args.messageId, log.args.index, log.blockNumber as bigint);
       this.nextBlock = toBlock + 1n;
-      if (inserted.length > 0 || this.checkedLeaves < this.tree.count) await this.checkAgainstHook(toBlock);
+      if (inserted.length > 0 || this.confirmed.leaves < this.tree.count) await this.checkAgainstHook(toBlock);
       return this.tree.count;
     });
     this.syncQueue = run.catch(() => {});
@@ -132,7 +143,7 @@ export class HyperlaneValidator {
     const key = messageId.toLowerCase();
     const entry = this.checkpoints.get(key);
     // A leaf the hook has not confirmed yet (the check after its sync failed) is not signed.
-    if (!entry || entry.index >= this.checkedLeaves) return undefined;
+    if (!entry || entry.index >= this.confirmed.leaves) return undefined;
     if (!("frontier" in entry)) return entry;
     const { frontier, ...rest } = entry;
     const checkpoint: Checkpoint = { ...rest, root: rootOf(frontier) };
@@ -176,7 +187,7 @@ export class HyperlaneValidator {
   private async syncOnce(): Promise<number> {
     const toBlock = await confirmedHead(this.client, this.confirmations);
     if (toBlock === undefined || toBlock < this.nextBlock) {
-      if (this.checkedLeaves < this.tree.count) await this.checkAgainstHook(this.nextBlock - 1n);
+      if (this.confirmed.leaves < this.tree.count) await this.checkAgainstHook(this.nextBlock - 1n);
       return this.tree.count;
     }
     for (const [from, to] of blockRanges(this.nextBlock, toBlock, this.maxBlockRange)) {
@@ -244,8 +255,13 @@ export class HyperlaneValidator {
 
   /**
    * Builds a tree of its own, so the live one and its syncs are untouched, from the same confirmed logs the
-   * live tree was built from (up to the block it has synced), through the leaves evicted so far. Those leaves
-   * passed the live tree's checks against the hook; here a missed or doubled event shows as a gap in indices.
+   * live tree was built from (up to the block it has synced). The node may serve those logs differently now
+   * (another message id at some leaf, indices still without a gap), and a checkpoint with a root the hook
+   * never had is what Hyperlane's fraud proofs punish: so the rebuilt tree goes on to the leaves the hook
+   * last confirmed, and none of its checkpoints is kept or signed unless its root is the one confirmed then.
+   * The scan so reads on from the messages asked for to the synced head, on top of the history before them
+   * that it reads anyway: a cost accepted because rebuilds are rare (only for messages older than the
+   * retained ones, and only for one this operator's watcher stored).
    */
   private async rebuildEvicted(messageIds: ReadonlySet<string>): Promise<Map<string, Checkpoint>> {
     const found = new Map<string, Checkpoint>();
@@ -255,12 +271,16 @@ export class HyperlaneValidator {
       if (kept) found.set(key, kept);
     }
     if (found.size === messageIds.size) return found;
+    // Read together, before any wait: every leaf the hook confirmed is in the logs up to the synced block.
+    const confirmed = this.confirmed;
+    const toBlock = this.nextBlock - 1n;
     // Only leaves the hook confirmed, as for the live tree.
-    const leaves = Math.min(this.evictedBelowIndex, this.checkedLeaves);
+    const evictedLeaves = Math.min(this.evictedBelowIndex, confirmed.leaves);
+    if (evictedLeaves === 0) return found;
+    const rebuilt: Checkpoint[] = [];
     const tree = new IncrementalMerkleTree();
-    for (const [from, to] of blockRanges(this.fromBlock, this.nextBlock - 1n, this.maxBlockRange)) {
+    scan: for (const [from, to] of blockRanges(this.fromBlock, toBlock, this.maxBlockRange)) {
       for (const { args, blockNumber } of await this.insertionsIn(from, to)) {
-        if (args.index >= leaves) return found;
         if (args.index !== tree.count) {
           throw new HyperlaneTransportError(
             "MerkleTreeMismatch",
@@ -269,20 +289,42 @@ export class HyperlaneValidator {
           );
         }
         tree.insert(args.messageId);
-        const key = args.messageId.toLowerCase();
-        if (!messageIds.has(key)) continue;
-        const checkpoint: Checkpoint = {
-          origin: this.origin,
-          merkleTreeHook: this.merkleTreeHook,
-          root: tree.root(),
-          index: args.index,
-          messageId: args.messageId,
-        };
-        found.set(key, checkpoint);
-        // Retried once, a message is likely retried again (by the deliverer, and by each peer asked).
-        this.retain(key, checkpoint);
-        if (found.size === messageIds.size) return found;
+        if (args.index < evictedLeaves && messageIds.has(args.messageId.toLowerCase())) {
+          rebuilt.push({
+            origin: this.origin,
+            merkleTreeHook: this.merkleTreeHook,
+            root: tree.root(),
+            index: args.index,
+            messageId: args.messageId,
+          });
+        }
+        if (tree.count === confirmed.leaves) break scan;
       }
+    }
+    const rebuiltRoot = tree.root();
+    if (tree.count !== confirmed.leaves || rebuiltRoot !== confirmed.root) {
+      throw new HyperlaneTransportError(
+        "MerkleTreeMismatch",
+        `rebuilding evicted checkpoints: the origin's logs up to block ${toBlock} give a tree of ${tree.count} leaves with root ${rebuiltRoot}, the hook confirmed ${confirmed.leaves} leaves with root ${confirmed.root}`,
+        {
+          details: {
+            origin: this.origin,
+            merkleTreeHook: this.merkleTreeHook,
+            fromBlock: this.fromBlock,
+            toBlock,
+            confirmedCount: confirmed.leaves,
+            confirmedRoot: confirmed.root,
+            rebuiltCount: tree.count,
+            rebuiltRoot,
+          },
+        },
+      );
+    }
+    for (const checkpoint of rebuilt) {
+      const key = checkpoint.messageId.toLowerCase();
+      found.set(key, checkpoint);
+      // Retried once, a message is likely retried again (by the deliverer, and by each peer asked).
+      this.retain(key, checkpoint);
     }
     return found;
   }
@@ -296,7 +338,7 @@ export class HyperlaneValidator {
     const root = await this.client.readContract({ ...hook, functionName: "root" });
     const localRoot = this.tree.root();
     if (count === this.tree.count && root === localRoot) {
-      this.checkedLeaves = this.tree.count;
+      this.confirmed = { leaves: count, root };
     } else {
       throw this.discardTree(
         "MerkleTreeMismatch",
@@ -326,7 +368,7 @@ export class HyperlaneValidator {
     this.tree = new IncrementalMerkleTree();
     this.checkpoints.clear();
     this.evictedBelowIndex = 0;
-    this.checkedLeaves = 0;
+    this.confirmed = NOTHING_CONFIRMED;
     this.nextBlock = this.fromBlock;
     return new HyperlaneTransportError(...args);
   }

@@ -367,6 +367,61 @@ describe("Hyperlane route rejections", () => {
     expect(validator.retainedCheckpoints).toBeLessThanOrEqual(bound);
   });
 
+  // A node that serves the origin's logs once more, but with another message id at an evicted leaf (its indices
+  // still without a gap or repeat), must not get a checkpoint signed with a root the hook never had: Hyperlane's
+  // fraud proofs would count that as the validator's misbehaviour. Fails without the rebuild's check against the
+  // root the hook confirmed: the forged tree's checkpoint was then signed.
+  it("a validator signs no evicted checkpoint rebuilt from logs that disagree with the tree its hook confirmed", async () => {
+    const { publicClient } = spokeAChain.config;
+    const bound = 2;
+    /** What the node serves instead of the hook's insertions: each log, rewritten or dropped (undefined). */
+    let serve = <T>(log: T): T | undefined => log;
+    const validator = spokeAValidator({
+      maxRetainedCheckpoints: bound,
+      client: new Proxy(publicClient, {
+        get: (target, property, receiver) =>
+          property === "getLogs"
+            ? async (...args: Parameters<typeof publicClient.getLogs>) =>
+                (await target.getLogs(...args)).map(serve).filter((log) => log !== undefined)
+            : Reflect.get(target, property, receiver),
+      }),
+    });
+    const dispatched: DispatchedMessage[] = [];
+    const signedWhileRetained = new Map<Hex, Checkpoint>();
+    for (let sent = 0; sent < bound + 2; sent++) {
+      const message = await kit.sendFromSpokeA(kit.report());
+      dispatched.push(message);
+      signedWhileRetained.set(message.id, (await validator.sign(message.id)).checkpoint);
+    }
+    const [forgedAt, asked] = dispatched as [DispatchedMessage, DispatchedMessage];
+    expect(validator.checkpointOf(asked.id)).toBeUndefined();
+    const confirmed = { confirmedCount: validator.count, rebuiltCount: validator.count };
+
+    // Another message id at an evicted leaf before the one asked for: every root from there on differs.
+    const forgedId = keccak256(stringToHex("never inserted by the hook"));
+    serve = <T>(log: T): T => {
+      const { args } = log as { args: { index: number; messageId: Hex } };
+      return args.index === forgedAt.index ? { ...log, args: { ...args, messageId: forgedId } } : log;
+    };
+    const forged = await expectTransportError(validator.sign(asked.id), "MerkleTreeMismatch", confirmed);
+    expect(forged.details.rebuiltRoot).not.toBe(forged.details.confirmedRoot);
+    expect(validator.checkpointOf(asked.id)).toBeUndefined();
+
+    // Logs that stop short of the leaves the hook confirmed prove nothing either.
+    serve = <T>(log: T): T | undefined =>
+      (log as { args: { index: number } }).args.index > asked.index ? undefined : log;
+    await expectTransportError(validator.sign(asked.id), "MerkleTreeMismatch", {
+      ...confirmed,
+      rebuiltCount: asked.index + 1,
+    });
+
+    // The live tree was left alone: served the hook's logs again, the rebuild signs what was signed before.
+    serve = <T>(log: T): T => log;
+    expect((await validator.sign(asked.id)).checkpoint).toEqual(signedWhileRetained.get(asked.id));
+    const next = await kit.sendFromSpokeA(kit.report());
+    expect((await validator.sign(next.id)).checkpoint.index).toBe(next.index);
+  });
+
   it("a validator signs no leaf its hook has not confirmed: a failed check holds them until one passes", async () => {
     const { publicClient } = spokeAChain.config;
     let hookReadsFail = false;
