@@ -3,11 +3,11 @@
  * from many funded traders at once, each account sending as fast as its transactions mine. Measures the
  * offered rate, the rate at which the destinations applied the messages (all of them, and the middle 80 %
  * as the sustained rate), the latency of each message under that load and the relayer processes' memory;
- * then, per run, the same number of messages at a steady rate below saturation, for their latency alone.
+ * then, on a devnet of their own, per run the same number of messages at a steady rate below saturation.
  */
 import { type CeilingRun, measureSourceCeiling } from "./ceiling.ts";
 import { gasSince, headBlocks } from "./chain-gas.ts";
-import { BENCH_SPOKES, type BenchMining, FIRST_BENCH_ACCOUNT, startBenchDevnet } from "./devnet.ts";
+import { BENCH_SPOKES, type BenchDevnet, type BenchMining, FIRST_BENCH_ACCOUNT, startBenchDevnet } from "./devnet.ts";
 import { type Sample, Trader } from "./flows.ts";
 import { ROUTE_LABEL } from "./latency.ts";
 import { cpuSecondsOf, deliveriesByOperator, memoryOf, sampleRss, waitForDrain } from "./relayer-view.ts";
@@ -36,7 +36,13 @@ const CPU_KIND_LABEL = {
 const DRAIN_TIMEOUT_MS = 120_000;
 
 export async function throughputSection(options: ThroughputOptions) {
-  const { runs, messages, tradersPerSpoke, pacedRate, progress } = options;
+  const bursts = await burstSection(options);
+  const paced = await pacedSection(options);
+  return { figures: [...bursts.figures, ...paced.figures], details: { ...bursts.details, pacedRuns: paced.runs } };
+}
+
+async function burstSection(options: ThroughputOptions) {
+  const { runs, messages, tradersPerSpoke, progress } = options;
   const ceiling = await measureSourceCeiling({
     runs,
     messages: messages / 2,
@@ -50,37 +56,10 @@ export async function throughputSection(options: ThroughputOptions) {
     ...options.mining,
   });
   try {
-    const traders = BENCH_SPOKES.flatMap((spoke, spokeIndex) =>
-      Array.from(
-        { length: tradersPerSpoke },
-        (_, index) => new Trader(bench, spoke, FIRST_BENCH_ACCOUNT + spokeIndex * tradersPerSpoke + index),
-      ),
-    );
-    progress(`funding ${traders.length} traders (${tradersPerSpoke} per spoke; untimed)`);
-    await Promise.all(traders.map((trader) => trader.fund("1000000")));
+    const traders = await fundedTraders(bench, tradersPerSpoke, progress);
     const pids = bench.operators.operators.map((operator) => operator.pid);
     const baseline = pids.map((pid) => memoryOf(pid)?.rssMB ?? Number.NaN);
-    const chainName = new Map([bench.deployment.hub, ...bench.deployment.spokes].map((c) => [c.chainId, c.name]));
-    const cpuUsers = [
-      ...bench.operators.operators.map((operator, index) => ({
-        name: `operator ${index}${index === 0 ? " (primary)" : " (backup)"}`,
-        kind: "operators" as const,
-        cpuSeconds: () => cpuSecondsOf(operator.pid) ?? Number.NaN,
-      })),
-      ...bench.deployment.processes.map(({ chainId, pid }) => ({
-        name: `anvil ${chainName.get(chainId) ?? chainId}`,
-        kind: "anvil" as const,
-        cpuSeconds: () => cpuSecondsOf(pid) ?? Number.NaN,
-      })),
-      {
-        name: "bench traders (this process)",
-        kind: "traders" as const,
-        cpuSeconds: () => {
-          const { user, system } = process.cpuUsage();
-          return (user + system) / 1e6;
-        },
-      },
-    ];
+    const cpuUsers = cpuUsersOf(bench);
 
     const perRun: {
       offeredPerSecond: number;
@@ -99,15 +78,12 @@ export async function throughputSection(options: ThroughputOptions) {
       anvilGasPerCpuSecond: number;
       /** The hub's anvil: CPU milliseconds per block it mined over the same span. */
       hubAnvilMsPerBlock: number;
-      /** Blocks the four chains mined per timed message (automine: about one per transaction). */
+      /** Blocks the four chains mined per timed message (automine: a block per transaction). */
       blocksPerMessage: number;
       operatorTransactionsPerMessage: number;
     }[] = [];
     const rssSamples: number[][] = pids.map(() => []);
-    const drain = async (when: string) => {
-      const left = await waitForDrain(bench, { timeoutMs: DRAIN_TIMEOUT_MS, progress });
-      if (left.some((count) => count > 0)) progress(`${when}, ${left.join(" / ")} messages still pending per operator`);
-    };
+    const drain = drainerOf(bench, progress);
     await drain("after funding");
     const operatorAddresses = bench.operators.operators.map((operator) => operator.address);
     const hubAnvil = `anvil ${bench.deployment.hub.name}`;
@@ -166,46 +142,6 @@ export async function throughputSection(options: ThroughputOptions) {
       perRun.push(result);
       progress(
         `run ${run + 1}/${runs}: ${samples.length} messages offered at ${result.offeredPerSecond.toFixed(0)}/s, applied at ${result.appliedPerSecond.toFixed(1)}/s (${result.seconds.toFixed(1)} s), p50 ${result.latency.p50.toFixed(0)} ms; per message ${result.blocksPerMessage.toFixed(2)} blocks, ${result.operatorTransactionsPerMessage.toFixed(2)} operator transactions`,
-      );
-    }
-    // The bursts saturate the rig, so their latency is mostly queueing: the paced runs offer a steady rate
-    // instead and time each message at a load the machine keeps up with.
-    const pacedRuns: {
-      offeredPerSecond: number;
-      appliedPerSecond: number;
-      latency: ReturnType<typeof distribution>;
-      /** CPU milliseconds per timed message by kind of process, until every operator drained. */
-      cpuMsPerMessage: Record<keyof typeof CPU_KIND_LABEL, number>;
-      /** Blocks the four chains mined per timed message (automine: about one per transaction). */
-      blocksPerMessage: number;
-      operatorTransactionsPerMessage: number;
-    }[] = [];
-    for (let run = 0; run < runs; run++) {
-      const heads = await headBlocks(bench);
-      const cpuBefore = cpuUsers.map((user) => user.cpuSeconds());
-      const samples = await pacedLoad(traders, { messages, perSecond: pacedRate });
-      await drain(`after paced run ${run + 1}`);
-      const gas = await gasSince(bench, heads, operatorAddresses);
-      const cpuMsOf = (kind: keyof typeof CPU_KIND_LABEL) =>
-        (cpuUsers.reduce(
-          (sum, user, index) => (user.kind === kind ? sum + user.cpuSeconds() - (cpuBefore[index] as number) : sum),
-          0,
-        ) *
-          1000) /
-        samples.length;
-      const sent = samples.map((entry) => entry.sentAt);
-      const applied = samples.map((entry) => entry.appliedAt);
-      const result = {
-        offeredPerSecond: (samples.length - 1) / Math.max((Math.max(...sent) - Math.min(...sent)) / 1000, 1e-3),
-        appliedPerSecond: sustainedRate(applied),
-        latency: distribution(samples.map((entry) => entry.latencyMs)),
-        cpuMsPerMessage: { operators: cpuMsOf("operators"), anvil: cpuMsOf("anvil"), traders: cpuMsOf("traders") },
-        blocksPerMessage: gas.blocks / samples.length,
-        operatorTransactionsPerMessage: gas.transactionsBySenders / samples.length,
-      };
-      pacedRuns.push(result);
-      progress(
-        `paced run ${run + 1}/${runs}: ${samples.length} messages offered at ${result.offeredPerSecond.toFixed(0)}/s (asked ${pacedRate}/s), applied at ${result.appliedPerSecond.toFixed(0)}/s, p50 ${result.latency.p50.toFixed(0)} ms, p99 ${result.latency.p99.toFixed(0)} ms; CPU ms per message: operators ${result.cpuMsPerMessage.operators.toFixed(1)}, anvil ${result.cpuMsPerMessage.anvil.toFixed(1)}, traders ${result.cpuMsPerMessage.traders.toFixed(1)}; per message ${result.blocksPerMessage.toFixed(2)} blocks, ${result.operatorTransactionsPerMessage.toFixed(2)} operator transactions`,
       );
     }
     const peaks = pids.map((pid) => memoryOf(pid)?.peakMB ?? Number.NaN);
@@ -334,6 +270,101 @@ export async function throughputSection(options: ThroughputOptions) {
           runs: ceiling.runs.map(select),
         }),
       ),
+      figure({
+        section: "throughput",
+        name: "relayer RSS, peak of any operator (VmHWM)",
+        value: Math.max(...peaks),
+        unit: "MB",
+        target: atMost(THROUGHPUT_TARGET.rssMB, source),
+      }),
+      figure({
+        section: "throughput",
+        name: "relayer RSS under load, max sampled",
+        value: Math.max(...rssSamples.flat()),
+        unit: "MB",
+        runs: runsOf((r) => r.rssMaxMB),
+      }),
+    ];
+    return {
+      figures,
+      details: {
+        perRun,
+        operators: bench.operators.operators.map((operator, index) => ({
+          index,
+          pid: operator.pid,
+          rssBeforeLoadMB: baseline[index],
+          rssMedianUnderLoadMB: rssSamples[index]?.length ? median(rssSamples[index]) : undefined,
+          rssMaxUnderLoadMB: rssSamples[index]?.length ? Math.max(...rssSamples[index]) : undefined,
+          peakMB: peaks[index],
+          deliveredWithOwnTransaction: delivered[index],
+        })),
+        relayerConfig: bench.relayerConfig,
+        sourceCeiling: ceiling,
+      },
+    };
+  } finally {
+    await bench.stop();
+  }
+}
+
+/**
+ * The bursts saturate the rig, so their latency is mostly queueing: the paced runs offer a steady rate instead
+ * and time each message at a load the machine keeps up with. They get a devnet of their own, so the hub's state
+ * grown by the bursts (anvil's cost per block grows with it) does not weigh on them.
+ */
+async function pacedSection(options: ThroughputOptions) {
+  const { runs, messages, tradersPerSpoke, pacedRate, progress } = options;
+  progress(`paced runs at ${pacedRate} msg/s, on a devnet of their own`);
+  const bench = await startBenchDevnet({
+    benchAccounts: tradersPerSpoke * BENCH_SPOKES.length,
+    onProgress: progress,
+    ...options.mining,
+  });
+  try {
+    const traders = await fundedTraders(bench, tradersPerSpoke, progress);
+    const cpuUsers = cpuUsersOf(bench);
+    const drain = drainerOf(bench, progress);
+    await drain("after funding");
+    const operatorAddresses = bench.operators.operators.map((operator) => operator.address);
+    const pacedRuns: {
+      offeredPerSecond: number;
+      appliedPerSecond: number;
+      latency: ReturnType<typeof distribution>;
+      /** CPU milliseconds per timed message by kind of process, until every operator drained. */
+      cpuMsPerMessage: Record<keyof typeof CPU_KIND_LABEL, number>;
+      /** Blocks the four chains mined per timed message (automine: a block per transaction). */
+      blocksPerMessage: number;
+      operatorTransactionsPerMessage: number;
+    }[] = [];
+    for (let run = 0; run < runs; run++) {
+      const heads = await headBlocks(bench);
+      const cpuBefore = cpuUsers.map((user) => user.cpuSeconds());
+      const samples = await pacedLoad(traders, { messages, perSecond: pacedRate });
+      await drain(`after paced run ${run + 1}`);
+      const gas = await gasSince(bench, heads, operatorAddresses);
+      const cpuMsOf = (kind: keyof typeof CPU_KIND_LABEL) =>
+        (cpuUsers.reduce(
+          (sum, user, index) => (user.kind === kind ? sum + user.cpuSeconds() - (cpuBefore[index] as number) : sum),
+          0,
+        ) *
+          1000) /
+        samples.length;
+      const sent = samples.map((entry) => entry.sentAt);
+      const applied = samples.map((entry) => entry.appliedAt);
+      const result = {
+        offeredPerSecond: (samples.length - 1) / Math.max((Math.max(...sent) - Math.min(...sent)) / 1000, 1e-3),
+        appliedPerSecond: sustainedRate(applied),
+        latency: distribution(samples.map((entry) => entry.latencyMs)),
+        cpuMsPerMessage: { operators: cpuMsOf("operators"), anvil: cpuMsOf("anvil"), traders: cpuMsOf("traders") },
+        blocksPerMessage: gas.blocks / samples.length,
+        operatorTransactionsPerMessage: gas.transactionsBySenders / samples.length,
+      };
+      pacedRuns.push(result);
+      progress(
+        `paced run ${run + 1}/${runs}: ${samples.length} messages offered at ${result.offeredPerSecond.toFixed(0)}/s (asked ${pacedRate}/s), applied at ${result.appliedPerSecond.toFixed(0)}/s, p50 ${result.latency.p50.toFixed(0)} ms, p99 ${result.latency.p99.toFixed(0)} ms; CPU ms per message: operators ${result.cpuMsPerMessage.operators.toFixed(1)}, anvil ${result.cpuMsPerMessage.anvil.toFixed(1)}, traders ${result.cpuMsPerMessage.traders.toFixed(1)}; per message ${result.blocksPerMessage.toFixed(2)} blocks, ${result.operatorTransactionsPerMessage.toFixed(2)} operator transactions`,
+      );
+    }
+    const figures: Figure[] = [
       ...(
         [
           ["offered", "msg/s", (r) => r.offeredPerSecond],
@@ -354,42 +385,61 @@ export async function throughputSection(options: ThroughputOptions) {
           runs: pacedRuns.map(select),
         }),
       ),
-      figure({
-        section: "throughput",
-        name: "relayer RSS, peak of any operator (VmHWM)",
-        value: Math.max(...peaks),
-        unit: "MB",
-        target: atMost(THROUGHPUT_TARGET.rssMB, source),
-      }),
-      figure({
-        section: "throughput",
-        name: "relayer RSS under load, max sampled",
-        value: Math.max(...rssSamples.flat()),
-        unit: "MB",
-        runs: runsOf((r) => r.rssMaxMB),
-      }),
     ];
-    return {
-      figures,
-      details: {
-        perRun,
-        pacedRuns,
-        operators: bench.operators.operators.map((operator, index) => ({
-          index,
-          pid: operator.pid,
-          rssBeforeLoadMB: baseline[index],
-          rssMedianUnderLoadMB: rssSamples[index]?.length ? median(rssSamples[index]) : undefined,
-          rssMaxUnderLoadMB: rssSamples[index]?.length ? Math.max(...rssSamples[index]) : undefined,
-          peakMB: peaks[index],
-          deliveredWithOwnTransaction: delivered[index],
-        })),
-        relayerConfig: bench.relayerConfig,
-        sourceCeiling: ceiling,
-      },
-    };
+    return { figures, runs: pacedRuns };
   } finally {
     await bench.stop();
   }
+}
+
+/** `tradersPerSpoke` traders on each spoke, minted, approved and funded on the hub (untimed). */
+async function fundedTraders(
+  bench: BenchDevnet,
+  tradersPerSpoke: number,
+  progress: (message: string) => void,
+): Promise<Trader[]> {
+  const traders = BENCH_SPOKES.flatMap((spoke, spokeIndex) =>
+    Array.from(
+      { length: tradersPerSpoke },
+      (_, index) => new Trader(bench, spoke, FIRST_BENCH_ACCOUNT + spokeIndex * tradersPerSpoke + index),
+    ),
+  );
+  progress(`funding ${traders.length} traders (${tradersPerSpoke} per spoke; untimed)`);
+  await Promise.all(traders.map((trader) => trader.fund("1000000")));
+  return traders;
+}
+
+/** Every process whose CPU a run accounts for: the operators, the anvil chains and the bench itself. */
+function cpuUsersOf(bench: BenchDevnet) {
+  const chainName = new Map([bench.deployment.hub, ...bench.deployment.spokes].map((c) => [c.chainId, c.name]));
+  return [
+    ...bench.operators.operators.map((operator, index) => ({
+      name: `operator ${index}${index === 0 ? " (primary)" : " (backup)"}`,
+      kind: "operators" as const,
+      cpuSeconds: () => cpuSecondsOf(operator.pid) ?? Number.NaN,
+    })),
+    ...bench.deployment.processes.map(({ chainId, pid }) => ({
+      name: `anvil ${chainName.get(chainId) ?? chainId}`,
+      kind: "anvil" as const,
+      cpuSeconds: () => cpuSecondsOf(pid) ?? Number.NaN,
+    })),
+    {
+      name: "bench traders (this process)",
+      kind: "traders" as const,
+      cpuSeconds: () => {
+        const { user, system } = process.cpuUsage();
+        return (user + system) / 1e6;
+      },
+    },
+  ];
+}
+
+/** Waits until every operator's backlog is empty (a run starts on an idle relayer), saying what is left if not. */
+function drainerOf(bench: BenchDevnet, progress: (message: string) => void) {
+  return async (when: string) => {
+    const left = await waitForDrain(bench, { timeoutMs: DRAIN_TIMEOUT_MS, progress });
+    if (left.some((count) => count > 0)) progress(`${when}, ${left.join(" / ")} messages still pending per operator`);
+  };
 }
 
 /**
