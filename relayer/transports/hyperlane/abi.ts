@@ -28,6 +28,7 @@ export const merkleTreeHookAbi = parseAbi([
   "event InsertedIntoTree(bytes32 messageId, uint32 index)",
   "function count() view returns (uint32)",
   "function root() view returns (bytes32)",
+  "function latestCheckpoint() view returns (bytes32 root, uint32 index)",
 ]);
 
 /** The paymaster's gas overhead per destination: what `process` costs beside the recipient, as senders paid for it. */

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { type Address, type Hex, isAddressEqual, type Log, type PublicClient, parseEventLogs } from "viem";
 import type { DigestSigner } from "../../engine/signer.ts";
 import { merkleTreeHookAbi } from "./abi.ts";
@@ -10,6 +11,10 @@ const insertedIntoTree = merkleTreeHookAbi[0];
 
 /** A checkpoint whose root is not computed yet: the tree as it stood right after the message's leaf. */
 type PendingCheckpoint = Omit<Checkpoint, "root"> & { frontier: MerkleFrontier };
+
+/** Reads again of a hook found further than the logs of the same block (after 10, 20, 40 ms) before the tree is dropped. */
+const HOOK_REREADS = 3;
+const HOOK_REREAD_DELAY_MS = 10;
 
 /** The local tree as the hook's own count and root last confirmed it. */
 interface ConfirmedTree {
@@ -331,31 +336,48 @@ export class HyperlaneValidator {
 
   /** A missed or doubled event would make every later checkpoint wrong: compare with the hook itself. */
   private async checkAgainstHook(blockNumber: bigint): Promise<void> {
-    const hook = { address: this.merkleTreeHook, abi: merkleTreeHookAbi, blockNumber } as const;
-    // One after the other: two requests in flight at once on one websocket to anvil take ~40 ms to answer (the
-    // second answer waits out a delayed ACK), one at a time ~0.5 ms each, and every signature waits for this.
-    const count = await this.client.readContract({ ...hook, functionName: "count" });
-    const root = await this.client.readContract({ ...hook, functionName: "root" });
+    // An empty tree has nothing to sign, and the hook's latestCheckpoint reverts while its own tree is empty.
+    if (this.tree.count === 0) return;
+    // Count and root in one call: read one after the other they can come from two states (anvil answers a read
+    // at its latest block from the state it is mining the next block into: seen as a count one ahead beside the
+    // previous root), and such a pair looks like a wrong tree.
+    const readHook = async () => {
+      const [root, lastIndex] = await this.client.readContract({
+        address: this.merkleTreeHook,
+        abi: merkleTreeHookAbi,
+        functionName: "latestCheckpoint",
+        blockNumber,
+      });
+      return { root, count: lastIndex + 1 };
+    };
     const localRoot = this.tree.root();
+    let { root, count } = await readHook();
+    // The hook further than the logs read through the same block: the node answered from a newer state (anvil
+    // mid-block, seen several times a minute under load; a provider's load-balanced nodes) or the logs miss an
+    // insertion. Read again shortly before calling the tree wrong: by then the block is the node's past.
+    for (let reread = 0; count > this.tree.count && reread < HOOK_REREADS; reread++) {
+      await sleep(HOOK_REREAD_DELAY_MS * 2 ** reread);
+      ({ root, count } = await readHook());
+    }
     if (count === this.tree.count && root === localRoot) {
       this.confirmed = { leaves: count, root };
-    } else {
-      throw this.discardTree(
-        "MerkleTreeMismatch",
-        `local tree (${this.tree.count} leaves) differs from hook ${this.merkleTreeHook} (${count} leaves) at block ${blockNumber}`,
-        {
-          details: {
-            origin: this.origin,
-            merkleTreeHook: this.merkleTreeHook,
-            blockNumber,
-            hookCount: count,
-            hookRoot: root,
-            localCount: this.tree.count,
-            localRoot,
-          },
-        },
-      );
+      return;
     }
+    throw this.discardTree(
+      "MerkleTreeMismatch",
+      `local tree (${this.tree.count} leaves) differs from hook ${this.merkleTreeHook} (${count} leaves) at block ${blockNumber}`,
+      {
+        details: {
+          origin: this.origin,
+          merkleTreeHook: this.merkleTreeHook,
+          blockNumber,
+          hookCount: count,
+          hookRoot: root,
+          localCount: this.tree.count,
+          localRoot,
+        },
+      },
+    );
   }
 
   /**

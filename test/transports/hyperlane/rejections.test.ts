@@ -7,6 +7,8 @@ import {
   type Address,
   createPublicClient,
   custom,
+  decodeFunctionData,
+  encodeFunctionResult,
   type Hex,
   isAddressEqual,
   keccak256,
@@ -210,7 +212,7 @@ describe("Hyperlane route rejections", () => {
   });
 
   // A signature asked for while the watcher's ingest is still checking the hook waits for that check rather than
-  // reading the chain again, and the check reads the hook's count and root one at a time. Fails without a9ce0fe:
+  // reading the chain again, and the check reads the hook once (count and root together). Fails without a9ce0fe:
   // `sign` then queued a sync of its own behind the ingest (eth_blockNumber, eth_getLogs of the block mined since,
   // the hook read again), and the check sent count and root together (two requests in flight on one socket).
   it("a signature asked for during the watcher's ingest waits for its hook check instead of reading the chain again", async () => {
@@ -273,9 +275,57 @@ describe("Hyperlane route rejections", () => {
     });
     expect(signed.validator).toBe(validator.address);
     expect(await isValidCheckpointSignature(signed)).toBe(true);
-    // The ingest's count and root, and nothing after them: no head, no logs, no second check.
-    expect(requests).toEqual(["eth_call", "eth_call"]);
+    // The ingest's one read of the hook (count and root together), and nothing after it: no head, no logs.
+    expect(requests).toEqual(["eth_call"]);
     expect(mostHookReadsInFlight).toBe(1);
+  });
+
+  // anvil, mining a block, answers a read at its latest block from the state it is mining into: the hook then
+  // looks one leaf ahead of the logs read through that block. Fails without the re-read: the first such answer
+  // dropped the tree, and every signature waited for a rebuild from the first block (seconds under load).
+  it("a validator whose node answers the hook from a newer state reads it again, and drops its tree when the hook stays ahead", async () => {
+    const { publicClient } = spokeAChain.config;
+    const { merkleTreeHook } = spokeAChain.deployment;
+    const dispatched = await kit.sendFromSpokeA(kit.report());
+    let aheadAnswers = 0;
+    const answeringAhead = () =>
+      createPublicClient({
+        transport: custom({
+          request: async ({ method, params }) => {
+            const real = () => publicClient.request({ method, params } as Parameters<typeof publicClient.request>[0]);
+            const call = method === "eth_call" ? (params as [{ to?: Address; data?: Hex }])[0] : undefined;
+            if (!call?.to || !isAddressEqual(call.to, merkleTreeHook) || aheadAnswers === 0) return real();
+            aheadAnswers -= 1;
+            const { functionName } = decodeFunctionData({ abi: merkleTreeHookAbi, data: call.data as Hex });
+            const ahead = (await publicClient.readContract({
+              address: merkleTreeHook,
+              abi: merkleTreeHookAbi,
+              functionName: "count",
+            })) as number;
+            const newerRoot = keccak256(stringToHex("a leaf the logs have not shown yet"));
+            if (functionName === "count")
+              return encodeFunctionResult({ abi: merkleTreeHookAbi, functionName, result: ahead + 1 });
+            if (functionName === "root")
+              return encodeFunctionResult({ abi: merkleTreeHookAbi, functionName, result: newerRoot });
+            return encodeFunctionResult({
+              abi: merkleTreeHookAbi,
+              functionName: "latestCheckpoint",
+              result: [newerRoot, ahead],
+            });
+          },
+        }),
+      });
+
+    const validator = spokeAValidator({ client: answeringAhead() });
+    aheadAnswers = 3;
+    expect(await validator.sync()).toBe(dispatched.index + 1);
+    expect(aheadAnswers).toBe(0);
+    expect((await validator.sign(dispatched.id)).checkpoint.index).toBe(dispatched.index);
+
+    // Ahead at the first read and at every read again: the logs miss an insertion.
+    const stuck = spokeAValidator({ client: answeringAhead() });
+    aheadAnswers = 4;
+    await expectTransportError(stuck.sync(), "MerkleTreeMismatch", { localCount: dispatched.index + 1 });
   });
 
   it("a validator keeps only its newest checkpoints, and signs an evicted message with the checkpoint it had", async () => {
