@@ -19,7 +19,10 @@ export interface StartAnvilOptions {
   port?: number;
   mnemonic: string;
   accounts: number;
-  /** Seconds between empty blocks; transactions are still mined at once (anvil's mixed mining). */
+  /**
+   * Seconds between blocks of anvil's own interval mining; without `batchWindowMs` it also mines each
+   * transaction at once (anvil's mixed mining).
+   */
   blockTime: number;
   /**
    * Mine transactions in batches instead: a block at most this many milliseconds after a transaction arrives,
