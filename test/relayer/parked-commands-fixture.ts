@@ -34,6 +34,7 @@ import {
 import type { ProtocolDeployment, TransportRoute } from "../../relayer/infra/protocol.ts";
 import { testTokenAbi } from "../../relayer/infra/protocol-abi.ts";
 import type { NewMessage, StoredMessage } from "../../relayer/storage/index.ts";
+import { revertReason } from "../../relayer/transports/hyperlane/deliverer.ts";
 import { collateralVaultAbi, marginEngineAbi } from "../../sdk/abi/index.ts";
 
 /**
@@ -114,9 +115,27 @@ export function describeParkedCommands<RouteLane extends Lane>(title: string, ro
     const traderWallet = (on: "hub" | "spoke") => traderClients[on].walletFor(traderKey);
     /** The receipt of the trader's transaction `hash` on `on`, which must have succeeded. */
     const confirmed = async (on: "hub" | "spoke", hash: Hex): Promise<TransactionReceipt> => {
-      const receipt = await traderClients[on].publicClient.waitForTransactionReceipt({ hash });
-      if (receipt.status !== "success") throw new Error(`the trader's transaction ${hash} on ${on} reverted`);
-      return receipt;
+      const { publicClient } = traderClients[on];
+      const receipt = await publicClient.waitForTransactionReceipt({ hash });
+      if (receipt.status === "success") return receipt;
+      // Say why (a flake seen once in CI): the call again on the state it ran on, and its gas against its limit.
+      const sent = await publicClient.getTransaction({ hash });
+      const why = await publicClient
+        .call({
+          account: sent.from,
+          to: sent.to,
+          data: sent.input,
+          value: sent.value,
+          gas: sent.gas,
+          blockNumber: receipt.blockNumber - 1n,
+        })
+        .then(
+          () => "the call succeeds again on the block before",
+          (error: unknown) => JSON.stringify(revertReason(error)),
+        );
+      throw new Error(
+        `the trader's transaction ${hash} on ${on} reverted in block ${receipt.blockNumber} (gas ${receipt.gasUsed} of ${sent.gas}): ${why}`,
+      );
     };
 
     const vaultLogs = async (result: DeliveryResult) => {
