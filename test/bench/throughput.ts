@@ -50,16 +50,10 @@ async function burstSection(options: ThroughputOptions) {
     mining: options.mining,
     progress,
   });
-  const bench = await startBenchDevnet({
-    benchAccounts: tradersPerSpoke * BENCH_SPOKES.length,
-    onProgress: progress,
-    ...options.mining,
-  });
+  const { bench, traders, cpuUsers, drain, operatorAddresses } = await startLoadDevnet(options);
   try {
-    const traders = await fundedTraders(bench, tradersPerSpoke, progress);
     const pids = bench.operators.operators.map((operator) => operator.pid);
     const baseline = pids.map((pid) => memoryOf(pid)?.rssMB ?? Number.NaN);
-    const cpuUsers = cpuUsersOf(bench);
 
     const perRun: {
       offeredPerSecond: number;
@@ -83,9 +77,7 @@ async function burstSection(options: ThroughputOptions) {
       operatorTransactionsPerMessage: number;
     }[] = [];
     const rssSamples: number[][] = pids.map(() => []);
-    const drain = drainerOf(bench, progress);
     await drain("after funding");
-    const operatorAddresses = bench.operators.operators.map((operator) => operator.address);
     const hubAnvil = `anvil ${bench.deployment.hub.name}`;
     for (let run = 0; run < runs; run++) {
       const heads = await headBlocks(bench);
@@ -313,19 +305,11 @@ async function burstSection(options: ThroughputOptions) {
  * grown by the bursts (anvil's cost per block grows with it) does not weigh on them.
  */
 async function pacedSection(options: ThroughputOptions) {
-  const { runs, messages, tradersPerSpoke, pacedRate, progress } = options;
+  const { runs, messages, pacedRate, progress } = options;
   progress(`paced runs at ${pacedRate} msg/s, on a devnet of their own`);
-  const bench = await startBenchDevnet({
-    benchAccounts: tradersPerSpoke * BENCH_SPOKES.length,
-    onProgress: progress,
-    ...options.mining,
-  });
+  const { bench, traders, cpuUsers, drain, operatorAddresses } = await startLoadDevnet(options);
   try {
-    const traders = await fundedTraders(bench, tradersPerSpoke, progress);
-    const cpuUsers = cpuUsersOf(bench);
-    const drain = drainerOf(bench, progress);
     await drain("after funding");
-    const operatorAddresses = bench.operators.operators.map((operator) => operator.address);
     const pacedRuns: {
       offeredPerSecond: number;
       appliedPerSecond: number;
@@ -389,6 +373,28 @@ async function pacedSection(options: ThroughputOptions) {
     return { figures, runs: pacedRuns };
   } finally {
     await bench.stop();
+  }
+}
+
+/** A bench devnet with the section's traders funded, and what a run reads of it. */
+async function startLoadDevnet(options: ThroughputOptions) {
+  const { tradersPerSpoke, progress } = options;
+  const bench = await startBenchDevnet({
+    benchAccounts: tradersPerSpoke * BENCH_SPOKES.length,
+    onProgress: progress,
+    ...options.mining,
+  });
+  try {
+    return {
+      bench,
+      traders: await fundedTraders(bench, tradersPerSpoke, progress),
+      cpuUsers: cpuUsersOf(bench),
+      drain: drainerOf(bench, progress),
+      operatorAddresses: bench.operators.operators.map((operator) => operator.address),
+    };
+  } catch (error) {
+    await bench.stop();
+    throw error;
   }
 }
 
